@@ -1,0 +1,57 @@
+# threadlab: a thin front door over CMake. `make help` lists the targets.
+#
+#   make test                 build and run every test (CTest)
+#   make bench                build, run every benchmark, plot, write the report
+#   make test SANITIZE=thread     ... under ThreadSanitizer (or =address: ASan+UBSan)
+#   make test CC=clang            ... with another compiler (its own build dir)
+#   make test WERROR=1            warnings are errors (CI)
+
+SANITIZE   ?=
+WERROR     ?= 0
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+# One build directory per compiler and sanitizer, so they never mix.
+ifeq ($(origin CC),default)
+  CC_NAME  := default
+  CC_FLAG  :=
+  DEPS_CC  :=
+else
+  CC_NAME  := $(notdir $(CC))
+  CC_FLAG  := -DCMAKE_C_COMPILER=$(CC)
+  DEPS_CC  := --cc $(CC)
+endif
+BUILD ?= build/$(CC_NAME)$(if $(SANITIZE),-$(SANITIZE))
+WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
+
+.PHONY: help deps configure build test bench clean install
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "  make deps | build | install PREFIX=dir | clean"
+
+deps:
+	@scripts/deps.sh $(DEPS_CC)
+
+configure:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CC_FLAG) \
+	  -DTL_SANITIZE=$(SANITIZE) -DTL_WERROR=$(WERROR_FLAG)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+bench: deps
+	@echo "make bench: no benchmark is written yet, so there is nothing to run" >&2
+	@echo "make bench: (the benchmarks arrive with issues 5 and 6)" >&2
+	@exit 1
+
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+clean:
+	rm -rf build

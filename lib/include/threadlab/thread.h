@@ -1,0 +1,165 @@
+/*
+ * threadlab/thread.h: Rust's std::thread model over pthreads.
+ *
+ *   tl_thread *h = tl_spawn(work, arg);        // thread::spawn(...)
+ *   tl_outcome out;
+ *   tl_join(h, &out);                           // handle.join()
+ *   if (out.panicked) { puts(out.panic_message); tl_outcome_release(&out); }
+ *
+ * Conventions for the whole library: functions that can fail return an int,
+ * 0 on success or a positive errno value (EINVAL, EAGAIN, ...); they never
+ * abort on a recoverable error. The few that abort (tl_spawn, tl_panic outside
+ * a threadlab thread) say so. Functions that free accept NULL.
+ *
+ * Choices C forces, made the way a Rust programmer would expect:
+ * - A thread function is `void *fn(void *arg)`, as for pthreads; its return
+ *   value is the thread's value, handed to whoever joins it.
+ * - Every handle must be consumed exactly once, by tl_join or tl_detach (the
+ *   C spelling of dropping a JoinHandle). Handles never consumed are reported
+ *   when the process exits, with the place they were spawned.
+ * - tl_panic inside a threadlab thread ends that thread by pthread_exit
+ *   unwinding (pthread_cleanup_push handlers run) and hands its message to the
+ *   joiner; the process goes on. Like Rust's default hook, the panic is also
+ *   printed to stderr when it happens (see tl_set_panic_hook).
+ */
+#ifndef THREADLAB_THREAD_H
+#define THREADLAB_THREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A join handle: owns the right to join (or detach) one thread. Opaque. */
+typedef struct tl_thread tl_thread;
+
+/* The body of a thread: receives the argument given at spawn, returns the
+ * thread's value. */
+typedef void *(*tl_thread_fn)(void *arg);
+
+/* How a joined thread ended. */
+typedef struct tl_outcome {
+    bool panicked;       /* true if the thread called tl_panic (or was cancelled) */
+    void *value;         /* the function's return value; NULL if it panicked */
+    char *panic_message; /* if panicked: the message, owned by the caller
+                            (release with tl_outcome_release or free);
+                            NULL otherwise, or if memory ran out */
+} tl_outcome;
+
+/* Frees the panic message of an outcome and clears it. Accepts NULL. */
+void tl_outcome_release(tl_outcome *outcome);
+
+/* Options for tl_builder_spawn, as a designated initializer:
+ *
+ *   tl_builder b = { .name = "worker-1", .stack_size = 4u << 20 };
+ *
+ * A zeroed builder means "defaults" (unnamed, system default stack). More
+ * fields may be added at any time; zero will always mean the default. */
+typedef struct tl_builder {
+    const char *name;  /* copied; full name kept by threadlab, the OS copy (top,
+                          gdb, /proc) truncated to 15 bytes. NULL = unnamed;
+                          "" is EINVAL. */
+    size_t stack_size; /* bytes; rounded up to the page size and to the system
+                          minimum. 0 = the system default (RLIMIT_STACK, often
+                          8 MiB). */
+} tl_builder;
+
+/* Spawns a thread running fn(arg) and returns its join handle. Like Rust's
+ * thread::spawn it cannot fail from the caller's point of view: if the OS
+ * refuses (or fn is NULL) it prints why, with the spawn site, and aborts.
+ * Use tl_builder_spawn to get the error as a value instead. */
+#define tl_spawn(fn, arg) tl__spawn_at((fn), (arg), __FILE__, __LINE__)
+
+/* Spawns a thread configured by builder (NULL = defaults) and stores its
+ * handle in *handle_out. Returns 0, or EINVAL (fn or handle_out NULL, empty
+ * name, stack size that overflows when rounded), EAGAIN (the system is out
+ * of threads or memory for a stack: RLIMIT_NPROC, threads-max, an absurd
+ * stack size), ENOMEM, EPERM. On error *handle_out is set to NULL and
+ * nothing is leaked. */
+#define tl_builder_spawn(builder, fn, arg, handle_out) \
+    tl__builder_spawn_at((builder), (fn), (arg), (handle_out), __FILE__, __LINE__)
+
+/* Waits for the thread to finish and consumes the handle. If outcome is not
+ * NULL, it receives the return value or the panic (the caller then owns the
+ * message); if NULL, the outcome is discarded. Returns 0, EINVAL (handle NULL,
+ * or already being joined or detached by another thread), or EDEADLK (a
+ * thread joining itself); on error the handle is left as it was.
+ * Joining a handle after it was consumed is a use after free; threadlab
+ * catches it when the memory still shows the mark and aborts with a
+ * message. */
+int tl_join(tl_thread *handle, tl_outcome *outcome);
+
+/* Gives up the handle without waiting: the thread runs on, and its value or
+ * panic is discarded when it ends (Rust's drop of a JoinHandle, made explicit).
+ * Returns 0 or EINVAL (NULL, or being joined or detached elsewhere). When the
+ * process exits, detached threads still running are stopped with it. */
+int tl_detach(tl_thread *handle);
+
+/* True once the thread's function has returned or panicked (and its cleanup
+ * handlers have run); it may still need joining. False for NULL. */
+bool tl_is_finished(const tl_thread *handle);
+
+/* The thread's full name as given to the builder, or NULL if unnamed. The
+ * string lives as long as the handle. */
+const char *tl_thread_name(const tl_thread *handle);
+
+/* The unique id of the thread behind the handle (see tl_current_id). */
+uint64_t tl_thread_id(const tl_thread *handle);
+
+/* Name of the calling thread: its builder name in full; "main" for the
+ * process's initial thread; NULL for unnamed threads. Valid for as long as
+ * the calling thread runs. */
+const char *tl_current_name(void);
+
+/* A number identifying the calling thread, unique for the life of the process
+ * and never reused (unlike pthread_t or the kernel tid). The initial thread is
+ * 1; other threads get theirs at spawn (or on first call, for threads
+ * threadlab did not spawn). */
+uint64_t tl_current_id(void);
+
+/* An estimate of how many threads can usefully run in parallel, like Rust's
+ * available_parallelism: the CPUs in this thread's affinity mask, lowered by a
+ * cgroup (v2 cpu.max or v1 cfs quota) CPU limit when one is set. Always >= 1. */
+unsigned tl_available_parallelism(void);
+
+/* Ends the calling thread with a panic carrying the printf-formatted message.
+ * - In a thread spawned by threadlab: runs its pthread_cleanup_push handlers,
+ *   joins any tl_scope threads it has open, and hands the message to whoever
+ *   joins it. Other threads and the process go on.
+ * - In a task of a tl_pool: the task ends and its handle reports the panic;
+ *   the worker goes on (cleanup handlers pushed inside the task do not run:
+ *   the pool returns to the worker with longjmp).
+ * - Anywhere else (main, a foreign thread): prints the message and aborts,
+ *   as a panic in Rust's main does. */
+#define tl_panic(...) tl__panic_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Called when a thread panics, before it unwinds: name is the thread's name
+ * (NULL if unnamed), file and line the tl_panic site. */
+typedef void (*tl_panic_hook)(const char *name, uint64_t id, const char *file,
+                              int line, const char *message);
+
+/* Installs a panic hook for the whole process and returns the previous one.
+ * NULL restores the default, which prints
+ *   thread 'name' panicked at file:line:
+ *   message
+ * to stderr. tl_panic_hook_silent prints nothing. */
+tl_panic_hook tl_set_panic_hook(tl_panic_hook hook);
+void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,
+                          int line, const char *message);
+
+/* Implementation entry points behind the macros above (they record the call
+ * site); call the macros. */
+tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file, int line);
+int tl__builder_spawn_at(const tl_builder *builder, tl_thread_fn fn, void *arg,
+                         tl_thread **handle_out, const char *file, int line);
+void tl__panic_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* THREADLAB_THREAD_H */

@@ -1,0 +1,83 @@
+/* Private to libthreadlab: what thread.c, scope.c and pool.c share. */
+#ifndef THREADLAB_INTERNAL_H
+#define THREADLAB_INTERNAL_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "threadlab/thread.h"
+
+#define TL__MAGIC_LIVE 0x746c7468u /* "tlth": a handle not yet consumed */
+#define TL__MAGIC_DEAD 0xdeadbeefu /* written when the handle is released */
+
+/* A list of unconsumed handles: the process-wide registry (reported at exit)
+ * or one scope's threads. The mutex protects head and every member's
+ * prev/next; cond is broadcast whenever a member leaves. */
+typedef struct tl__list {
+    pthread_mutex_t lock;
+    pthread_cond_t left;
+    struct tl_thread *head;
+} tl__list;
+
+struct tl_thread {
+    uint32_t magic;        /* TL__MAGIC_LIVE until released */
+    atomic_bool claimed;   /* set by the one tl_join/tl_detach allowed */
+    atomic_int refs;       /* owner + running thread; the last one frees */
+    atomic_bool finished;  /* set (release) when fn returned or panicked */
+    pthread_t pthread;
+    tl_thread_fn fn;
+    void *arg;
+    char *name;            /* full builder name, or NULL */
+    uint64_t id;
+    const char *file;      /* spawn site */
+    int line;
+    /* Written by the thread before finished is set, read after join. */
+    bool panicked;
+    char *panic_message;
+    /* Membership of the registry or of a scope; protected by list->lock. */
+    tl__list *list;
+    struct tl_thread *prev, *next;
+};
+
+/* Spawns a thread whose handle joins `list` (NULL: the process registry).
+ * Shared by tl_builder_spawn and the scope spawns. */
+int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
+                   void *arg, tl_thread **handle_out, const char *file,
+                   int line);
+
+/* Joins a claimed handle and takes it out of its list; frees it. */
+void tl__join_claimed(tl_thread *t, tl_outcome *outcome);
+
+/* Aborts with "threadlab: <what>" when a spawn through an aborting API fails. */
+void tl__spawn_failed(int err, const char *file, int line)
+    __attribute__((noreturn));
+
+void tl__list_init(tl__list *list);
+void tl__list_destroy(tl__list *list);
+
+/* A place to return to when code running a pool task panics: the pool sets
+ * one with setjmp around the tasks it runs, and tl_panic longjmps to the
+ * innermost one of the calling thread instead of ending the thread. */
+typedef struct tl__catch {
+    jmp_buf env;
+    struct tl__catch *prev;
+    void *scope_mark;    /* innermost open scope when the frame was set */
+    char *message;       /* set by tl_panic before it jumps */
+} tl__catch;
+
+extern _Thread_local tl__catch *tl__catch_top;
+
+/* Scopes open on this thread, innermost first (scope.c). */
+void *tl__scope_top(void);
+/* Ends (joins) every scope opened on this thread after `mark`. */
+void tl__scope_unwind_to(void *mark);
+
+/* The CPU limit a cgroup (v2 cpu.max, v1 cfs quota) puts on this process,
+ * in whole CPUs (at least 1), or 0 if none. Files are read under `root`
+ * ("" for the real system; tests pass a fake tree). */
+unsigned tl__cgroup_cpu_limit(const char *root);
+
+#endif /* THREADLAB_INTERNAL_H */

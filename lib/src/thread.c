@@ -1,0 +1,444 @@
+/* threadlab: spawn, join, panic and lifecycle tracking over pthreads. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The kernel keeps 16 bytes of a thread's name, the NUL included. */
+#define TL__OS_NAME_MAX 15
+
+/* ---- thread-local identity ------------------------------------------------ */
+
+static _Thread_local tl_thread *current; /* NULL outside threadlab threads */
+static _Thread_local uint64_t current_id;
+_Thread_local tl__catch *tl__catch_top;
+
+/* Ids 1.. are handed out once and never reused; 1 is the initial thread. */
+static atomic_uint_fast64_t next_id = 2;
+
+uint64_t tl_current_id(void)
+{
+    if (current_id == 0)
+        current_id = (pid_t)syscall(SYS_gettid) == getpid()
+                         ? 1
+                         : atomic_fetch_add(&next_id, 1);
+    return current_id;
+}
+
+const char *tl_current_name(void)
+{
+    if (current)
+        return current->name;
+    return tl_current_id() == 1 ? "main" : NULL;
+}
+
+/* ---- lists of unconsumed handles ------------------------------------------ */
+
+void tl__list_init(tl__list *list)
+{
+    pthread_mutex_init(&list->lock, NULL);
+    pthread_cond_init(&list->left, NULL);
+    list->head = NULL;
+}
+
+void tl__list_destroy(tl__list *list)
+{
+    pthread_cond_destroy(&list->left);
+    pthread_mutex_destroy(&list->lock);
+}
+
+static tl__list registry = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+                            NULL};
+
+static void list_add(tl__list *list, tl_thread *t)
+{
+    pthread_mutex_lock(&list->lock);
+    t->list = list;
+    t->prev = NULL;
+    t->next = list->head;
+    if (list->head)
+        list->head->prev = t;
+    list->head = t;
+    pthread_mutex_unlock(&list->lock);
+}
+
+static void list_remove(tl_thread *t)
+{
+    tl__list *list = t->list;
+    pthread_mutex_lock(&list->lock);
+    if (t->prev)
+        t->prev->next = t->next;
+    else
+        list->head = t->next;
+    if (t->next)
+        t->next->prev = t->prev;
+    pthread_cond_broadcast(&list->left);
+    pthread_mutex_unlock(&list->lock);
+}
+
+/* ---- handles ------------------------------------------------------------- */
+
+static void handle_free(tl_thread *t)
+{
+    t->magic = TL__MAGIC_DEAD;
+    free(t->panic_message);
+    free(t->name);
+    free(t);
+}
+
+/* Drops one of the two references (the owner's or the running thread's). */
+static void handle_unref(tl_thread *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) == 1)
+        handle_free(t);
+}
+
+void tl_outcome_release(tl_outcome *outcome)
+{
+    if (!outcome)
+        return;
+    free(outcome->panic_message);
+    outcome->panic_message = NULL;
+}
+
+bool tl_is_finished(const tl_thread *handle)
+{
+    return handle &&
+           atomic_load_explicit(&handle->finished, memory_order_acquire);
+}
+
+const char *tl_thread_name(const tl_thread *handle)
+{
+    return handle ? handle->name : NULL;
+}
+
+uint64_t tl_thread_id(const tl_thread *handle)
+{
+    return handle ? handle->id : 0;
+}
+
+/* ---- the spawned thread --------------------------------------------------- */
+
+/* Copies at most TL__OS_NAME_MAX bytes of name without cutting a UTF-8
+ * sequence in half. */
+static void os_name(char out[TL__OS_NAME_MAX + 1], const char *name)
+{
+    size_t n = strlen(name);
+    if (n > TL__OS_NAME_MAX) {
+        n = TL__OS_NAME_MAX;
+        while (n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(out, name, n);
+    out[n] = '\0';
+}
+
+/* Runs last on the thread, on return, panic, pthread_exit or cancellation. */
+static void thread_exit(void *arg)
+{
+    tl_thread *t = arg;
+    current = NULL;
+    atomic_store_explicit(&t->finished, true, memory_order_release);
+    handle_unref(t);
+}
+
+/* glibc's pthread_cleanup_push expands to a sigsetjmp whose own locals gcc
+ * flags as "might be clobbered"; they are not (glibc bug 61118). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wclobbered"
+static void *thread_start(void *arg)
+{
+    tl_thread *t = arg;
+    void *ret;
+    current = t;
+    current_id = t->id;
+    if (t->name) {
+        char buf[TL__OS_NAME_MAX + 1];
+        os_name(buf, t->name);
+        pthread_setname_np(pthread_self(), buf);
+    }
+    pthread_cleanup_push(thread_exit, t);
+    ret = t->fn(t->arg);
+    pthread_cleanup_pop(1);
+    return ret;
+}
+#pragma GCC diagnostic pop
+
+/* ---- spawning ------------------------------------------------------------- */
+
+/* The smallest stack a thread can run on: PTHREAD_STACK_MIN plus the guard
+ * page and static TLS that glibc carves out of the stack (large under
+ * sanitizers). glibc tells it through __pthread_get_minstack, as Rust's std
+ * asks it; elsewhere PTHREAD_STACK_MIN stands. */
+static size_t min_stack_size(const pthread_attr_t *attr)
+{
+    size_t (*get_minstack)(const pthread_attr_t *) =
+        (size_t(*)(const pthread_attr_t *))dlsym(RTLD_DEFAULT,
+                                                 "__pthread_get_minstack");
+    long min = sysconf(_SC_THREAD_STACK_MIN);
+    size_t floor = min > 0 ? (size_t)min : 16384;
+    size_t need = get_minstack ? get_minstack(attr) : 0;
+    return need > floor ? need : floor;
+}
+
+/* Rounds a requested stack size up to the page and the minimum. Returns 0,
+ * or EINVAL when rounding would overflow. */
+static int round_stack_size(const pthread_attr_t *attr, size_t requested,
+                            size_t *out)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t minimum = min_stack_size(attr);
+    if (requested < minimum)
+        requested = minimum;
+    if (requested > SIZE_MAX - page)
+        return EINVAL;
+    *out = (requested + page - 1) / page * page;
+    return 0;
+}
+
+static int create_pthread(tl_thread *t, size_t stack_size)
+{
+    pthread_attr_t attr;
+    int err;
+    if (stack_size == 0)
+        return pthread_create(&t->pthread, NULL, thread_start, t);
+    if ((err = pthread_attr_init(&attr)) != 0)
+        return err;
+    err = round_stack_size(&attr, stack_size, &stack_size);
+    if (!err)
+        err = pthread_attr_setstacksize(&attr, stack_size);
+    if (!err)
+        err = pthread_create(&t->pthread, &attr, thread_start, t);
+    pthread_attr_destroy(&attr);
+    return err;
+}
+
+int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
+                   void *arg, tl_thread **handle_out, const char *file,
+                   int line)
+{
+    static const tl_builder defaults;
+    tl_thread *t;
+    int err;
+
+    if (!handle_out)
+        return EINVAL;
+    *handle_out = NULL;
+    if (!builder)
+        builder = &defaults;
+    if (!fn || (builder->name && builder->name[0] == '\0'))
+        return EINVAL;
+
+    if (!(t = calloc(1, sizeof *t)))
+        return ENOMEM;
+    if (builder->name && !(t->name = strdup(builder->name))) {
+        free(t);
+        return ENOMEM;
+    }
+    t->magic = TL__MAGIC_LIVE;
+    atomic_init(&t->refs, 2);
+    t->fn = fn;
+    t->arg = arg;
+    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    t->file = file;
+    t->line = line;
+    if ((err = create_pthread(t, builder->stack_size)) != 0) {
+        handle_free(t);
+        return err;
+    }
+    /* Listed once t->pthread is set: from here a scope may join it. A scoped
+     * thread's children are listed before it returns, so a scope never
+     * looks empty while one of its threads can still spawn. */
+    list_add(list ? list : &registry, t);
+    *handle_out = t;
+    return 0;
+}
+
+int tl__builder_spawn_at(const tl_builder *builder, tl_thread_fn fn, void *arg,
+                         tl_thread **handle_out, const char *file, int line)
+{
+    return tl__spawn_into(NULL, builder, fn, arg, handle_out, file, line);
+}
+
+void tl__spawn_failed(int err, const char *file, int line)
+{
+    fprintf(stderr,
+            "threadlab: failed to spawn a thread at %s:%d: %s%s\n"
+            "threadlab: use tl_builder_spawn to handle this error as a value\n",
+            file, line, strerror(err),
+            err == EAGAIN ? " (out of threads or stack memory: see ulimit -u,"
+                            " /proc/sys/kernel/threads-max, stack size)"
+                          : "");
+    abort();
+}
+
+tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file, int line)
+{
+    tl_thread *t;
+    int err = tl__spawn_into(NULL, NULL, fn, arg, &t, file, line);
+    if (err)
+        tl__spawn_failed(err, file, line);
+    return t;
+}
+
+/* ---- consuming a handle ----------------------------------------------------- */
+
+/* A consumed handle is freed, so using it again is a use after free; the mark
+ * catches it while the memory still holds it. */
+static void check_mark(const tl_thread *t, const char *who)
+{
+    if (t->magic == TL__MAGIC_LIVE)
+        return;
+    fprintf(stderr,
+            "threadlab: %s: handle %p was already joined or detached "
+            "(a handle is consumed once)\n",
+            who, (const void *)t);
+    abort();
+}
+
+/* Takes the one right to consume the handle: 0, or EINVAL if taken. */
+static int claim(tl_thread *t)
+{
+    return atomic_exchange_explicit(&t->claimed, true, memory_order_acq_rel)
+               ? EINVAL
+               : 0;
+}
+
+void tl__join_claimed(tl_thread *t, tl_outcome *outcome)
+{
+    void *ret = NULL;
+    pthread_join(t->pthread, &ret);
+    list_remove(t);
+    if (ret == PTHREAD_CANCELED && !t->panicked) {
+        t->panicked = true;
+        t->panic_message = strdup("thread was cancelled");
+    }
+    if (outcome) {
+        outcome->panicked = t->panicked;
+        outcome->value = t->panicked ? NULL : ret;
+        outcome->panic_message = t->panic_message;
+        t->panic_message = NULL;
+    }
+    handle_free(t);
+}
+
+int tl_join(tl_thread *handle, tl_outcome *outcome)
+{
+    if (!handle)
+        return EINVAL;
+    check_mark(handle, "tl_join");
+    if (handle == current)
+        return EDEADLK;
+    if (claim(handle) != 0)
+        return EINVAL;
+    tl__join_claimed(handle, outcome);
+    return 0;
+}
+
+int tl_detach(tl_thread *handle)
+{
+    if (!handle)
+        return EINVAL;
+    check_mark(handle, "tl_detach");
+    if (handle->list != &registry)
+        return 0; /* scoped: the scope joins it */
+    if (claim(handle) != 0)
+        return EINVAL;
+    list_remove(handle);
+    pthread_detach(handle->pthread);
+    handle_unref(handle);
+    return 0;
+}
+
+/* ---- panics --------------------------------------------------------------- */
+
+static void default_panic_hook(const char *name, uint64_t id, const char *file,
+                               int line, const char *message)
+{
+    if (name)
+        fprintf(stderr, "thread '%s' panicked at %s:%d:\n%s\n", name, file,
+                line, message);
+    else
+        fprintf(stderr, "thread <unnamed #%llu> panicked at %s:%d:\n%s\n",
+                (unsigned long long)id, file, line, message);
+}
+
+void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,
+                          int line, const char *message)
+{
+    (void)name, (void)id, (void)file, (void)line, (void)message;
+}
+
+static _Atomic(tl_panic_hook) panic_hook = default_panic_hook;
+
+tl_panic_hook tl_set_panic_hook(tl_panic_hook hook)
+{
+    return atomic_exchange(&panic_hook, hook ? hook : default_panic_hook);
+}
+
+void tl__panic_at(const char *file, int line, const char *fmt, ...)
+{
+    char *message = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&message, fmt, ap) < 0)
+        message = NULL;
+    va_end(ap);
+    atomic_load(&panic_hook)(tl_current_name(), tl_current_id(), file, line,
+                             message ? message : "(out of memory formatting "
+                                                 "the panic message)");
+
+    if (tl__catch_top) {
+        tl__catch *c = tl__catch_top;
+        tl__scope_unwind_to(c->scope_mark);
+        c->message = message;
+        longjmp(c->env, 1);
+    }
+    if (current) {
+        current->panic_message = message;
+        current->panicked = true;
+        pthread_exit(NULL); /* runs cleanup handlers, open scopes included */
+    }
+    fprintf(stderr, "threadlab: panic outside a threadlab thread at %s:%d: %s; "
+                    "aborting\n",
+            file, line, message ? message : "");
+    abort();
+}
+
+/* ---- lifecycle report ------------------------------------------------------- */
+
+/* At exit, names every handle that was never joined nor detached. Silent when
+ * all are accounted for; TL_EXIT_REPORT=0 silences it altogether. */
+__attribute__((destructor)) static void report_unconsumed(void)
+{
+    const char *env = getenv("TL_EXIT_REPORT");
+    size_t count = 0;
+    if (env && strcmp(env, "0") == 0)
+        return;
+    pthread_mutex_lock(&registry.lock);
+    for (tl_thread *t = registry.head; t; t = t->next) {
+        count++;
+        fprintf(stderr,
+                "threadlab: thread %s%s%s#%llu spawned at %s:%d was never "
+                "joined nor detached (%s at exit)\n",
+                t->name ? "'" : "", t->name ? t->name : "", t->name ? "' " : "",
+                (unsigned long long)t->id, t->file, t->line,
+                atomic_load(&t->finished) ? "finished" : "still running, killed");
+    }
+    pthread_mutex_unlock(&registry.lock);
+    if (count)
+        fprintf(stderr,
+                "threadlab: %zu thread handle%s never joined nor detached: join "
+                "what matters, tl_detach what does not\n",
+                count, count == 1 ? "" : "s");
+}
