@@ -41,6 +41,62 @@ const char *tl_current_name(void)
     return tl_current_id() == 1 ? "main" : NULL;
 }
 
+/* ---- hints ------------------------------------------------------------------ */
+
+/* TL_HINTS=1 turns on hints about misuse noticed at run time: for now, one
+ * handle after another joined right after its own spawn (the loop that joins
+ * inside the spawn loop, and so runs its threads one at a time). Read once at
+ * load; when off, the spawn and join paths pay one predictable branch. */
+#define TL__HINT_STREAK 3 /* spawn+join pairs in a row before we speak */
+
+static bool hints_on;
+static _Thread_local tl_thread *last_spawned; /* by this thread, if hints_on */
+static _Thread_local const char *streak_file;
+static _Thread_local int streak_line, streak_len;
+
+__attribute__((constructor)) static void read_hint_setting(void)
+{
+    const char *env = getenv("TL_HINTS");
+    hints_on = env && env[0] && strcmp(env, "0") != 0;
+}
+
+/* Called on join when hints are on: counts joins of the thread this thread
+ * spawned last, from the same site, with no spawn in between. */
+static void hint_on_join(const tl_thread *t)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static struct { const char *file; int line; } told[32];
+    static int n_told;
+
+    if (t != last_spawned) {
+        streak_len = 0;
+        return;
+    }
+    last_spawned = NULL;
+    if (streak_len > 0 && (streak_file != t->file || streak_line != t->line))
+        streak_len = 0;
+    streak_file = t->file;
+    streak_line = t->line;
+    if (++streak_len != TL__HINT_STREAK)
+        return;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < n_told; i++)
+        if (told[i].file == t->file && told[i].line == t->line) {
+            pthread_mutex_unlock(&lock);
+            return;
+        }
+    if (n_told < (int)(sizeof told / sizeof told[0])) {
+        told[n_told].file = t->file;
+        told[n_told++].line = t->line;
+    }
+    pthread_mutex_unlock(&lock);
+    fprintf(stderr,
+            "threadlab hint: threads spawned at %s:%d are joined right after "
+            "their spawn, %d times in a row, so they run one at a time; spawn "
+            "them all first, then join them all\n",
+            t->file, t->line, TL__HINT_STREAK);
+}
+
 /* ---- lists of unconsumed handles ------------------------------------------ */
 
 void tl__list_init(tl__list *list)
@@ -260,6 +316,8 @@ int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
      * thread's children are listed before it returns, so a scope never
      * looks empty while one of its threads can still spawn. */
     list_add(list ? list : &registry, t);
+    if (hints_on)
+        last_spawned = t;
     *handle_out = t;
     return 0;
 }
@@ -341,6 +399,8 @@ int tl_join(tl_thread *handle, tl_outcome *outcome)
         return EDEADLK;
     if (claim(handle) != 0)
         return EINVAL;
+    if (hints_on)
+        hint_on_join(handle);
     tl__join_claimed(handle, outcome);
     return 0;
 }

@@ -21,6 +21,12 @@
  *   unwinding (pthread_cleanup_push handlers run) and hands its message to the
  *   joiner; the process goes on. Like Rust's default hook, the panic is also
  *   printed to stderr when it happens (see tl_set_panic_hook).
+ *
+ * Environment:
+ * - TL_EXIT_REPORT=0 silences the report of unconsumed handles at exit.
+ * - TL_HINTS=1 prints a hint when code joins each thread right after spawning
+ *   it (three times in a row from one spawn site), which runs the threads one
+ *   at a time; once per site. Off by default, and free when off.
  */
 #ifndef THREADLAB_THREAD_H
 #define THREADLAB_THREAD_H
