@@ -23,6 +23,10 @@ else
 endif
 BUILD ?= build/$(CC_NAME)$(if $(SANITIZE),-$(SANITIZE))
 WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
+# ThreadSanitizer cannot map its shadow memory when the kernel randomises
+# addresses with more bits than it expects (vm.mmap_rnd_bits > 28): run its
+# tests with address randomisation off for those processes only.
+RUN_TESTS := $(if $(filter thread,$(SANITIZE)),setarch $(shell uname -m) -R)
 
 .PHONY: help deps configure build test bench clean install
 
@@ -42,7 +46,7 @@ build: configure
 
 test: deps
 	@$(MAKE) --no-print-directory build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 bench: deps
 	@echo "make bench: no benchmark is written yet, so there is nothing to run" >&2

@@ -207,11 +207,7 @@ static void thread_exit(void *arg)
     handle_unref(t);
 }
 
-/* glibc's pthread_cleanup_push expands to a sigsetjmp whose own locals gcc
- * flags as "might be clobbered"; they are not (glibc bug 61118). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wclobbered"
+TL__CLEANUP_PUSH_OK_BEGIN
 static void *thread_start(void *arg)
 {
     tl_thread *t = arg;
@@ -228,7 +224,7 @@ static void *thread_start(void *arg)
     pthread_cleanup_pop(1);
     return ret;
 }
-#pragma GCC diagnostic pop
+TL__CLEANUP_PUSH_OK_END
 
 /* ---- spawning ------------------------------------------------------------- */
 
