@@ -51,7 +51,7 @@ test: deps
 
 examples: deps
 	@$(MAKE) --no-print-directory build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L lesson
+	$(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L lesson
 	@echo "Each lesson runs on its own too, e.g. $(BUILD)/examples/01_spawn_join;"
 	@echo "examples/README.md says what to look for in each."
 

@@ -61,6 +61,20 @@ static size_t default_stack_bytes(void)
     return bytes;
 }
 
+/* The number in a one-number file such as /proc/sys/kernel/threads-max,
+ * or -1 if it cannot be read. */
+static long read_number(const char *path)
+{
+    long value = -1;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld", &value) != 1)
+            value = -1;
+        fclose(f);
+    }
+    return value;
+}
+
 static void *double_it(void *arg)
 {
     return (void *)((intptr_t)arg * 2);
@@ -76,15 +90,20 @@ int main(int argc, char **argv)
     printf("available parallelism: %u (CPUs this process may use)\n",
            available);
     printf("core count: %u (%s)\n", cores, source);
-    printf("for CPU-bound work start near %u threads, then measure\n",
-           available < cores ? available : cores);
+    unsigned start = available < cores ? available : cores;
+    printf("for CPU-bound work start near %u thread%s, then measure\n", start,
+           start == 1 ? "" : "s");
 
     double stack_mib = (double)default_stack_bytes() / (1024 * 1024);
     printf("default stack: %.0f MiB of address space per thread\n", stack_mib);
     printf("  100 threads reserve %.1f GiB, 10,000 reserve %.0f GiB, "
-           "1,000,000 would need %.1f TiB\n",
+           "1,000,000 would reserve %.1f TiB\n",
            stack_mib * 100 / 1024, stack_mib * 1e4 / 1024,
            stack_mib * 1e6 / (1024 * 1024));
+    long threads_max = read_number("/proc/sys/kernel/threads-max");
+    if (threads_max > 0)
+        printf("  and the kernel allows %ld threads in all "
+               "(/proc/sys/kernel/threads-max)\n", threads_max);
 
     tl_thread *handles[ITEMS];
     for (intptr_t i = 0; i < ITEMS; i++)
