@@ -27,10 +27,10 @@
  * to cover back-to-back submits and a fork-join's gap, short enough that an
  * idle pool costs nothing measurable. */
 #define SPIN_NS 50000
-/* Spins of pure `pause` before a spinner starts yielding its CPU: on a
- * machine with more runnable threads than cores the thread it waits for may
- * need that CPU. */
-#define SPIN_PAUSES 1024
+/* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
+ * starts yielding its CPU at every turn: with more runnable threads than
+ * cores, the thread it waits for may be queued behind it on the same core. */
+#define SPIN_PAUSES 64
 
 /* ---- small tools ------------------------------------------------------------ */
 
@@ -60,8 +60,9 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A bounded spin: spin_again() says whether to keep spinning. Reads the clock
- * only every 64 turns; yields the CPU once past SPIN_PAUSES turns. */
+/* A bounded spin: spin_again() says whether to keep spinning, for about
+ * SPIN_NS in all: SPIN_PAUSES turns of `pause`, then turns of sched_yield,
+ * which costs little when the core has nothing else to run. */
 typedef struct spin {
     uint64_t deadline;
     unsigned turns;
@@ -69,15 +70,17 @@ typedef struct spin {
 
 static bool spin_again(spin *s)
 {
-    cpu_relax();
-    if ((++s->turns & 63) != 0)
+    if (++s->turns <= SPIN_PAUSES) {
+        cpu_relax();
         return true;
+    }
     uint64_t now = now_ns();
     if (s->deadline == 0)
         s->deadline = now + SPIN_NS;
-    if (s->turns > SPIN_PAUSES)
-        sched_yield();
-    return now < s->deadline;
+    if (now >= s->deadline)
+        return false;
+    sched_yield();
+    return true;
 }
 
 /* ---- the pool's data ---------------------------------------------------------- */
@@ -108,51 +111,62 @@ enum { W_RUNNING, W_SLEEPING, W_NOTIFIED };
 
 typedef struct worker {
     /* Futex word. The worker moves RUNNING <-> SLEEPING; a waker moves
-     * SLEEPING -> NOTIFIED (one CAS: the one waker that wins takes the
-     * worker's token off pool->sleepers). Own cache line: wakers poke it. */
+     * SLEEPING -> NOTIFIED (one CAS: the one waker that wins turns the
+     * worker's sleeper count into a spinner count). Own cache line: wakers
+     * poke it. */
     alignas(CACHE_LINE) atomic_uint state;
     /* The rest is the worker's own, but `thread`, written by create. */
     struct tl_pool *pool;
     tl_thread *thread;
-    size_t finished; /* tasks done since last published to pool->pending */
-    entry current;   /* the task being run, for the panic path */
+    bool spinner;    /* counted as a spinner in pool->idle */
+    size_t finished; /* entries done since last added to pool->finished */
+    entry current;   /* the entry being run, for the panic path */
 } worker;
 
-/* pending: tasks queued or running, plus one per API call in flight from
- * outside the pool (so free cannot take the pool from under it); the top bit
- * says tl_pool_free has begun. */
-#define CLOSING ((uint64_t)1 << 63)
-#define COUNT(v) ((v) & ~CLOSING)
+/* pool->idle packs two counts: spinning workers (low half) and sleeping ones
+ * (high half), so a submit decides whether to wake with one load. */
+#define SPINNER ((uint64_t)1)
+#define SLEEPER ((uint64_t)1 << 32)
+#define SPINNERS(v) ((uint32_t)(v))
+#define SLEEPERS(v) ((uint32_t)((v) >> 32))
 
 struct tl_pool {
-    /* Read-only after create. */
+    /* Read-only after create, or written once (closing, stop): read on
+     * every submit, so they share a line nobody writes often. */
     slot *ring;
     size_t mask; /* ring size - 1 */
     worker *workers;
     unsigned threads;
+    unsigned max_spinners; /* more spinning would only take CPU from work */
+    atomic_uint closing;   /* set by free: refuse submits from outside */
+    atomic_uint stop;      /* set by free once drained: workers exit */
 
-    /* Lock-free; each on its own line so producers and consumers do not
-     * false-share. */
-    alignas(CACHE_LINE) atomic_size_t tail; /* next position to fill */
-    alignas(CACHE_LINE) atomic_size_t head; /* next position to take */
-    alignas(CACHE_LINE) atomic_uint_fast64_t pending; /* see CLOSING */
-    alignas(CACHE_LINE) atomic_uint sleepers; /* workers whose token is up */
-    atomic_uint stop;                          /* set once by free: exit */
-
-    /* Waiting for pending to reach zero (tl_pool_wait, free). quiet_seq is
-     * the futex word, bumped when the count reaches zero with waiters. The
-     * decrement to zero happens under quiet_lock, so free can wait for the
-     * thread that did it to stop touching the pool. */
+    /* The ring's ends, each on its own line: producers CAS tail, consumers
+     * CAS head, and spinning workers poll head (never tail), so a producer
+     * keeps its line to itself. */
+    alignas(CACHE_LINE) atomic_size_t tail;
+    alignas(CACHE_LINE) atomic_size_t head;
+    alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
+    /* Entries taken off the queue and done (run, skipped or refused), added
+     * by workers in batches. The pool is quiet when it equals tail +
+     * overflow_pushed: everything queued has been dealt with. */
+    alignas(CACHE_LINE) atomic_size_t finished;
+    /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
+     * bumped by the finisher that makes the pool quiet while waiters wait. */
     alignas(CACHE_LINE) atomic_uint quiet_seq;
     atomic_uint quiet_waiters;
-    pthread_mutex_t quiet_lock;
+    /* Calls from outside the pool that touch it beyond a ring reservation
+     * (parallel_for, a submit that finds the ring full): free waits for
+     * them to leave. */
+    alignas(CACHE_LINE) atomic_uint callers;
 
     /* Entries that found the ring full on a thread too deep in nested runs
-     * to run one itself. overflow_lock protects the list; overflow_len is
-     * changed under it and read without it as a hint. */
+     * to run one itself. overflow_lock protects the list; the counts are
+     * changed under it and read without it. */
     alignas(CACHE_LINE) pthread_mutex_t overflow_lock;
     overflow_node *overflow_head, *overflow_tail;
     atomic_size_t overflow_len;
+    atomic_size_t overflow_pushed;
 };
 
 /* A task handle. */
@@ -183,30 +197,36 @@ static _Thread_local struct {
 
 /* ---- the ring --------------------------------------------------------------- */
 
-/* Vyukov's bounded MPMC queue. The CAS on tail is seq_cst: it pairs with the
- * seq_cst read of tail by a worker going to sleep (see worker_sleep). */
-static bool ring_push(tl_pool *pool, const entry *e)
+/* Vyukov's bounded MPMC queue, with the push split in two: reserve a slot
+ * (the CAS on tail), then publish the entry in it. The CAS is seq_cst: it
+ * pairs with the reads of `closing` (free) and of tail (a worker going to
+ * sleep). Returns NULL when the ring is full. */
+static slot *ring_reserve(tl_pool *pool, size_t *pos_out)
 {
     size_t pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
-    slot *s;
     for (;;) {
-        s = &pool->ring[pos & pool->mask];
+        slot *s = &pool->ring[pos & pool->mask];
         size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         intptr_t dif = (intptr_t)seq - (intptr_t)pos;
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(
                     &pool->tail, &pos, pos + 1, memory_order_seq_cst,
-                    memory_order_relaxed))
-                break;
+                    memory_order_relaxed)) {
+                *pos_out = pos;
+                return s;
+            }
         } else if (dif < 0) {
-            return false; /* full */
+            return NULL;
         } else {
             pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
         }
     }
+}
+
+static void slot_publish(slot *s, size_t pos, const entry *e)
+{
     s->e = *e;
     atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
-    return true;
 }
 
 static bool ring_pop(tl_pool *pool, entry *out)
@@ -233,13 +253,8 @@ static bool ring_pop(tl_pool *pool, entry *out)
     return true;
 }
 
-static bool overflow_push(tl_pool *pool, const entry *e)
+static void overflow_push(tl_pool *pool, overflow_node *n)
 {
-    overflow_node *n = malloc(sizeof *n);
-    if (!n)
-        return false;
-    n->next = NULL;
-    n->e = *e;
     pthread_mutex_lock(&pool->overflow_lock);
     if (pool->overflow_tail)
         pool->overflow_tail->next = n;
@@ -247,9 +262,9 @@ static bool overflow_push(tl_pool *pool, const entry *e)
         pool->overflow_head = n;
     pool->overflow_tail = n;
     /* seq_cst: pairs with worker_sleep, as the CAS on tail does. */
+    atomic_fetch_add(&pool->overflow_pushed, 1);
     atomic_fetch_add(&pool->overflow_len, 1);
     pthread_mutex_unlock(&pool->overflow_lock);
-    return true;
 }
 
 static bool overflow_pop(tl_pool *pool, entry *out)
@@ -287,47 +302,117 @@ static bool maybe_queued(tl_pool *pool)
            atomic_load(&pool->overflow_len) != 0;
 }
 
+/* ---- counting finished entries ------------------------------------------------ */
+
+static bool quiet(tl_pool *pool)
+{
+    /* finished first: both only grow, and finished <= pushed, so equality
+     * here means they were equal when finished was read. */
+    size_t done = atomic_load(&pool->finished);
+    return done == atomic_load(&pool->tail) + atomic_load(&pool->overflow_pushed);
+}
+
+/* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
+ * finisher and the waiter each write their side before reading the other's,
+ * both seq_cst, so the wake-up cannot be lost. Only workers (joined by free)
+ * and threads counted in `callers` or running a task of the pool call it, so
+ * free cannot take the pool away under it. */
+static void finish_entries(tl_pool *pool, size_t n)
+{
+    atomic_fetch_add(&pool->finished, n);
+    if (atomic_load(&pool->quiet_waiters) > 0 && quiet(pool)) {
+        atomic_fetch_add(&pool->quiet_seq, 1);
+        futex_wake(&pool->quiet_seq, INT_MAX);
+    }
+}
+
+static void wait_quiet(tl_pool *pool)
+{
+    spin s = {0, 0};
+    while (!quiet(pool))
+        if (!spin_again(&s))
+            break;
+    atomic_fetch_add(&pool->quiet_waiters, 1);
+    for (;;) {
+        unsigned seq = atomic_load(&pool->quiet_seq);
+        if (quiet(pool))
+            break;
+        futex_wait(&pool->quiet_seq, seq);
+    }
+    atomic_fetch_sub(&pool->quiet_waiters, 1);
+}
+
 /* ---- sleeping and waking workers ------------------------------------------ */
 
-/* Takes one sleeping worker's token and wakes it; false if none sleeps. */
+/* Wakes w if it sleeps, turning it into a spinner; false if it did not. */
 static bool wake_worker(tl_pool *pool, worker *w)
 {
     unsigned expected = W_SLEEPING;
     if (atomic_load_explicit(&w->state, memory_order_relaxed) != W_SLEEPING ||
         !atomic_compare_exchange_strong(&w->state, &expected, W_NOTIFIED))
         return false;
-    atomic_fetch_sub(&pool->sleepers, 1);
+    atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
     futex_wake(&w->state, 1);
     return true;
 }
 
-/* After queueing `count` entries: wakes up to that many sleeping workers.
- * Costs one read of a shared counter when every worker is awake. */
-static void wake_workers(tl_pool *pool, unsigned count)
+static bool wake_one(tl_pool *pool)
 {
-    for (unsigned i = 0; count > 0 && i < pool->threads; i++) {
-        if (atomic_load(&pool->sleepers) == 0)
-            return;
+    for (unsigned i = 0; i < pool->threads; i++)
         if (wake_worker(pool, &pool->workers[i]))
-            count--;
+            return true;
+    return false;
+}
+
+/* Called with new work queued (or reserved): make sure up to `want` workers
+ * will look. A spinning worker will, and a woken one becomes a spinner, so
+ * with nobody asleep (or enough spinning) this is one load of pool->idle. */
+static void wake_for_work(tl_pool *pool, unsigned want)
+{
+    for (;;) {
+        uint64_t v = atomic_load(&pool->idle);
+        if (SPINNERS(v) >= want || SLEEPERS(v) == 0 || !wake_one(pool))
+            return;
     }
 }
 
-/* Puts an idle worker to sleep until a submit (or free) wakes it. The
- * worker raises its token (state, then sleepers) and only then looks at the
- * queue once more; a submitter queues and only then reads sleepers. Both
- * sides use seq_cst, so at least one sees the other: no lost wake-up. */
+static bool become_spinner(tl_pool *pool)
+{
+    uint64_t v = atomic_load_explicit(&pool->idle, memory_order_relaxed);
+    while (SPINNERS(v) < pool->max_spinners)
+        if (atomic_compare_exchange_weak(&pool->idle, &v, v + SPINNER))
+            return true;
+    return false;
+}
+
+/* A spinner found work. If it was the last spinner and more is queued, it
+ * wakes a sleeper to take the rest (the submitters only wake when nobody
+ * spins). */
+static void stop_spinning(worker *w)
+{
+    tl_pool *pool = w->pool;
+    w->spinner = false;
+    uint64_t v = atomic_fetch_sub(&pool->idle, SPINNER) - SPINNER;
+    if (SPINNERS(v) == 0 && SLEEPERS(v) > 0 && maybe_queued(pool))
+        wake_one(pool);
+}
+
+/* Puts a worker without work to sleep until a submit (or free) wakes it. The
+ * worker raises its token (state, then the sleeper count) and only then looks
+ * at the queue once more; a submitter reserves its slot and only then reads
+ * the counts. Both sides use seq_cst, so at least one sees the other: no
+ * lost wake-up. Whoever wakes it makes it a spinner. */
 static void worker_sleep(worker *w)
 {
     tl_pool *pool = w->pool;
     atomic_store(&w->state, W_SLEEPING);
-    atomic_fetch_add(&pool->sleepers, 1);
+    atomic_fetch_add(&pool->idle, SLEEPER - (w->spinner ? SPINNER : 0));
+    w->spinner = true; /* once awake, a waker will have made it one */
     if (maybe_queued(pool) || atomic_load(&pool->stop)) {
         unsigned expected = W_SLEEPING;
         if (atomic_compare_exchange_strong(&w->state, &expected, W_RUNNING))
-            atomic_fetch_sub(&pool->sleepers, 1);
-        else
-            atomic_store(&w->state, W_RUNNING); /* a waker took the token */
+            atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
+        atomic_store(&w->state, W_RUNNING);
         return;
     }
     while (atomic_load(&w->state) == W_SLEEPING)
@@ -335,54 +420,37 @@ static void worker_sleep(worker *w)
     atomic_store(&w->state, W_RUNNING);
 }
 
-/* ---- counting pending work ---------------------------------------------------- */
-
-/* Takes n off pool->pending. The decrement that reaches zero is done under
- * quiet_lock and wakes the waiters of tl_pool_wait and free; free takes the
- * lock once after it saw zero, so it never frees the pool under that thread.
- * Any other decrement leaves a count that still holds the pool. */
-static void retire(tl_pool *pool, uint64_t n)
+/* Gets the worker its next entry: from the queue; else, after publishing its
+ * finished count, by spinning on the queue (if few others spin), then by
+ * sleeping. Returns false when the pool stops. */
+static bool next_entry(worker *w, entry *out)
 {
-    uint64_t v = atomic_load_explicit(&pool->pending, memory_order_relaxed);
-    while (COUNT(v) != n)
-        if (atomic_compare_exchange_weak(&pool->pending, &v, v - n))
-            return;
-    pthread_mutex_lock(&pool->quiet_lock);
-    v = atomic_fetch_sub(&pool->pending, n) - n;
-    if (COUNT(v) == 0 && atomic_load(&pool->quiet_waiters) > 0) {
-        atomic_fetch_add(&pool->quiet_seq, 1);
-        futex_wake(&pool->quiet_seq, INT_MAX);
+    tl_pool *pool = w->pool;
+    if (take(pool, out))
+        return true;
+    if (w->finished) {
+        finish_entries(pool, w->finished);
+        w->finished = 0;
     }
-    pthread_mutex_unlock(&pool->quiet_lock);
-}
-
-/* Waits until pool->pending counts nothing: spins a while, then sleeps. */
-static void wait_quiet(tl_pool *pool)
-{
-    spin s = {0, 0};
-    while (COUNT(atomic_load(&pool->pending)) != 0)
-        if (!spin_again(&s))
-            break;
-    atomic_fetch_add(&pool->quiet_waiters, 1);
     for (;;) {
-        unsigned seq = atomic_load(&pool->quiet_seq);
-        if (COUNT(atomic_load(&pool->pending)) == 0)
-            break;
-        futex_wait(&pool->quiet_seq, seq);
+        if (w->spinner || become_spinner(pool)) {
+            w->spinner = true;
+            spin s = {0, 0};
+            do {
+                if (take(pool, out)) {
+                    stop_spinning(w);
+                    return true;
+                }
+            } while (!atomic_load_explicit(&pool->stop, memory_order_relaxed) &&
+                     spin_again(&s));
+        }
+        if (atomic_load(&pool->stop)) {
+            if (w->spinner)
+                atomic_fetch_sub(&pool->idle, SPINNER);
+            return false;
+        }
+        worker_sleep(w);
     }
-    atomic_fetch_sub(&pool->quiet_waiters, 1);
-}
-
-/* Accounts for an API call from outside the pool (plus `tasks` it will
- * queue): returns false, having taken nothing, if free has begun. */
-static bool enter(tl_pool *pool, uint64_t tasks, bool inside)
-{
-    uint64_t old = atomic_fetch_add(&pool->pending, tasks + !inside);
-    if ((old & CLOSING) && !inside) {
-        retire(pool, tasks + 1);
-        return false;
-    }
-    return true;
 }
 
 /* ---- tasks ------------------------------------------------------------------- */
@@ -450,66 +518,121 @@ static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
     here.depth = saved_depth;
 }
 
-/* Runs an entry taken off the queue, off the worker loop, and retires it. */
+/* Runs an entry taken off the queue, off the worker loop, and counts it.
+ * fn NULL is a refused submit's placeholder: nothing to run. */
 static void run_taken(tl_pool *pool, const entry *e)
 {
-    if (!e->task || task_claim(e->task))
+    if (e->fn && (!e->task || task_claim(e->task)))
         run_caught(pool, e->fn, e->arg, e->task);
     if (e->task)
         task_unref(e->task);
-    retire(pool, 1);
+    finish_entries(pool, 1);
 }
 
-/* Queues an entry already counted in pool->pending. A full ring makes the
- * caller run the oldest entry first, unless it is too deep in nested runs:
- * then the entry goes to the overflow list. Returns 0 or ENOMEM. */
-static int enqueue(tl_pool *pool, const entry *e)
+/* Queues an entry, from a thread that free waits for (a task of the pool or
+ * a caller counted in `callers`). A full ring makes the caller run the
+ * oldest entry first, unless it is too deep in nested runs: then the entry
+ * goes to the overflow list. Wakes up to `wake` workers. Returns 0 or
+ * ENOMEM. */
+static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 {
-    while (!ring_push(pool, e)) {
+    for (;;) {
+        size_t pos;
+        slot *s = ring_reserve(pool, &pos);
+        if (s) {
+            slot_publish(s, pos, e);
+            break;
+        }
+        if (here.depth >= MAX_HELP_DEPTH) {
+            overflow_node *n = malloc(sizeof *n);
+            if (!n)
+                return ENOMEM;
+            *n = (overflow_node){NULL, *e};
+            overflow_push(pool, n);
+            break;
+        }
         entry oldest;
-        if (here.depth >= MAX_HELP_DEPTH)
-            return overflow_push(pool, e) ? 0 : ENOMEM;
         if (take(pool, &oldest))
             run_taken(pool, &oldest);
         else
             cpu_relax(); /* the head slot is being taken or filled */
     }
+    if (wake)
+        wake_for_work(pool, wake);
     return 0;
+}
+
+/* Counts a call from outside the pool in `callers`; false (and not counted)
+ * if free has begun. */
+static bool enter_outside(tl_pool *pool)
+{
+    atomic_fetch_add(&pool->callers, 1);
+    if (atomic_load(&pool->closing)) {
+        atomic_fetch_sub(&pool->callers, 1);
+        return false;
+    }
+    return true;
+}
+
+static void leave_outside(tl_pool *pool)
+{
+    atomic_fetch_sub(&pool->callers, 1);
+}
+
+static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
+{
+    tl_task *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
+                   .arg = arg};
+    atomic_init(&t->state, T_QUEUED);
+    atomic_init(&t->refs, 2);
+    atomic_init(&t->consumed, false);
+    return t;
 }
 
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out)
 {
     tl_task *t = NULL;
-    bool inside;
-    int err;
     if (task_out)
         *task_out = NULL;
     if (!pool || !fn)
         return EINVAL;
-    if (task_out) {
-        if (!(t = malloc(sizeof *t)))
-            return ENOMEM;
-        *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
-                       .arg = arg};
-        atomic_init(&t->state, T_QUEUED);
-        atomic_init(&t->refs, 2);
-        atomic_init(&t->consumed, false);
+    if (task_out && !(t = task_new(pool, fn, arg)))
+        return ENOMEM;
+    bool inside = here.pool == pool;
+    entry e = {fn, arg, t};
+    size_t pos;
+    slot *s = ring_reserve(pool, &pos);
+    if (s) {
+        /* The fast path touches the pool no more once the slot is
+         * published (a worker may finish it and free may then proceed), so
+         * it decides to wake first. A refused submit (free has begun: the
+         * seq_cst reservation and free's seq_cst store of closing order
+         * this) still fills its slot, with nothing to run. */
+        bool refused = !inside && atomic_load(&pool->closing);
+        wake_for_work(pool, 1);
+        slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
+        if (refused) {
+            free(t);
+            return ECANCELED;
+        }
+    } else {
+        int err = 0;
+        if (!inside && !enter_outside(pool))
+            err = ECANCELED;
+        else {
+            err = enqueue(pool, &e, 1);
+            if (!inside)
+                leave_outside(pool);
+        }
+        if (err) {
+            free(t);
+            return err;
+        }
     }
-    inside = here.pool == pool;
-    if (!enter(pool, 1, inside)) {
-        free(t);
-        return ECANCELED;
-    }
-    err = enqueue(pool, &(entry){fn, arg, t});
-    if (err) {
-        retire(pool, 1 + !inside);
-        free(t);
-        return err;
-    }
-    wake_workers(pool, 1);
-    if (!inside)
-        retire(pool, 1); /* this call's own count: last touch of the pool */
     if (task_out)
         *task_out = t;
     return 0;
@@ -608,26 +731,19 @@ bool tl_task_is_finished(const tl_task *task)
 
 /* ---- workers ------------------------------------------------------------------ */
 
-/* Publishes the worker's finished count, so tl_pool_wait can see zero. */
-static void publish(worker *w)
+/* The worker's loop. The catch frame is armed once here, not per task; a
+ * panic lands back here, finishes the task as panicked, and the loop goes
+ * on. */
+static void *worker_main(void *arg)
 {
-    if (w->finished) {
-        retire(w->pool, w->finished);
-        w->finished = 0;
-    }
-}
-
-/* Runs the entries of the queue until it is empty. The catch frame is armed
- * once here, not per task; a panic lands back here, finishes the task as
- * panicked, and the loop goes on. */
-static void worker_drain(worker *w)
-{
-    tl_pool *pool = w->pool;
+    worker *w = arg;
     tl__catch c;
+    here.pool = w->pool;
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
+        here.pool = w->pool;
         here.depth = 0;
         task_finish(w->current.task, true, NULL, c.message);
         c.message = NULL;
@@ -636,38 +752,20 @@ static void worker_drain(worker *w)
         w->finished++;
     }
     tl__catch_top = &c;
-    while (take(pool, &w->current)) {
+    while (next_entry(w, &w->current)) {
         tl_task *t = w->current.task;
-        if (!t)
-            w->current.fn(w->current.arg);
-        else if (task_claim(t))
-            task_finish(t, false, w->current.fn(w->current.arg), NULL);
-        if (t)
+        if (!t) {
+            if (w->current.fn)
+                w->current.fn(w->current.arg);
+        } else {
+            if (task_claim(t))
+                task_finish(t, false, w->current.fn(w->current.arg), NULL);
             task_unref(t);
+        }
         w->finished++;
     }
     tl__catch_top = c.prev;
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    tl_pool *pool = w->pool;
-    here.pool = pool;
-    here.depth = 0;
-    for (;;) {
-        worker_drain(w);
-        publish(w);
-        spin s = {0, 0};
-        while (!maybe_queued(pool) && !atomic_load(&pool->stop) &&
-               spin_again(&s)) {
-        }
-        if (maybe_queued(pool))
-            continue;
-        if (atomic_load(&pool->stop))
-            return NULL;
-        worker_sleep(w);
-    }
+    return NULL;
 }
 
 /* ---- create and free -------------------------------------------------------- */
@@ -683,17 +781,14 @@ static void *worker_main(void *arg)
 static void stop_workers(tl_pool *pool, unsigned started)
 {
     atomic_store(&pool->stop, 1);
-    for (unsigned i = 0; i < started; i++) {
-        worker *w = &pool->workers[i];
-        wake_worker(pool, w);
-    }
+    for (unsigned i = 0; i < started; i++)
+        wake_worker(pool, &pool->workers[i]);
     for (unsigned i = 0; i < started; i++)
         tl_join(pool->workers[i].thread, NULL);
 }
 
 static void destroy(tl_pool *pool)
 {
-    pthread_mutex_destroy(&pool->quiet_lock);
     pthread_mutex_destroy(&pool->overflow_lock);
     free(pool->workers);
     free(pool->ring);
@@ -729,13 +824,13 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
     pool->workers = memset(mem, 0, threads * sizeof(worker));
     pool->mask = queue_size - 1;
     pool->threads = threads;
+    pool->max_spinners = threads / 2 > 1 ? threads / 2 : 1;
     for (size_t i = 0; i < queue_size; i++)
         atomic_init(&pool->ring[i].seq, i);
     for (unsigned i = 0; i < threads; i++) {
         atomic_init(&pool->workers[i].state, W_RUNNING);
         pool->workers[i].pool = pool;
     }
-    pthread_mutex_init(&pool->quiet_lock, NULL);
     pthread_mutex_init(&pool->overflow_lock, NULL);
     *out = pool;
     return 0;
@@ -814,12 +909,12 @@ void tl_pool_free(tl_pool *pool)
                         "same pool, which would wait for itself; aborting\n");
         abort();
     }
-    atomic_fetch_or(&pool->pending, CLOSING);
+    atomic_store(&pool->closing, 1);
+    /* Calls from outside that got in before closing finish queueing. */
+    while (atomic_load(&pool->callers) != 0)
+        sched_yield();
     wait_quiet(pool);
-    /* The thread that brought the count to zero, and other tl_pool_wait
-     * callers, may still be on their way out of the pool. */
-    pthread_mutex_lock(&pool->quiet_lock);
-    pthread_mutex_unlock(&pool->quiet_lock);
+    /* Other tl_pool_wait callers may still be on their way out. */
     while (atomic_load(&pool->quiet_waiters) != 0)
         sched_yield();
     stop_workers(pool, pool->threads);
@@ -919,20 +1014,17 @@ static void pf_wait(pf_job *j)
     }
 }
 
-/* Queues up to `helpers` helper tasks for j; returns how many were queued.
- * The caller counted them in pending; the ones not queued are retired. */
-static unsigned pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+/* Queues up to `helpers` helper tasks for j and wakes workers for them;
+ * drops the references of those it could not queue (no memory). */
+static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
 {
     unsigned queued = 0;
     for (; queued < helpers; queued++)
-        if (enqueue(pool, &(entry){pf_helper, j, NULL}) != 0)
+        if (enqueue(pool, &(entry){pf_helper, j, NULL}, 0) != 0)
             break;
-    if (queued < helpers) {
-        retire(pool, helpers - queued);
+    if (queued < helpers)
         atomic_fetch_sub(&j->refs, helpers - queued);
-    }
-    wake_workers(pool, queued);
-    return queued;
+    wake_for_work(pool, queued);
 }
 
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
@@ -956,7 +1048,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     *j = (pf_job){.fn = fn, .ctx = ctx, .begin = begin, .end = end,
                   .chunk = chunk, .chunks = chunks};
     atomic_init(&j->refs, 1 + helpers);
-    if (!enter(pool, helpers, inside)) {
+    if (!inside && !enter_outside(pool)) {
         if (j != &on_stack)
             free(j);
         return ECANCELED;
@@ -975,6 +1067,6 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     if (j != &on_stack)
         pf_unref(j);
     if (!inside)
-        retire(pool, 1);
+        leave_outside(pool);
     return err;
 }
