@@ -1,11 +1,12 @@
 /* Tasks that submit tasks and wait for them: no deadlock, even on a
- * one-worker pool and past the depth where waiters stop helping; the
- * overflow list when a deep submitter finds the queue full; tl_pool_wait
- * from a task is EDEADLK rather than a hang. */
+ * one-worker pool, with a queue that is always full (it grows), and past the
+ * depth where waiters stop helping; a waiting task helps with queued tasks;
+ * tl_pool_wait from a task is EDEADLK rather than a hang. */
 #include <threadlab/pool.h>
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "tl_test.h"
 
@@ -84,6 +85,44 @@ static void *for_inside(void *arg)
                                                   NULL);
 }
 
+/* A waiting task whose subtask runs on another worker helps with the queue:
+ * `blocker` runs until every one of the `helped` tasks has run, and only the
+ * waiting task is free to run them. */
+enum { HELPED = 200 };
+static atomic_int helped_ran, blocker_started;
+
+static void *helped(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&helped_ran, 1);
+    return NULL;
+}
+
+static void *blocker(void *arg)
+{
+    (void)arg;
+    atomic_store(&blocker_started, 1);
+    for (int i = 0; i < 20000 && atomic_load(&helped_ran) < HELPED; i++)
+        usleep(500); /* gives up after 10 s: the test then fails */
+    return (void *)(intptr_t)(atomic_load(&helped_ran) == HELPED);
+}
+
+static void *waits_and_helps(void *arg)
+{
+    (void)arg;
+    tl_task *t;
+    tl_outcome out;
+    if (tl_pool_submit(pool, blocker, NULL, &t) != 0)
+        return NULL;
+    while (!atomic_load(&blocker_started))
+        usleep(100); /* the other worker has it: waiting cannot run it */
+    for (int i = 0; i < HELPED; i++)
+        if (tl_pool_submit(pool, helped, NULL, NULL) != 0)
+            return NULL;
+    tl_task_wait(t, &out);
+    return out.value;
+}
+
 static void run_all(unsigned threads, size_t queue_size)
 {
     ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = threads,
@@ -114,6 +153,11 @@ static void run_all(unsigned threads, size_t queue_size)
     ASSERT_EQ(tl_task_wait(t, &out), 0);
     ASSERT_EQ((intptr_t)out.value, 0);
     ASSERT_EQ(atomic_load(&range_sum), 999L * 1000 / 2);
+    if (threads == 2) {
+        ASSERT_EQ(tl_pool_submit(pool, waits_and_helps, NULL, &t), 0);
+        ASSERT_EQ(tl_task_wait(t, &out), 0);
+        ASSERT_EQ((intptr_t)out.value, 1);
+    }
     tl_pool_free(pool);
 }
 

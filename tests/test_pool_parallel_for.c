@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "tl_test.h"
 
@@ -60,6 +61,18 @@ static void outer(size_t begin, size_t end, void *ctx)
             abort();
 }
 
+/* Chunks much slower on workers than on the caller: the caller runs out of
+ * chunks long before the workers finish theirs, and sleeps until they do. */
+static atomic_int slow_chunks;
+
+static void slow(size_t begin, size_t end, void *ctx)
+{
+    (void)begin, (void)end, (void)ctx;
+    const char *name = tl_current_name();
+    usleep(name && strncmp(name, "tl-pool-", 8) == 0 ? 5000 : 500);
+    atomic_fetch_add(&slow_chunks, 1);
+}
+
 static void nothing(size_t b, size_t e, void *ctx)
 {
     (void)b, (void)e, (void)ctx;
@@ -81,6 +94,11 @@ int main(void)
         atomic_store(&nested_sum, 0);
         ASSERT_EQ(tl_pool_parallel_for(pool, 0, 20, 1, outer, NULL), 0);
         ASSERT_EQ(atomic_load(&nested_sum), 20L * 99 * 100 / 2);
+
+        atomic_store(&slow_chunks, 0);
+        ASSERT_EQ(tl_pool_parallel_for(pool, 0, 4 * threads[k], 1, slow, NULL),
+                  0);
+        ASSERT_EQ(atomic_load(&slow_chunks), (int)(4 * threads[k]));
 
         ASSERT_EQ(tl_pool_parallel_for(pool, 5, 5, 0, nothing, NULL), 0);
         ASSERT_EQ(tl_pool_parallel_for(pool, 6, 5, 0, nothing, NULL), EINVAL);

@@ -1079,8 +1079,8 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
         return 0;
     size_t n = end - begin;
     size_t width = pool->threads; /* the caller and threads - 1 workers */
-    if (chunk == 0)
-        chunk = (n + width * 4 - 1) / (width * 4);
+    if (chunk == 0) /* n / (4 * width), rounded up without overflow */
+        chunk = n / (width * 4) + (n % (width * 4) != 0);
     size_t chunks = n / chunk + (n % chunk != 0);
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
