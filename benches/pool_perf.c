@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -80,7 +81,7 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* ---- the work ------------------------------------------------------------------ */
+/* ---- the work ------------------------------------------------------------ */
 
 static void *empty_task(void *arg)
 {
@@ -102,7 +103,7 @@ static void empty_range(size_t begin, size_t end, void *ctx)
     (void)begin, (void)end, (void)ctx;
 }
 
-/* ---- threadlab ------------------------------------------------------------------ */
+/* ---- threadlab ----------------------------------------------------------- */
 
 static double tl_batch(tl_pool *pool, const config *c)
 {
@@ -148,7 +149,7 @@ static double tl_trip(tl_pool *pool, const config *c, long gap_us)
     return median(ns, c->trips);
 }
 
-/* ---- OpenMP --------------------------------------------------------------------- */
+/* ---- OpenMP -------------------------------------------------------------- */
 
 #ifdef _OPENMP
 static double omp_batch(const config *c)
@@ -190,7 +191,7 @@ static double omp_forkjoin(const config *c)
 }
 #endif
 
-/* ---- GLib ------------------------------------------------------------------------ */
+/* ---- GLib ---------------------------------------------------------------- */
 
 #ifdef TL_PERF_GLIB
 static void glib_empty(gpointer data, gpointer user)
@@ -251,7 +252,7 @@ static double glib_trip(const config *c, long gap_us)
 }
 #endif
 
-/* ---- idle CPU -------------------------------------------------------------------- */
+/* ---- idle CPU ------------------------------------------------------------ */
 
 static double cpu_ms(void)
 {
@@ -271,7 +272,7 @@ static double idle_cpu_ms(tl_pool *pool, const config *c)
     return cpu_ms() - before;
 }
 
-/* ---- the run --------------------------------------------------------------------- */
+/* ---- the run ------------------------------------------------------------- */
 
 enum { BATCH, FOR, FORKJOIN, TRIP_IDLE, TRIP_HOT, N_CASES };
 enum { TL, OMP, GLIB, N_LIBS };
@@ -286,8 +287,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: pool_perf [--quick] [--reps N] [--threads N]\n"
-            "Measures the threadlab pool against OpenMP and GLib, interleaved,\n"
-            "and prints medians of N repetitions and their ratios:\n"
+            "Measures the threadlab pool against OpenMP and GLib,\n"
+            "interleaved, and prints medians of N repetitions and their\n"
+            "ratios:\n"
             "  batch       1,000,000 empty tasks submitted then waited\n"
             "  for         parallel_for of 10,000,000 trivial iterations\n"
             "  fork-join   empty parallel_for, one chunk per worker\n"
@@ -301,11 +303,10 @@ static void usage(FILE *f)
 
 static int parse(int argc, char **argv, config *c)
 {
-    static const struct option longs[] = {{"quick", no_argument, 0, 'q'},
-                                          {"reps", required_argument, 0, 'r'},
-                                          {"threads", required_argument, 0, 't'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"quick", no_argument, 0, 'q'},     {"reps", required_argument, 0, 'r'},
+        {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int opt;
     char *end;
     long v;
@@ -357,16 +358,34 @@ static int parse(int argc, char **argv, config *c)
     return 0;
 }
 
-static void print_ratio(double num, double den, double target)
+/* Prints the ratio of the medians against its target, and the range of the
+ * per-repetition ratios (each repetition ran both sides back to back). */
+static void print_ratio(const double *num, const double *den, int reps,
+                        double med_num, double med_den, double target)
 {
-    if (num <= 0 || den <= 0) {
-        printf("  %-22s", "-");
+    if (med_num <= 0 || med_den <= 0) {
+        printf("  %-30s", "-");
         return;
     }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.2fx (<= %.2gx %s)", num / den, target,
-             num / den <= target ? "met" : "MISSED");
-    printf("  %-22s", buf);
+    double lo = 1e300, hi = 0;
+    for (int r = 0; r < reps; r++) {
+        double q = num[r] / den[r];
+        lo = q < lo ? q : lo;
+        hi = q > hi ? q : hi;
+    }
+    char buf[96];
+    double q = med_num / med_den;
+    snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] <=%.2gx %s", q, lo, hi,
+             target, q <= target ? "met" : "MISSED");
+    printf("  %-30s", buf);
+}
+
+static void print_load(const char *when)
+{
+    double load[3];
+    if (getloadavg(load, 3) == 3)
+        printf("load average %s: %.2f %.2f %.2f\n", when, load[0], load[1],
+               load[2]);
 }
 
 int main(int argc, char **argv)
@@ -409,10 +428,13 @@ int main(int argc, char **argv)
            " (not built)"
 #endif
     );
+    print_load("at start");
     fflush(stdout);
 
+    bool progress = isatty(2);
     for (int r = 0; r < c.reps; r++) {
-        fprintf(stderr, "\rrepetition %d/%d", r + 1, c.reps);
+        if (progress)
+            fprintf(stderr, "\rrepetition %d/%d", r + 1, c.reps);
         samples[BATCH][TL][r] = tl_batch(pool, &c);
         samples[FOR][TL][r] = tl_for(pool, &c);
         samples[FORKJOIN][TL][r] = tl_forkjoin(pool, &c);
@@ -434,30 +456,38 @@ int main(int argc, char **argv)
         settle();
 #endif
     }
-    fprintf(stderr, "\r%*s\r", 30, "");
+    if (progress)
+        fprintf(stderr, "\r%*s\r", 30, "");
 
     for (int k = 0; k < N_CASES; k++)
         for (int l = 0; l < N_LIBS; l++)
-            if (samples[k][l][0] > 0)
-                med[k][l] = median(samples[k][l], c.reps);
+            if (samples[k][l][0] > 0) {
+                /* median() sorts: keep the per-repetition order intact */
+                double sorted[1000];
+                memcpy(sorted, samples[k][l], sizeof(double) * (size_t)c.reps);
+                med[k][l] = median(sorted, c.reps);
+            }
 
-    printf("\n%-28s %-8s %11s %11s %11s  %-22s  %-22s\n", "case", "unit",
-           "threadlab", "OpenMP", "GLib", "threadlab/OpenMP", "threadlab/GLib");
+    printf("\n%-28s %-8s %10s %10s %10s  %-30s  %-30s\n", "case", "unit",
+           "threadlab", "OpenMP", "GLib", "threadlab/OpenMP [range]",
+           "threadlab/GLib [range]");
     for (int k = 0; k < N_CASES; k++) {
         printf("%-28s %-8s", case_names[k], case_units[k]);
         for (int l = 0; l < N_LIBS; l++)
             if (med[k][l] > 0)
-                printf(" %11.*f", k == FOR ? 3 : 1, med[k][l]);
+                printf(" %10.*f", k == FOR ? 3 : 1, med[k][l]);
             else
-                printf(" %11s", "-");
+                printf(" %10s", "-");
         static const double omp_target[N_CASES] = {1.5, 1.5, 2, 0, 0};
         static const double glib_target[N_CASES] = {0.5, 0, 0, 1, 0};
         if (omp_target[k] > 0)
-            print_ratio(med[k][TL], med[k][OMP], omp_target[k]);
+            print_ratio(samples[k][TL], samples[k][OMP], c.reps, med[k][TL],
+                        med[k][OMP], omp_target[k]);
         else
-            printf("  %-22s", "");
+            printf("  %-30s", "");
         if (glib_target[k] > 0)
-            print_ratio(med[k][TL], med[k][GLIB], glib_target[k]);
+            print_ratio(samples[k][TL], samples[k][GLIB], c.reps, med[k][TL],
+                        med[k][GLIB], glib_target[k]);
         printf("\n");
     }
     printf("\nbatch: %zu tasks; for: %zu iterations, median of %d calls; "
@@ -468,6 +498,7 @@ int main(int argc, char **argv)
     double idle = idle_cpu_ms(pool, &c);
     printf("idle pool: %.2f ms of CPU over %.1f s (%.3f%% of one core)\n", idle,
            c.idle_seconds, idle / (c.idle_seconds * 10));
+    print_load("at end");
     tl_pool_free(pool);
     free(for_data);
     return 0;
