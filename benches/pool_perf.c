@@ -135,6 +135,20 @@ static double tl_forkjoin(tl_pool *pool, const config *c)
     return (double)(now_ns() - t0) / c->forkjoin_calls;
 }
 
+/* One fork-join after gap_us of idleness, median of c->trips. */
+static double tl_forkjoin_idle(tl_pool *pool, const config *c, long gap_us)
+{
+    double ns[1024];
+    size_t n = tl_pool_threads(pool);
+    for (int k = 0; k < c->trips; k++) {
+        sleep_us(gap_us);
+        uint64_t t0 = now_ns();
+        tl_pool_parallel_for(pool, 0, n, 1, empty_range, NULL);
+        ns[k] = (double)(now_ns() - t0);
+    }
+    return median(ns, c->trips);
+}
+
 static double tl_trip(tl_pool *pool, const config *c, long gap_us)
 {
     double ns[1024];
@@ -177,6 +191,25 @@ static double omp_for(const config *c)
     }
     return median(ms, c->for_calls);
 }
+
+static double omp_forkjoin_idle(const config *c, long gap_us)
+{
+    double ns[1024];
+    for (int k = 0; k < c->trips; k++) {
+        sleep_us(gap_us);
+        uint64_t t0 = now_ns();
+#pragma omp parallel
+        {
+            __asm__ __volatile__("" ::: "memory");
+        }
+        ns[k] = (double)(now_ns() - t0);
+    }
+    return median(ns, c->trips);
+}
+
+/* CPU milliseconds the process uses in the `seconds` after one region:
+ * libgomp's threads spin before they sleep. */
+static double omp_idle_cpu_ms(double seconds);
 
 static double omp_forkjoin(const config *c)
 {
@@ -262,6 +295,19 @@ static double cpu_ms(void)
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+#ifdef _OPENMP
+static double omp_idle_cpu_ms(double seconds)
+{
+#pragma omp parallel
+    {
+        __asm__ __volatile__("" ::: "memory");
+    }
+    double before = cpu_ms();
+    sleep_us((long)(seconds * 1e6));
+    return cpu_ms() - before;
+}
+#endif
+
 /* CPU milliseconds the process uses while a pool that just ran tasks sits
  * idle for c->idle_seconds. */
 static double idle_cpu_ms(tl_pool *pool, const config *c)
@@ -274,14 +320,15 @@ static double idle_cpu_ms(tl_pool *pool, const config *c)
 
 /* ---- the run ------------------------------------------------------------- */
 
-enum { BATCH, FOR, FORKJOIN, TRIP_IDLE, TRIP_HOT, N_CASES };
+enum { BATCH, FOR, FORKJOIN, FORKJOIN_IDLE, TRIP_IDLE, TRIP_HOT, N_CASES };
 enum { TL, OMP, GLIB, N_LIBS };
 
 static const char *const case_names[N_CASES] = {
-    "batch of empty tasks", "parallel_for, trivial body", "fork-join, empty",
-    "round trip, idle pool", "round trip, back to back"};
-static const char *const case_units[N_CASES] = {"ns/task", "ms", "ns", "ns",
-                                                "ns"};
+    "batch of empty tasks",  "parallel_for, trivial body",
+    "fork-join, back to back", "fork-join, after idle",
+    "round trip, idle pool",  "round trip, back to back"};
+static const char *const case_units[N_CASES] = {"ns/task", "ms", "ns",
+                                                "ns",      "ns", "ns"};
 
 static void usage(FILE *f)
 {
@@ -358,13 +405,14 @@ static int parse(int argc, char **argv, config *c)
     return 0;
 }
 
-/* Prints the ratio of the medians against its target, and the range of the
- * per-repetition ratios (each repetition ran both sides back to back). */
+/* Prints the ratio of the medians against its target (0: none), and the
+ * range of the per-repetition ratios (each repetition ran both sides back to
+ * back); blank when one side was not measured. */
 static void print_ratio(const double *num, const double *den, int reps,
                         double med_num, double med_den, double target)
 {
     if (med_num <= 0 || med_den <= 0) {
-        printf("  %-30s", "-");
+        printf("  %-30s", "");
         return;
     }
     double lo = 1e300, hi = 0;
@@ -375,8 +423,11 @@ static void print_ratio(const double *num, const double *den, int reps,
     }
     char buf[96];
     double q = med_num / med_den;
-    snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] <=%.2gx %s", q, lo, hi,
-             target, q <= target ? "met" : "MISSED");
+    if (target > 0)
+        snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] <=%.2gx %s", q, lo, hi,
+                 target, q <= target ? "met" : "MISSED");
+    else
+        snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] (no target)", q, lo, hi);
     printf("  %-30s", buf);
 }
 
@@ -438,6 +489,8 @@ int main(int argc, char **argv)
         samples[BATCH][TL][r] = tl_batch(pool, &c);
         samples[FOR][TL][r] = tl_for(pool, &c);
         samples[FORKJOIN][TL][r] = tl_forkjoin(pool, &c);
+        samples[FORKJOIN_IDLE][TL][r] =
+            tl_forkjoin_idle(pool, &c, c.trip_gap_us);
         samples[TRIP_IDLE][TL][r] = tl_trip(pool, &c, c.trip_gap_us);
         samples[TRIP_HOT][TL][r] = tl_trip(pool, &c, 0);
         settle();
@@ -447,6 +500,7 @@ int main(int argc, char **argv)
         samples[FOR][OMP][r] = omp_for(&c);
         settle();
         samples[FORKJOIN][OMP][r] = omp_forkjoin(&c);
+        samples[FORKJOIN_IDLE][OMP][r] = omp_forkjoin_idle(&c, c.trip_gap_us);
         settle();
 #endif
 #ifdef TL_PERF_GLIB
@@ -478,26 +532,34 @@ int main(int argc, char **argv)
                 printf(" %10.*f", k == FOR ? 3 : 1, med[k][l]);
             else
                 printf(" %10s", "-");
-        static const double omp_target[N_CASES] = {1.5, 1.5, 2, 0, 0};
-        static const double glib_target[N_CASES] = {0.5, 0, 0, 1, 0};
+        /* The targets; 0 = shown without one. */
+        static const double omp_target[N_CASES] = {1.5, 1.5, 2, 0, 0, 0};
+        static const double glib_target[N_CASES] = {0.5, 0, 0, 0, 1, 0};
         if (omp_target[k] > 0)
             print_ratio(samples[k][TL], samples[k][OMP], c.reps, med[k][TL],
                         med[k][OMP], omp_target[k]);
         else
-            printf("  %-30s", "");
-        if (glib_target[k] > 0)
-            print_ratio(samples[k][TL], samples[k][GLIB], c.reps, med[k][TL],
-                        med[k][GLIB], glib_target[k]);
+            print_ratio(samples[k][TL], samples[k][OMP], c.reps, med[k][TL],
+                        med[k][OMP], 0);
+        print_ratio(samples[k][TL], samples[k][GLIB], c.reps, med[k][TL],
+                    med[k][GLIB], glib_target[k]);
         printf("\n");
     }
     printf("\nbatch: %zu tasks; for: %zu iterations, median of %d calls; "
-           "fork-join: mean of %d; round trip: median of %d, idle = %ld us "
-           "asleep before each\n",
+           "fork-join back to back: mean of %d; after idle and round trips: "
+           "median of %d, %ld us asleep before each\n",
            c.batch_tasks, c.for_iters, c.for_calls, c.forkjoin_calls, c.trips,
            c.trip_gap_us);
     double idle = idle_cpu_ms(pool, &c);
     printf("idle pool: %.2f ms of CPU over %.1f s (%.3f%% of one core)\n", idle,
            c.idle_seconds, idle / (c.idle_seconds * 10));
+#ifdef _OPENMP
+    settle();
+    idle = omp_idle_cpu_ms(c.idle_seconds);
+    printf("OpenMP team after one region: %.2f ms of CPU over %.1f s (its "
+           "threads spin before they sleep)\n",
+           idle, c.idle_seconds);
+#endif
     print_load("at end");
     tl_pool_free(pool);
     free(for_data);
