@@ -143,11 +143,12 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * or a thread inside a task or parallel_for chunk of it) does not block: it
  * runs the task itself if no one has started it, else runs other queued
  * tasks while it waits. Other threads spin briefly, then sleep. Returns 0 or
- * EINVAL (task NULL). */
+ * EINVAL (task NULL, or already being waited or detached by another
+ * thread). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
- * discarded. Returns 0 or EINVAL (task NULL). */
+ * discarded. Returns 0 or EINVAL (task NULL, or being waited elsewhere). */
 int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */
