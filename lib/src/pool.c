@@ -665,23 +665,23 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
         bool refused = !inside && atomic_load(&pool->closing);
         wake_for_work(pool, 1);
         slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
-        if (!refused)
-            goto queued;
-        free(t);
-        return ECANCELED;
+        if (refused) {
+            free(t);
+            return ECANCELED;
+        }
+    } else {
+        /* The ring is full: linking a bigger one touches the pool further,
+         * so a call from outside counts itself in `callers` first. */
+        int err = inside ? ENOMEM : ECANCELED;
+        if (!inside && enter_outside(pool)) {
+            err = enqueue(pool, &e, 1);
+            leave_outside(pool);
+        }
+        if (err) {
+            free(t);
+            return err;
+        }
     }
-    /* The ring is full: linking a bigger one touches the pool further, so
-     * the call counts itself in `callers` first. */
-    int err = inside ? ENOMEM : ECANCELED;
-    if (!inside && enter_outside(pool)) {
-        err = enqueue(pool, &e, 1);
-        leave_outside(pool);
-    }
-    if (err) {
-        free(t);
-        return err;
-    }
-queued:
     if (task_out)
         *task_out = t;
     return 0;
