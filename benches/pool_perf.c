@@ -431,6 +431,23 @@ static void print_ratio(const double *num, const double *den, int reps,
     printf("  %-30s", buf);
 }
 
+/* CPU seconds the whole machine has been busy (all CPUs, /proc/stat), or a
+ * negative value if unknown. */
+static double machine_busy_s(void)
+{
+    unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+    FILE *f = fopen("/proc/stat", "r");
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user,
+                       &nice, &sys, &idle, &iowait, &irq, &softirq, &steal)
+              : 0;
+    if (f)
+        fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (n != 8 || hz <= 0)
+        return -1;
+    return (double)(user + nice + sys + irq + softirq + steal) / (double)hz;
+}
+
 static void print_load(const char *when)
 {
     double load[3];
@@ -481,6 +498,8 @@ int main(int argc, char **argv)
     );
     print_load("at start");
     fflush(stdout);
+    double busy0 = machine_busy_s(), self0 = cpu_ms();
+    uint64_t wall0 = now_ns();
 
     bool progress = isatty(2);
     for (int r = 0; r < c.reps; r++) {
@@ -512,6 +531,9 @@ int main(int argc, char **argv)
     }
     if (progress)
         fprintf(stderr, "\r%*s\r", 30, "");
+    double busy1 = machine_busy_s(), self1 = cpu_ms();
+    double wall_s = (double)(now_ns() - wall0) / 1e9;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     for (int k = 0; k < N_CASES; k++)
         for (int l = 0; l < N_LIBS; l++)
@@ -550,6 +572,14 @@ int main(int argc, char **argv)
            "median of %d, %ld us asleep before each\n",
            c.batch_tasks, c.for_iters, c.for_calls, c.forkjoin_calls, c.trips,
            c.trip_gap_us);
+    if (busy0 >= 0 && busy1 >= 0 && cpus > 0) {
+        double others = (busy1 - busy0) - (self1 - self0) / 1e3;
+        printf("other processes used %.0f%% of the machine's %ld CPUs during "
+               "the measurements (%.1f s); above a few %% the numbers are "
+               "noisy: re-run\n",
+               100 * (others > 0 ? others : 0) / (wall_s * (double)cpus), cpus,
+               wall_s);
+    }
     double idle = idle_cpu_ms(pool, &c);
     printf("idle pool: %.2f ms of CPU over %.1f s (%.3f%% of one core)\n", idle,
            c.idle_seconds, idle / (c.idle_seconds * 10));
