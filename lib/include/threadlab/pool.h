@@ -55,10 +55,13 @@
  *   makes a system call only when nobody spins and someone sleeps. The waker
  *   turns the sleeper into a spinner itself, so a burst of submits wakes one
  *   worker, which wakes the next if it finds more work (as Go and Tokio do).
- * - parallel_for submits one "join me" task per helping worker; the caller
- *   and the helpers take chunks with one atomic add each. The caller never
- *   waits for a helper that has not started: the job is reference-counted, so
- *   a late helper finds no chunk left and just drops its reference.
+ * - parallel_for submits one "join me" task per helping worker. The chunks
+ *   are split into one contiguous block per participant, taken first by its
+ *   owner (the same part of the range goes to the same thread each call, as
+ *   with OpenMP's static schedule), then by anyone (one atomic add a chunk),
+ *   so a late or slow thread holds nobody up. The caller never waits for a
+ *   helper that has not started: the job is reference-counted, so a late
+ *   helper finds no chunk left and just drops its reference.
  * - The setjmp that catches panics is armed once per worker loop (again only
  *   after a panic), not once per task.
  *
