@@ -1,7 +1,7 @@
 /* bench.c: a bench's life: open (command line, topology, files), rows,
  * answer, close (commit everything). */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -2,7 +2,7 @@
  * timed in batches sized so that one batch lasts at least --min-time, which
  * makes the clock's cost and resolution negligible; a warm-up comes first so
  * that cold caches, page faults and lazy binding are not measured. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /* cli.c: the command line every bench shares, plus the bench's own flags. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -319,6 +319,9 @@ int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
             cli->quick = true;
         else if (val == OPT_QUIET)
             cli->quiet = true;
+        else if (optarg && strncmp(optarg, "--", 2) == 0 && optarg[2])
+            rc = fail(err, err_size, "--%s: missing value (got the flag '%s')",
+                      flag_name(spec, val), optarg);
         else if (val >= OPT_EXTRA && is_switch(&spec->flags[val - OPT_EXTRA]))
             *spec->flags[val - OPT_EXTRA].switch_value = true;
         else if (val >= OPT_EXTRA)
@@ -419,7 +422,6 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
 
 void tl__cli_hint(const tl_bench_spec *spec, FILE *f)
 {
-    fprintf(f, "usage: %s [--quick] [--reps N] [--min-time S] [--threads LIST] "
-               "[--pin POLICY] [--out DIR] ... (%s --help lists every flag)\n",
-            spec->name, spec->name);
+    fprintf(f, "usage: %s [flags]; '%s --help' lists them\n", spec->name,
+            spec->name);
 }

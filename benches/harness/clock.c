@@ -1,6 +1,6 @@
 /* clock.c: what the clock costs and how fine it is, measured once. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* csv.c: RFC 4180 fields. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <string.h>
 

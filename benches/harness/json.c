@@ -1,5 +1,5 @@
 /* json.c: the few pieces of JSON meta.json needs, always valid. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <math.h>
 

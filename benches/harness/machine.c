@@ -1,5 +1,5 @@
 /* machine.c: the machine's name, which names its results folder. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <ctype.h>
 #include <string.h>

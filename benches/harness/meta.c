@@ -2,7 +2,7 @@
  * is ever without the machine and build that produced it. What cannot be
  * told here (a VM hides cpufreq, no git) is "unknown", never an error. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* outfile.c: result files appear whole under their real name, or not at
  * all: written as <name>.partial, synced, then renamed (atomic on POSIX). */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* parse.c: strict parsers for flag values: all of the text, or an error. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <ctype.h>
 #include <errno.h>

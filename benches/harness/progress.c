@@ -1,7 +1,7 @@
 /* progress.c: where the bench is, on stderr. A terminal gets one live line
  * rewritten in place; a pipe or file gets one plain line per case, so that
  * logs stay readable. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 /* stats.c: samples -> the summary every row carries. */
-#include "internal.h"
+#include "harness_internal.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-/* internal.h: what the harness's files share; not for benches (tests may
+/* harness_internal.h: what the harness's files share; not for benches (tests may
  * include it for white-box checks). */
 #ifndef TL_HARNESS_INTERNAL_H
 #define TL_HARNESS_INTERNAL_H
