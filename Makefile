@@ -2,6 +2,7 @@
 #
 #   make test                 build and run every test (CTest)
 #   make bench                build, run every benchmark, plot, write the report
+#   make examples             build and run every lesson, checking what each prints
 #   make test SANITIZE=thread     ... under ThreadSanitizer (or =address: ASan+UBSan)
 #   make test CC=clang            ... with another compiler (its own build dir)
 #   make test WERROR=1            warnings are errors (CI)
@@ -23,11 +24,15 @@ else
 endif
 BUILD ?= build/$(CC_NAME)$(if $(SANITIZE),-$(SANITIZE))
 WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
+# ThreadSanitizer cannot map its shadow memory when the kernel randomises
+# addresses with more bits than it expects (vm.mmap_rnd_bits > 28): run its
+# tests with address randomisation off for those processes only.
+RUN_TESTS := $(if $(filter thread,$(SANITIZE)),setarch $(shell uname -m) -R)
 
-.PHONY: help deps configure build test bench clean install
+.PHONY: help deps configure build test examples bench clean install
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "  make deps | build | install PREFIX=dir | clean"
 
 deps:
@@ -42,7 +47,13 @@ build: configure
 
 test: deps
 	@$(MAKE) --no-print-directory build
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+examples: deps
+	@$(MAKE) --no-print-directory build
+	$(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L lesson
+	@echo "Each lesson runs on its own too, e.g. $(BUILD)/examples/01_spawn_join;"
+	@echo "examples/README.md says what to look for in each."
 
 bench: deps
 	@echo "make bench: no benchmark is written yet, so there is nothing to run" >&2

@@ -10,6 +10,19 @@
 
 #include "threadlab/thread.h"
 
+/* glibc's pthread_cleanup_push expands to a sigsetjmp whose own locals gcc
+ * flags as "might be clobbered" (gcc bug 61118); they are not. Wrap functions
+ * that push cleanup handlers in these. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TL__CLEANUP_PUSH_OK_BEGIN                                          \
+    _Pragma("GCC diagnostic push")                                         \
+        _Pragma("GCC diagnostic ignored \"-Wclobbered\"")
+#define TL__CLEANUP_PUSH_OK_END _Pragma("GCC diagnostic pop")
+#else
+#define TL__CLEANUP_PUSH_OK_BEGIN
+#define TL__CLEANUP_PUSH_OK_END
+#endif
+
 #define TL__MAGIC_LIVE 0x746c7468u /* "tlth": a handle not yet consumed */
 #define TL__MAGIC_DEAD 0xdeadbeefu /* written when the handle is released */
 

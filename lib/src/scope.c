@@ -62,10 +62,7 @@ void tl__scope_unwind_to(void *mark)
         scope_end(scope_top);
 }
 
-/* See thread_start: gcc misreads glibc's pthread_cleanup_push. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wclobbered"
+TL__CLEANUP_PUSH_OK_BEGIN
 int tl_scope_run(tl_scope_fn body, void *ctx)
 {
     tl_scope s;
@@ -81,7 +78,7 @@ int tl_scope_run(tl_scope_fn body, void *ctx)
     tl__list_destroy(&s.threads);
     return s.panicked;
 }
-#pragma GCC diagnostic pop
+TL__CLEANUP_PUSH_OK_END
 
 int tl__scope_builder_spawn_at(tl_scope *scope, const tl_builder *builder,
                                tl_thread_fn fn, void *arg,

@@ -207,11 +207,7 @@ static void thread_exit(void *arg)
     handle_unref(t);
 }
 
-/* glibc's pthread_cleanup_push expands to a sigsetjmp whose own locals gcc
- * flags as "might be clobbered"; they are not (glibc bug 61118). */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpragmas"
-#pragma GCC diagnostic ignored "-Wclobbered"
+TL__CLEANUP_PUSH_OK_BEGIN
 static void *thread_start(void *arg)
 {
     tl_thread *t = arg;
@@ -228,7 +224,7 @@ static void *thread_start(void *arg)
     pthread_cleanup_pop(1);
     return ret;
 }
-#pragma GCC diagnostic pop
+TL__CLEANUP_PUSH_OK_END
 
 /* ---- spawning ------------------------------------------------------------- */
 
@@ -236,11 +232,18 @@ static void *thread_start(void *arg)
  * page and static TLS that glibc carves out of the stack (large under
  * sanitizers). glibc tells it through __pthread_get_minstack, as Rust's std
  * asks it; elsewhere PTHREAD_STACK_MIN stands. */
+typedef size_t (*get_minstack_fn)(const pthread_attr_t *);
+static get_minstack_fn get_minstack;
+
+static void find_get_minstack(void)
+{
+    get_minstack = (get_minstack_fn)dlsym(RTLD_DEFAULT, "__pthread_get_minstack");
+}
+
 static size_t min_stack_size(const pthread_attr_t *attr)
 {
-    size_t (*get_minstack)(const pthread_attr_t *) =
-        (size_t(*)(const pthread_attr_t *))dlsym(RTLD_DEFAULT,
-                                                 "__pthread_get_minstack");
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, find_get_minstack);
     long min = sysconf(_SC_THREAD_STACK_MIN);
     size_t floor = min > 0 ? (size_t)min : 16384;
     size_t need = get_minstack ? get_minstack(attr) : 0;
