@@ -21,6 +21,13 @@ static const char header[] =
     "name,value,unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,"
     "outliers,unstable\n";
 
+/* In a child: a bench writing to $TL_TEST_OUT. */
+static tl_bench *open_child_bench(void)
+{
+    return open_bench(&spec, "--quiet", "--out", getenv("TL_TEST_OUT"),
+                      (char *)NULL);
+}
+
 static tl_stats one_two_three(void)
 {
     const double x[] = { 1, 2, 3 };
@@ -86,8 +93,7 @@ static void escaping_and_commit(void)
 /* Child: writes two rows, then dies as a kill -9 would kill it. */
 static int child_killed(void)
 {
-    tl_bench *b = open_bench(&spec, "--quiet", "--out", getenv("TL_TEST_OUT"),
-                             (char *)NULL);
+    tl_bench *b = open_child_bench();
     tl_stats s = one_two_three();
     tl_bench_row(b, &s, TL_STR("first"), TL_INT(1));
     tl_bench_row(b, &s, TL_STR("second"), TL_INT(2));
@@ -98,8 +104,7 @@ static int child_killed(void)
 
 static int child_fails(void)
 {
-    tl_bench *b = open_bench(&spec, "--quiet", "--out", getenv("TL_TEST_OUT"),
-                             (char *)NULL);
+    tl_bench *b = open_child_bench();
     tl_bench_row(b, NULL, TL_STR("only"), TL_INT(1));
     tl_bench_fail(b, "the %s broke", "probe");
 }
@@ -107,9 +112,9 @@ static int child_fails(void)
 static void killed_run_leaves_no_file(void)
 {
     char *dir = make_scratch(), env[128];
-    snprintf(env, sizeof env, "TL_TEST_OUT=%s", dir);
     const char *envs[] = { env, NULL };
     tl_test_child_result r;
+    snprintf(env, sizeof env, "TL_TEST_OUT=%s", dir);
     tl_test_child("killed", envs, &r);
     ASSERT_EQ(r.signal, SIGKILL);
     ASSERT_TRUE(!exists(dir, "files_test.csv"));
@@ -141,8 +146,7 @@ static void killed_run_leaves_no_file(void)
 /* Child: an unstable row warns on stderr, even with --quiet. */
 static int child_unstable(void)
 {
-    tl_bench *b = open_bench(&spec, "--quiet", "--out", getenv("TL_TEST_OUT"),
-                             (char *)NULL);
+    tl_bench *b = open_child_bench();
     tl_stats s = one_two_three();
     tl_bench_row(b, &s, TL_STR("shaky"), TL_INT(4));
     return tl_bench_close(b);
@@ -151,8 +155,7 @@ static int child_unstable(void)
 /* Child: a row with the wrong number of values is a bench bug. */
 static int child_bad_row(void)
 {
-    tl_bench *b = open_bench(&spec, "--quiet", "--out", getenv("TL_TEST_OUT"),
-                             (char *)NULL);
+    tl_bench *b = open_child_bench();
     tl_bench_row(b, NULL, TL_STR("one value only"));
     return 0;
 }
@@ -160,9 +163,9 @@ static int child_bad_row(void)
 static void warnings_and_bugs(void)
 {
     char *dir = make_scratch(), env[128];
-    snprintf(env, sizeof env, "TL_TEST_OUT=%s", dir);
     const char *envs[] = { env, NULL };
     tl_test_child_result r;
+    snprintf(env, sizeof env, "TL_TEST_OUT=%s", dir);
     tl_test_child("unstable", envs, &r);
     ASSERT_EQ(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "files_test: warning: unstable case 'shaky 4': cv 50.0%");

@@ -15,6 +15,19 @@ static tl_stats summarise(const double *x, size_t n)
     return s;
 }
 
+/* Every summary figure of samples that are all value. */
+static void assert_constant(const tl_stats *s, double value)
+{
+    const double figures[] = { s->min, s->p05, s->median, s->p95, s->max,
+                               s->mean, s->ci_lo, s->ci_hi };
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++)
+        ASSERT_NEAR(figures[i], value, 0);
+    ASSERT_NEAR(s->stddev, 0, 0);
+    ASSERT_NEAR(s->cv, 0, 0);
+    ASSERT_EQ(s->outliers, 0);
+    ASSERT_TRUE(!s->unstable);
+}
+
 static void odd_count(void)
 {
     const double x[] = { 5, 1, 3 };
@@ -48,15 +61,7 @@ static void ties(void)
 {
     const double same[] = { 7, 7, 7, 7 };
     tl_stats s = summarise(same, 4);
-    ASSERT_NEAR(s.min, 7, 0);
-    ASSERT_NEAR(s.median, 7, 0);
-    ASSERT_NEAR(s.max, 7, 0);
-    ASSERT_NEAR(s.stddev, 0, 0);
-    ASSERT_NEAR(s.cv, 0, 0);
-    ASSERT_NEAR(s.ci_lo, 7, 0);
-    ASSERT_NEAR(s.ci_hi, 7, 0);
-    ASSERT_EQ(s.outliers, 0);
-    ASSERT_TRUE(!s.unstable);
+    assert_constant(&s, 7);
 
     /* Q1 = Q3 = 2: a zero IQR makes both ends outliers. */
     const double spiky[] = { 2, 9, 2, 1, 2 };
@@ -69,16 +74,7 @@ static void single_sample(void)
 {
     const double x[] = { 42 };
     tl_stats s = summarise(x, 1);
-    ASSERT_NEAR(s.min, 42, 0);
-    ASSERT_NEAR(s.p05, 42, 0);
-    ASSERT_NEAR(s.median, 42, 0);
-    ASSERT_NEAR(s.p95, 42, 0);
-    ASSERT_NEAR(s.max, 42, 0);
-    ASSERT_NEAR(s.stddev, 0, 0);
-    ASSERT_NEAR(s.ci_lo, 42, 0);
-    ASSERT_NEAR(s.ci_hi, 42, 0);
-    ASSERT_EQ(s.outliers, 0);
-    ASSERT_TRUE(!s.unstable);
+    assert_constant(&s, 42);
     ASSERT_EQ(s.iterations, 1);
 }
 

@@ -147,7 +147,7 @@ static void write_stats(FILE *f, const tl_stats *s)
     fprintf(f, ",%zu,%d", s->outliers, s->unstable ? 1 : 0);
 }
 
-/* "raw,4": the row's key, to name it in a warning. */
+/* "raw 4": the row's key, to name it in a warning (empty values left out). */
 static void describe_row(const tl_value *values, size_t count, char *buf,
                          size_t size)
 {
@@ -155,12 +155,16 @@ static void describe_row(const tl_value *values, size_t count, char *buf,
     buf[0] = '\0';
     for (size_t i = 0; i < count && len < size; i++) {
         const tl_value *v = &values[i];
-        const char *sep = i ? " " : "";
-        int n = v->kind == TL__VALUE_STR ? snprintf(buf + len, size - len, "%s%s", sep,
-                                                    v->as.str ? v->as.str : "")
-              : v->kind == TL__VALUE_INT ? snprintf(buf + len, size - len, "%s%lld", sep, v->as.i)
-              : v->kind == TL__VALUE_UINT ? snprintf(buf + len, size - len, "%s%llu", sep, v->as.u)
-                                          : snprintf(buf + len, size - len, "%s%g", sep, v->as.num);
+        const char *sep = len ? " " : "";
+        int n = 0;
+        if (v->kind == TL__VALUE_STR && v->as.str && *v->as.str)
+            n = snprintf(buf + len, size - len, "%s%s", sep, v->as.str);
+        else if (v->kind == TL__VALUE_INT)
+            n = snprintf(buf + len, size - len, "%s%lld", sep, v->as.i);
+        else if (v->kind == TL__VALUE_UINT)
+            n = snprintf(buf + len, size - len, "%s%llu", sep, v->as.u);
+        else if (v->kind == TL__VALUE_NUM && !isnan(v->as.num))
+            n = snprintf(buf + len, size - len, "%s%g", sep, v->as.num);
         len += n > 0 ? (size_t)n : 0;
     }
 }

@@ -12,11 +12,6 @@
 #define TL__BATCH_GROWTH_MAX 100.0 /* per step, in case a batch ran oddly fast */
 #define TL__BATCH_MARGIN 1.2 /* aim past min-time: later batches vary */
 
-static unsigned reps_of(const tl_bench *b, const tl_measure_opts *opts)
-{
-    return opts->reps ? opts->reps : b->cli.reps;
-}
-
 /* Runs op(ctx, iterations) and returns its duration in ns in *elapsed. */
 static int timed(tl_bench_op op, void *ctx, uint64_t iterations,
                  uint64_t *elapsed_ns)
@@ -51,60 +46,75 @@ static int calibrate(tl_bench_op op, void *ctx, uint64_t min_ns,
     return 0;
 }
 
-int tl_bench_measure(tl_bench *b, tl_bench_op op, void *ctx,
-                     const tl_measure_opts *opts, tl_stats *out)
+/* Takes reps samples with take(state, &sample), showing progress, and
+ * summarises them in unit. */
+static int collect(tl_bench *b, const tl_measure_opts *opts, const char *unit,
+                   tl_bench_sampler take, void *state, tl_stats *out)
 {
-    static const tl_measure_opts defaults;
-    if (!opts)
-        opts = &defaults;
-    if (!b || !op || !out)
-        return EINVAL;
-    unsigned reps = reps_of(b, opts);
-    double min_time_s = opts->min_time_s > 0 ? opts->min_time_s : b->cli.min_time_s;
-    uint64_t min_ns = (uint64_t)(min_time_s * 1e9);
-    uint64_t batch = opts->iterations, elapsed;
+    unsigned reps = opts->reps ? opts->reps : b->cli.reps;
     double *samples = malloc(reps * sizeof *samples);
     if (!samples)
         return ENOMEM;
-
-    tl__progress_rep(b, opts->label, 0, reps);
-    int err = opts->no_warmup ? 0 : op(ctx, 1);
-    if (!err && batch == 0)
-        err = calibrate(op, ctx, min_ns, &batch);
+    int err = 0;
     for (unsigned r = 0; !err && r < reps; r++) {
         tl__progress_rep(b, opts->label, r + 1, reps);
-        err = timed(op, ctx, batch, &elapsed);
-        samples[r] = (double)elapsed / (double)batch;
+        err = take(state, &samples[r]);
     }
     if (!err)
-        err = tl_stats_compute(samples, reps, "ns", out);
-    if (!err)
-        out->iterations = batch;
+        err = tl_stats_compute(samples, reps, unit, out);
     free(samples);
+    return err;
+}
+
+/* A sample of tl_bench_measure: one batch, per operation. */
+typedef struct batch_run {
+    tl_bench_op op;
+    void *ctx;
+    uint64_t batch;
+} batch_run;
+
+static int take_batch(void *state, double *sample)
+{
+    batch_run *run = state;
+    uint64_t elapsed;
+    int err = timed(run->op, run->ctx, run->batch, &elapsed);
+    *sample = (double)elapsed / (double)run->batch;
+    return err;
+}
+
+static const tl_measure_opts default_opts;
+
+int tl_bench_measure(tl_bench *b, tl_bench_op op, void *ctx,
+                     const tl_measure_opts *opts, tl_stats *out)
+{
+    if (!opts)
+        opts = &default_opts;
+    if (!b || !op || !out)
+        return EINVAL;
+    double min_time_s = opts->min_time_s > 0 ? opts->min_time_s : b->cli.min_time_s;
+    batch_run run = { op, ctx, opts->iterations };
+    tl__progress_rep(b, opts->label, 0, 0);
+    int err = opts->no_warmup ? 0 : op(ctx, 1);
+    if (!err && run.batch == 0)
+        err = calibrate(op, ctx, (uint64_t)(min_time_s * 1e9), &run.batch);
+    if (!err)
+        err = collect(b, opts, "ns", take_batch, &run, out);
+    if (!err)
+        out->iterations = run.batch;
     return err;
 }
 
 int tl_bench_sample(tl_bench *b, tl_bench_sampler sampler, void *ctx,
                     const tl_measure_opts *opts, tl_stats *out)
 {
-    static const tl_measure_opts defaults;
     if (!opts)
-        opts = &defaults;
+        opts = &default_opts;
     if (!b || !sampler || !out)
         return EINVAL;
-    unsigned reps = reps_of(b, opts);
-    double *samples = malloc(reps * sizeof *samples), discard;
-    if (!samples)
-        return ENOMEM;
-
-    tl__progress_rep(b, opts->label, 0, reps);
+    double discard;
+    tl__progress_rep(b, opts->label, 0, 0);
     int err = opts->no_warmup ? 0 : sampler(ctx, &discard);
-    for (unsigned r = 0; !err && r < reps; r++) {
-        tl__progress_rep(b, opts->label, r + 1, reps);
-        err = sampler(ctx, &samples[r]);
-    }
     if (!err)
-        err = tl_stats_compute(samples, reps, opts->unit ? opts->unit : "ns", out);
-    free(samples);
+        err = collect(b, opts, opts->unit ? opts->unit : "ns", sampler, ctx, out);
     return err;
 }
