@@ -160,6 +160,13 @@ static int child_bad_row(void)
     return 0;
 }
 
+/* Child: the bench refuses a value its own way. */
+static int child_usage_error(void)
+{
+    tl_bench *b = open_child_bench();
+    tl_bench_usage_error(b, "--label: expected a colour, got '%s'", "loud");
+}
+
 static void warnings_and_bugs(void)
 {
     char *dir = make_scratch(), env[128];
@@ -169,6 +176,17 @@ static void warnings_and_bugs(void)
     tl_test_child("unstable", envs, &r);
     ASSERT_EQ(r.exit_code, 0);
     ASSERT_CONTAINS(r.output, "files_test: warning: unstable case 'shaky 4': cv 50.0%");
+
+    tl_test_child("usage_error", envs, &r);
+    ASSERT_EQ(r.exit_code, 2);
+    ASSERT_TRUE(strncmp(r.output,
+                        "files_test: --label: expected a colour, got 'loud'\n"
+                        "usage: files_test [flags]",
+                        70) == 0);
+    ASSERT_TRUE(!exists(dir, "files_test.csv.partial"));
+    char *csv = slurp(dir, "files_test.csv"); /* the earlier run's, intact */
+    ASSERT_CONTAINS(csv, "\nshaky,4,");
+    free(csv);
 
     tl_test_child("bad_row", envs, &r);
     ASSERT_EQ(r.signal, SIGABRT);
@@ -219,6 +237,8 @@ int main(int argc, char **argv)
             return child_fails();
         if (strcmp(child, "unstable") == 0)
             return child_unstable();
+        if (strcmp(child, "usage_error") == 0)
+            return child_usage_error();
         if (strcmp(child, "bad_row") == 0)
             return child_bad_row();
         return 99;

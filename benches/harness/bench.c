@@ -47,8 +47,9 @@ static void write_header(tl_bench *b)
     fflush(f);
 }
 
-/* Command line: exits 0 after --help, 2 on a usage error. */
-static void parse_or_exit(tl_bench *b, const char *default_machine)
+/* Parses the command line. Returns -1 to go on, else the status to exit
+ * with: 0 after --help, 2 after a usage error, 1 out of memory. */
+static int parse_command_line(tl_bench *b, const char *default_machine)
 {
     char err[512];
     int rc = tl__cli_parse(b->spec, b->argc, b->argv, default_machine, b->pus,
@@ -56,16 +57,25 @@ static void parse_or_exit(tl_bench *b, const char *default_machine)
     if (rc == EINVAL) {
         fprintf(stderr, "%s: %s\n", b->spec->name, err);
         tl__cli_hint(b->spec, stderr);
-        exit(2);
+        return 2;
     }
     if (rc != 0) {
         fprintf(stderr, "%s: error: %s\n", b->spec->name, strerror(rc));
-        exit(1);
+        return 1;
     }
     if (b->cli.help) {
         tl__cli_help(b->spec, default_machine, b->pus, stdout);
-        exit(0);
+        return 0;
     }
+    return -1;
+}
+
+/* Frees what open made, for the exits before the bench runs. */
+static void free_unopened(tl_bench *b)
+{
+    tl__cli_release(&b->cli);
+    tl_topo_free(b->topo);
+    free(b);
 }
 
 tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
@@ -91,7 +101,11 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     unsigned hw_pus = tl_topo_pus(b->topo);
     tl__machine_slug(tl_topo_cpu_model(b->topo), hw_pus ? hw_pus : b->pus, slug,
                      sizeof slug);
-    parse_or_exit(b, slug);
+    int status = parse_command_line(b, slug);
+    if (status >= 0) {
+        free_unopened(b);
+        exit(status);
+    }
     b->progress.tty = isatty(STDERR_FILENO);
 
     int err = tl__mkdirs(b->cli.out_dir);
@@ -102,6 +116,7 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     if (err) {
         fprintf(stderr, "%s: error: cannot write in '%s': %s\n", spec->name,
                 b->cli.out_dir, strerror(err));
+        free_unopened(b);
         exit(1);
     }
     write_header(b);
@@ -297,8 +312,9 @@ void tl_bench_note(tl_bench *b, const char *fmt, ...)
     va_end(ap);
 }
 
-void tl_bench_usage_error(const tl_bench *b, const char *fmt, ...)
+void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
 {
+    tl__outfile_discard(&b->csv); /* nothing was measured */
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", b->spec->name);

@@ -268,9 +268,10 @@ void tl_bench_note(tl_bench *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* A usage error found by the bench itself (a flag value its type allowed
- * but the bench does not): prints "<bench>: " and the message, which should
- * name the flag, then the usage hint; exits 2. */
-void tl_bench_usage_error(const tl_bench *b, const char *fmt, ...)
+ * but the bench does not): removes the CSV begun by tl_bench_open, prints
+ * "<bench>: " and the message, which should name the flag, then the usage
+ * hint; exits 2. */
+void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 
 /* A fatal error: prints "<bench>: error: ..." and exits 1, leaving no
