@@ -56,7 +56,10 @@ while IFS= read -r bench; do
     echo "bench.sh: $exe is listed in $list but not built: run 'make build'" >&2
     exit 1
   fi
-  if ! "$exe" --help </dev/null 2>/dev/null | grep -q -- "--out DIR"; then
+  # (The whole help first: grep -q stopping early would make the bench's
+  # write fail, and pipefail call that a failure.)
+  help=$("$exe" --help </dev/null 2>/dev/null || true)
+  if [[ "$help" != *"--out DIR"* ]]; then
     echo "bench.sh: skipping $bench: not a harness bench (its --help has no --out)" >&2
   elif [ "$bench" = harness_selftest ]; then
     benches=("$bench" ${benches[@]+"${benches[@]}"})

@@ -269,19 +269,29 @@ def main():
     out_dir = args.out_dir or folder
     os.makedirs(out_dir, exist_ok=True)
 
-    drawn, failed = 0, 0
+    drawn, failed, missing, said = 0, 0, [], set()
     for chart in charts:
         try:
             plot_chart(chart, folder, other, out_dir, args.csv)
             drawn += 1
-        except (MissingCsv, tlcharts.NoRows) as e:
+        except MissingCsv as e:
             if args.chart:  # asked for by name: it must be drawn
-                print("plot.py: %s: %s" % (chart.name, e), file=sys.stderr)
+                print("plot.py: %s" % e, file=sys.stderr)
                 failed += 1
-            elif not args.quiet:
-                print("plot.py: skipped %s: %s" % (chart.name, e), file=sys.stderr)
+            elif chart.bench not in missing:  # one note per bench, not per chart
+                missing.append(chart.bench)
+                if not args.quiet:
+                    print("plot.py: no %s.csv in %s: its charts are skipped"
+                          % (chart.bench, " or ".join(args.folders)), file=sys.stderr)
+        except tlcharts.NoRows as e:
+            if args.chart or not args.quiet:
+                print("plot.py: %s%s: %s" % ("" if args.chart else "skipped ", chart.name, e),
+                      file=sys.stderr)
+            failed += 1 if args.chart else 0
         except ResultsError as e:
-            print("plot.py: %s" % e, file=sys.stderr)
+            if str(e) not in said:  # a bad CSV: once, not once per chart
+                said.add(str(e))
+                print("plot.py: %s" % e, file=sys.stderr)
             failed += 1
     if not args.quiet:
         print("plot.py: %d chart%s in %s" % (drawn, "" if drawn == 1 else "s", out_dir),
