@@ -75,8 +75,8 @@ def compare(a_dir, b_dir, out_dir):
         if is_quick(meta):
             lines += ["> **%s is a quick run** (`make bench QUICK=1`): its numbers are rough; "
                       "compare full runs." % meta["machine"], ""]
-    lines += ["Written by `scripts/compare.sh %s %s`. A is drawn solid with filled points, B "
-              "dashed with open points, in the same colours; dashed vertical lines mark each "
+    lines += ["Written by `scripts/compare.sh %s %s`. A is drawn solid, B dashed, in the same "
+              "colours and shapes; dashed vertical lines mark each "
               "machine's core and PU counts." % (a_dir, b_dir), "",
               "## The machines", ""] + cards(a, b) + [""]
     lines += ["## Headline figures", "",

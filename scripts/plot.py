@@ -6,8 +6,8 @@ usage: plot.py [--chart NAME] [--csv FILE] [--out-dir DIR] [--quiet] RESULTS [OT
 
   RESULTS        a results folder: meta.json and the benches' CSVs
   OTHER          a second machine's results folder, overlaid on RESULTS: same
-                 colours, RESULTS solid with filled points, OTHER dashed with
-                 open ones (needs --out-dir)
+                 colours and shapes, RESULTS solid, OTHER dashed (needs
+                 --out-dir)
   --chart NAME   draw only this chart (--list names them); its CSV missing is
                  then an error
   --csv FILE     read FILE instead of RESULTS/<bench>.csv (with --chart)
@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlcharts  # noqa: E402
@@ -73,21 +74,25 @@ def core_marks(meta):
 
 class Styled:
     """A series as drawn: its points, title (empty: no key entry), colour,
-    dash type (1 solid, 2 dashed) and point type."""
+    dash type (1 solid, 2 dashed), point type, and its rank among its
+    machine's series: later ones are drawn thinner and with smaller points,
+    so that one lying on an earlier one leaves that one showing."""
 
-    def __init__(self, points, title, color, dash, point):
+    def __init__(self, points, title, color, dash, point, rank=0):
         self.points, self.title, self.color = points, title, color
         self.dash, self.point = dash, point
+        self.width = max(1.2, 3.2 - 0.5 * rank)
+        self.size = max(0.9, 1.6 - 0.15 * rank)
 
 
 def style_lines(a, b, b_name):
-    """The first machine's series as they are; the second's dashed with open
-    points, named in the key only where the first has no such series."""
-    out = [Styled(s.points, s.title, s.color, 1, s.point) for s in a.series]
+    """The first machine's series as they are; the second's dashed, named
+    in the key only where the first has no such series."""
+    out = [Styled(s.points, s.title, s.color, 1, s.point, i) for i, s in enumerate(a.series)]
     keys = {s.key for s in a.series}
-    for s in (b.series if b else []):
+    for i, s in enumerate(b.series if b else []):
         title = "" if s.key in keys else "%s (%s)" % (s.title, b_name)
-        out.append(Styled(s.points, title, s.color, 2, s.point - 1))
+        out.append(Styled(s.points, title, s.color, 2, s.point, i))
     return out
 
 
@@ -213,7 +218,8 @@ def plot_chart(chart, folder, other, out_dir, csv_path=None):
         variables = dict(
             size=chart.size, data=data, n=len(styled), question=chart.title, card=card,
             colors=gp_words(s.color for s in styled), dashes=gp_words(s.dash for s in styled),
-            points=gp_words(s.point for s in styled),
+            points=gp_words(s.point for s in styled), widths=gp_words(s.width for s in styled),
+            sizes=gp_words(s.size for s in styled),
             marks=gp_words(x for x, _ in marks), mark_labels=gp_words(l for _, l in marks),
             categories=gp_words(categories), boxwidth=width)
         variables.update(a.variables)
@@ -269,29 +275,36 @@ def main():
     out_dir = args.out_dir or folder
     os.makedirs(out_dir, exist_ok=True)
 
-    drawn, failed, missing, said = 0, 0, [], set()
-    for chart in charts:
+    def attempt(chart):
         try:
             plot_chart(chart, folder, other, out_dir, args.csv)
-            drawn += 1
-        except MissingCsv as e:
-            if args.chart:  # asked for by name: it must be drawn
-                print("plot.py: %s" % e, file=sys.stderr)
-                failed += 1
-            elif chart.bench not in missing:  # one note per bench, not per chart
-                missing.append(chart.bench)
-                if not args.quiet:
-                    print("plot.py: no %s.csv in %s: its charts are skipped"
-                          % (chart.bench, " or ".join(args.folders)), file=sys.stderr)
-        except tlcharts.NoRows as e:
-            if args.chart or not args.quiet:
-                print("plot.py: %s%s: %s" % ("" if args.chart else "skipped ", chart.name, e),
-                      file=sys.stderr)
-            failed += 1 if args.chart else 0
+            return None
         except ResultsError as e:
-            if str(e) not in said:  # a bad CSV: once, not once per chart
-                said.add(str(e))
-                print("plot.py: %s" % e, file=sys.stderr)
+            return e
+
+    # The charts are independent: one gnuplot per PU at a time. What went
+    # wrong is then said in the charts' order.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        outcomes = list(pool.map(attempt, charts))
+    drawn, failed, missing, said = 0, 0, [], set()
+    for chart, error in zip(charts, outcomes):
+        if error is None:
+            drawn += 1
+        elif args.chart:  # asked for by name: it must be drawn
+            print("plot.py: %s" % error, file=sys.stderr)
+            failed += 1
+        elif isinstance(error, MissingCsv):  # one note per bench, not per chart
+            if chart.bench not in missing and not args.quiet:
+                print("plot.py: no %s.csv in %s: its charts are skipped"
+                      % (chart.bench, " or ".join(args.folders)), file=sys.stderr)
+            missing.append(chart.bench)
+        elif isinstance(error, tlcharts.NoRows):
+            if not args.quiet:
+                print("plot.py: skipped %s: %s" % (chart.name, error), file=sys.stderr)
+        else:  # a malformed CSV: said once, not once per chart
+            if str(error) not in said:
+                print("plot.py: %s" % error, file=sys.stderr)
+            said.add(str(error))
             failed += 1
     if not args.quiet:
         print("plot.py: %d chart%s in %s" % (drawn, "" if drawn == 1 else "s", out_dir),

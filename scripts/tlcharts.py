@@ -47,10 +47,10 @@ TITLES = {
 }
 FALLBACK_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
                    "#56B4E9", "#000000", "#777777")
-# Point shapes (gnuplot pointtypes): filled for the first machine; plot.py
-# uses the open shape of the same kind (pt - 1) for the second.
-CIRCLE, SQUARE, TRIANGLE, DIAMOND = 7, 5, 9, 13
-SHAPES = (CIRCLE, SQUARE, TRIANGLE, DIAMOND)
+# Point shapes (gnuplot pointtypes), hollow: two series on the same spot
+# both stay visible.
+CIRCLE, SQUARE, TRIANGLE, DIAMOND, DOWN_TRIANGLE = 6, 4, 8, 12, 10
+SHAPES = (CIRCLE, SQUARE, TRIANGLE, DIAMOND, DOWN_TRIANGLE)
 
 
 class Series:

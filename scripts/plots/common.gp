@@ -8,9 +8,10 @@
 #   data, n       a folder of n series files, data/1.dat ... data/n.dat:
 #                 tab-separated, a header line whose first field is the
 #                 series' title (empty: no key entry), then one point a line
-#   colors, dashes, points
+#   colors, dashes, points, widths, sizes
 #                 one word per series: '#0072B2', 1 (solid) or 2 (dashed:
-#                 the second machine of an overlay), a gnuplot point type
+#                 the second machine of an overlay), a gnuplot point type,
+#                 a line width, a point size
 #   marks, mark_labels
 #                 x positions of dashed vertical reference lines (the core
 #                 and PU counts, the default stack...) and their labels
@@ -40,6 +41,7 @@ set tics nomirror out
 set pointsize 1.1
 set bars small
 # Points at the ends of an axis stay clear of the border.
+set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
 
 file(i) = sprintf('%s/%d.dat', data, i)
@@ -48,10 +50,14 @@ dash(i) = int(word(dashes, i))
 point(i) = int(word(points, i))
 # How each series is drawn: "plot for [i=1:n] file(i) ... @style(i)" is
 # not possible in gnuplot, so scripts write @style with i in scope.
-# Later series are drawn thinner and with smaller points, so that a series
-# lying exactly on an earlier one leaves it showing around its edges.
-line_width(i) = i > 6 ? 1.0 : 2.8 - 0.3 * (i - 1)
-point_size(i) = i > 6 ? 0.9 : 1.5 - 0.1 * (i - 1)
+# Series often lie on each other (pinned or not, scope or spawn-all): their
+# points are hollow shapes of different kinds, which stay visible on top of
+# each other; later lines are thinner (plot.py's widths), so an earlier one
+# shows around their edges; and each series' points are moved a little along x (dodge: a few
+# percent, on log axes), so that their error bars stand side by side.
+line_width(i) = real(word(widths, i))
+point_size(i) = real(word(sizes, i))
+dodge(i, x) = x * (1 + 0.02 * (i - (n + 1) / 2.0))
 style = "lc rgb color(i) dt dash(i) pt point(i) lw line_width(i) ps point_size(i)"
 
 # Sizes in bytes, labelled in binary units, for log2 axes of bytes; and

@@ -7,4 +7,4 @@ set logscale x 2
 set xlabel 'tasks of varied length (N, log scale)'
 set logscale y
 set ylabel 'time from the start (ms, log scale)'
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)

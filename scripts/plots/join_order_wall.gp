@@ -6,7 +6,7 @@
 # (CPU) or the sleeps (IO) overlap.
 load 'common.gp'
 unset title
-set multiplot layout 1,2 title heading margins 0.08, 0.98, 0.25, 0.84 spacing 0.09, 0
+set multiplot layout 1,2 title heading margins 0.08, 0.98, 0.25, 0.81 spacing 0.09, 0
 set logscale x 2
 set logscale y
 set xlabel 'tasks (N, log scale)'
@@ -14,10 +14,10 @@ set ylabel 'wall time until all are joined (ms, log)'
 
 set title 'CPU-bound tasks'
 set key off
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style notitle
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style notitle
 
 set title 'sleeping tasks'
 # One key for both panels, under them both.
 set key at screen 0.5, screen 0.03 center bottom horizontal reverse Left
-plot for [i=1:n] file(i) using 1:5:6:7 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):5:6:7 with yerrorlines @style title columnheader(1)
 unset multiplot

@@ -15,7 +15,7 @@ set logscale y 10
 set ytics @ns_tics
 set ylabel 'overhead per task (log scale)'
 set key off
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style notitle
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style notitle
 
 unset logscale y
 set ytics auto
@@ -23,5 +23,5 @@ set yrange [0:1.05]
 set ylabel 'efficiency (work / (wall time × workers))'
 set key below
 plot 1 with lines dt 3 lw 1.5 lc rgb '#999999' notitle, \
-     for [i=1:n] file(i) using 1:5:6:7 with yerrorlines @style title columnheader(1)
+     for [i=1:n] file(i) using (dodge(i, $1)):5:6:7 with yerrorlines @style title columnheader(1)
 unset multiplot

@@ -6,4 +6,4 @@ set xlabel 'threads forked and joined (T, log scale)'
 set ylabel 'time per fork-join (µs, log scale)'
 set logscale x 2
 set logscale y
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)

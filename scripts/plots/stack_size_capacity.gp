@@ -10,5 +10,5 @@ set xlabel 'stack size (log scale)'
 set ylabel 'threads created (log scale)'
 set offsets graph 0.05, graph 0.08, graph 0.5, graph 0.15
 set key off  # one series; the axis says what it is
-plot for [i=1:n] file(i) using 1:2 with linespoints @style title columnheader(1), \
-     for [i=1:n] file(i) using 1:2:3 with labels left offset 0.8,-0.9 font ',10' tc rgb color(i) notitle
+plot for [i=1:n] file(i) using (dodge(i, $1)):2 with linespoints @style title columnheader(1), \
+     for [i=1:n] file(i) using (dodge(i, $1)):2:3 with labels left offset 0.8,-0.9 font ',10' tc rgb color(i) notitle

@@ -9,4 +9,4 @@ set xlabel 'stack size (log scale)'
 set ylabel 'spawn + join one thread (µs)'
 set yrange [0:*]
 set offsets graph 0.03, graph 0.03, graph 0.1, 0
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)

@@ -6,4 +6,4 @@ set logscale x 10
 set logscale y
 set xlabel 'threads already alive (log scale)'
 set ylabel 'time (µs, log scale)'
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)

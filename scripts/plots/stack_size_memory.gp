@@ -9,4 +9,4 @@ set xtics @bytes_tics
 set ytics @bytes_tics
 set xlabel 'stack size (log scale)'
 set ylabel 'memory per thread (log scale)'
-plot for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style title columnheader(1)
+plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)

@@ -14,7 +14,7 @@ set logscale y 2
 set ylabel 'speedup over 1 thread (×, log scale)'
 set key off
 plot x with lines dt 3 lw 1.5 lc rgb '#999999' notitle, \
-     for [i=1:n] file(i) using 1:2:3:4 with yerrorlines @style notitle
+     for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style notitle
 
 unset logscale y
 set yrange [0:1.15]
@@ -22,5 +22,5 @@ set ylabel 'efficiency (speedup / T)'
 unset label  # the reference lines were labelled in the top panel
 set key below
 plot 1 with lines dt 3 lw 1.5 lc rgb '#999999' title 'ideal (speedup T, efficiency 1)', \
-     for [i=1:n] file(i) using 1:5:6:7 with yerrorlines @style title columnheader(1)
+     for [i=1:n] file(i) using (dodge(i, $1)):5:6:7 with yerrorlines @style title columnheader(1)
 unset multiplot
