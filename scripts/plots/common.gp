@@ -57,7 +57,8 @@ point(i) = int(word(points, i))
 # percent, on log axes), so that their error bars stand side by side.
 line_width(i) = real(word(widths, i))
 point_size(i) = real(word(sizes, i))
-dodge(i, x) = x * (1 + 0.02 * (i - (n + 1) / 2.0))
+dodge_step = n > 5 ? 0.1 / n : 0.02  # many series: spread over +-5% at most
+dodge(i, x) = x * (1 + dodge_step * (i - (n + 1) / 2.0))
 style = "lc rgb color(i) dt dash(i) pt point(i) lw line_width(i) ps point_size(i)"
 
 # Sizes in bytes, labelled in binary units, for log2 axes of bytes; and

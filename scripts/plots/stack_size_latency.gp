@@ -9,4 +9,5 @@ set xlabel 'stack size (log scale)'
 set ylabel 'spawn + join one thread (µs)'
 set yrange [0:*]
 set offsets graph 0.03, graph 0.03, graph 0.1, 0
+if (n == 1) { unset key }  # one series: the y axis says what it is
 plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)
