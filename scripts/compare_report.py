@@ -15,7 +15,7 @@ import sys
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlbenches  # noqa: E402
 import tlcharts  # noqa: E402
-from tlresults import ResultsError, count, is_quick, read_meta, significant  # noqa: E402
+from tlresults import cli, count, is_quick, read_meta, significant, write_markdown  # noqa: E402
 
 
 def cards(a, b):
@@ -84,27 +84,8 @@ def compare(a_dir, b_dir, out_dir):
               "*better* names the machine whose figure is better (lower times and memory, "
               "higher speedups and capacities) and by what factor.", ""]
     lines += ratios(a_dir, b_dir, a, b) + ["", "## Charts", ""] + charts(out_dir)
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def main():
-    args = sys.argv[1:]
-    if args and args[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0
-    if len(args) != 3:
-        print("compare_report.py: give A, B and OUT (try --help)", file=sys.stderr)
-        return 2
-    a_dir, b_dir, out_dir = args
-    try:
-        text = compare(a_dir, b_dir, out_dir)
-    except ResultsError as e:
-        print("compare_report.py: %s" % e, file=sys.stderr)
-        return 1
-    with open(os.path.join(out_dir, "README.md"), "w", encoding="utf-8") as f:
-        f.write(text)
-    return 0
+    write_markdown(out_dir, lines)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli("compare_report.py", __doc__, (3, 3), "give A, B and OUT", compare))

@@ -16,8 +16,8 @@ import sys
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlbenches  # noqa: E402
 import tlcharts  # noqa: E402
-from tlresults import (ResultsError, bench_csv, count, is_quick, nanoseconds,  # noqa: E402
-                       read_answer, read_csv, read_meta, size_bytes)
+from tlresults import (bench_csv, cli, count, is_quick, nanoseconds, read_answer,  # noqa: E402
+                       read_csv, read_meta, size_bytes, write_markdown)
 
 
 def machine_card(meta):
@@ -157,34 +157,9 @@ def report(folder):
         lines += ["## At a glance", ""] + figures + [""]
     for bench in tlbenches.BENCHES:
         lines += bench_section(folder, bench)
-    lines += other_benches(folder)
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def main():
-    args = sys.argv[1:]
-    if args and args[0] in ("-h", "--help"):
-        print(__doc__.strip())
-        return 0
-    if len(args) != 1 or args[0].startswith("-"):
-        print("report.py: give one results folder, e.g. results/amd-epyc-2pu (try --help)",
-              file=sys.stderr)
-        return 2
-    folder = args[0]
-    if not os.path.isdir(folder):
-        print("report.py: %s: no such folder" % folder, file=sys.stderr)
-        return 1
-    try:
-        text = report(folder)
-    except ResultsError as e:
-        print("report.py: %s" % e, file=sys.stderr)
-        return 1
-    final = os.path.join(folder, "README.md")
-    with open(final + ".partial", "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(final + ".partial", final)
-    return 0
+    write_markdown(folder, lines + other_benches(folder))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli("report.py", __doc__, (1, 1),
+                 "give one results folder, e.g. results/amd-epyc-2pu", report))

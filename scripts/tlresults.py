@@ -8,6 +8,7 @@ import csv
 import json
 import math
 import os
+import sys
 
 # The fixed statistics columns every bench writes after its own
 # (benches/README.md).
@@ -115,6 +116,39 @@ def machine_line(meta):
     chart."""
     return "%s: %s, %s cores, %s PUs" % (meta["machine"], meta["cpu_model"],
                                          count(meta["cores"]), count(meta["pus"]))
+
+
+# ---- the command line and the files of the Markdown writers ------------------------------
+
+def cli(prog, doc, arity, hint, run):
+    """The main() of report.py, compare_report.py and results_index.py:
+    --help prints doc; other than arity = (fewest, most) arguments, or an
+    option, is a usage error (exit 2, hint); run(*args) raising ResultsError
+    is exit 1 with its one line."""
+    args = sys.argv[1:]
+    if args[:1] in (["-h"], ["--help"]):
+        print(doc.strip())
+        return 0
+    if not arity[0] <= len(args) <= arity[1] or any(a.startswith("-") for a in args):
+        print("%s: %s (try --help)" % (prog, hint), file=sys.stderr)
+        return 2
+    try:
+        run(*args)
+    except ResultsError as e:
+        print("%s: %s" % (prog, e), file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_markdown(folder, lines):
+    """folder/README.md from lines, written to README.md.partial, then
+    renamed: never half a file under the real name."""
+    if not os.path.isdir(folder):
+        raise ResultsError("%s: no such folder" % folder)
+    final = os.path.join(folder, "README.md")
+    with open(final + ".partial", "w", encoding="utf-8") as f:
+        f.write("\n".join(lines).rstrip("\n") + "\n")
+    os.replace(final + ".partial", final)
 
 
 # ---- numbers for people -------------------------------------------------------------
