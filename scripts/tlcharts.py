@@ -13,6 +13,7 @@ from collections import OrderedDict
 from tlresults import ResultsError, nanoseconds, size_bytes
 
 STATS = ("median", "ci_lo", "ci_hi")
+NEEDED = ("unit",) + STATS  # what every chart reads, besides its own columns
 
 # One colour per strategy wherever it appears, so that a reader who learnt
 # "pool is red" on one chart can trust it on the next (Okabe-Ito colours,
@@ -66,7 +67,8 @@ class Chart:
     def __init__(self, name, bench, title, script, columns, extract, kind="lines",
                  size="900,620", core_marks=False):
         self.name, self.bench, self.title = name, bench, title
-        self.script, self.columns, self.extract = script, columns, extract
+        self.script, self.extract = script, extract
+        self.columns = tuple(columns) + NEEDED
         self.kind, self.size, self.core_marks = kind, size, core_marks
 
 
@@ -81,11 +83,17 @@ class Drawing:
 
 # ---- cutting rows into series -------------------------------------------------------------
 
-def where(rows, **equal):
+def where(rows, unit, **equal):
     """The rows whose columns have the given values, and a median (a row
-    without statistics is a case that measured nothing)."""
-    return [r for r in rows if all(r[c] == v for c, v in equal.items())
-            and r["median"].strip() != ""]
+    without statistics is a case that measured nothing), after checking that
+    their statistics are in the unit the chart's axis says."""
+    found = [r for r in rows if all(r[c] == v for c, v in equal.items())
+             and r["median"].strip() != ""]
+    for r in found:
+        if r["unit"] != unit:
+            raise ResultsError("%s:%d: unit '%s', but the chart expects '%s'"
+                               % (r.path, r.line, r["unit"], unit))
+    return found
 
 
 def grouped(rows, *columns):
@@ -144,14 +152,14 @@ def scaled_ratio(value, r):
 # ---- spawn_cost ------------------------------------------------------------------------------
 
 def spawn_create_join(rows, meta):
-    rs = where(rows, section="create_join")
+    rs = where(rows, "ns", section="create_join")
     points = [(title_of(r["strategy"]),) + median_ci(r, 1e3) for r in rs]
     series = [Series("create_join", "", points, "#0072B2")] if points else []
     return Drawing(require(series, "section create_join"))
 
 
 def spawn_fork_join(rows, meta):
-    rs = where(rows, section="fork_join")
+    rs = where(rows, "ns", section="fork_join")
     series = series_by(rs, "strategy", "threads", lambda r: median_ci(r, 1e3))
     return Drawing(require(series, "section fork_join"))
 
@@ -175,7 +183,7 @@ def thread_count(workload):
     """Speedup and efficiency against T, one series per strategy and pin
     policy, for one workload."""
     def extract(rows, meta):
-        rs = [r for r in where(rows, workload=workload) if r["speedup"].strip()]
+        rs = [r for r in where(rows, "ns", workload=workload) if r["speedup"].strip()]
         series = []
         for i, ((strategy, runtime, pin), group) in enumerate(
                 grouped(rs, "strategy", "runtime", "pin").items()):
@@ -198,7 +206,7 @@ def join_order_wall(rows, meta):
     """Wall time against N, CPU-bound tasks and sleeping ones side by side:
     one series per strategy, columns tasks, then (ms, lo, hi) for cpu and
     for sleep (NaN where a kind lacks that N)."""
-    rs = where(rows, section="pattern", metric="wall")
+    rs = where(rows, "ns", section="pattern", metric="wall")
     series = []
     for i, ((strategy,), group) in enumerate(grouped(rs, "strategy").items()):
         by_tasks = OrderedDict()
@@ -214,7 +222,7 @@ def join_order_wall(rows, meta):
 
 
 def join_order_results(rows, meta):
-    rs = where(rows, section="order")
+    rs = where(rows, "ns", section="order")
     series = []
     for i, ((strategy, metric), group) in enumerate(
             grouped(rs, "strategy", "metric").items()):
@@ -228,7 +236,7 @@ def join_order_results(rows, meta):
 # ---- stack_size ------------------------------------------------------------------------------
 
 def default_stack_bytes(rows):
-    rs = where(rows, section="default", metric="default_stack")
+    rs = where(rows, "bytes", section="default", metric="default_stack")
     return rs[0].num("median") if rs else 0
 
 
@@ -246,7 +254,7 @@ def stack_marks(rows, meta, cache=False):
 
 
 def stack_size_latency(rows, meta):
-    rs = where(rows, section="latency", metric="spawn_join")
+    rs = where(rows, "ns", section="latency", metric="spawn_join")
     series = series_by(rs, "metric", "stack_bytes", lambda r: median_ci(r, 1e3),
                        lambda key: "spawn + join")
     return Drawing(require(series, "section latency"),
@@ -254,7 +262,7 @@ def stack_size_latency(rows, meta):
 
 
 def stack_size_memory(rows, meta):
-    rs = where(rows, section="memory")
+    rs = where(rows, "bytes", section="memory")
     thread_counts = {r["threads"] for r in rs}
     series = []
     for i, ((metric, touched, threads), group) in enumerate(
@@ -275,7 +283,7 @@ def stack_size_memory(rows, meta):
 
 
 def stack_size_live_threads(rows, meta):
-    rs = where(rows, section="live_threads")
+    rs = where(rows, "ns", section="live_threads")
     titles = {"spawn_join": "spawn + join one more thread",
               "context_switch": "context switch"}
     series = series_by(rs, "metric", "threads", lambda r: median_ci(r, 1e3),
@@ -284,7 +292,7 @@ def stack_size_live_threads(rows, meta):
 
 
 def stack_size_capacity(rows, meta):
-    rs = where(rows, section="capacity", metric="threads_created")
+    rs = where(rows, "threads", section="capacity", metric="threads_created")
     stopped = {"cap": "the probe's cap"}
     points = sorted((r.num("stack_bytes"), r.num("median"),
                      stopped.get(r["result"], r["result"] or "?")) for r in rs)
@@ -300,7 +308,7 @@ def pool_grain(rows, meta):
     the most tasks is kept (the steadiest). Grain 0 cannot sit on a log
     axis: it is drawn a decade left of the smallest grain, labelled "0".
     The x tics are the grains measured (grain_tics, gnuplot's syntax)."""
-    rs = where(rows, section="grain")
+    rs = where(rows, "ns", section="grain")
     grains = sorted({r.num("grain_ns") for r in rs if r.num("grain_ns") > 0})
     zero_x = grains[0] / 10 if grains else 1.0
     series = []
@@ -342,48 +350,48 @@ ID = ("section", "strategy")
 CHARTS = [
     Chart("spawn_create_join", "spawn_cost",
           "What does creating and joining one thread cost?",
-          "spawn_create_join.gp", ID + STATS, spawn_create_join, kind="bars",
+          "spawn_create_join.gp", ID, spawn_create_join, kind="bars",
           size="1000,620"),
     Chart("spawn_fork_join", "spawn_cost",
           "How long does a fork-join of T threads take?",
-          "spawn_fork_join.gp", ID + ("threads",) + STATS, spawn_fork_join,
+          "spawn_fork_join.gp", ID + ("threads",), spawn_fork_join,
           core_marks=True),
 ] + [
     Chart("thread_count_" + w, "thread_count",
           "How many threads for %s work?" % label, "thread_count.gp",
           ("workload", "strategy", "runtime", "pin", "threads", "speedup",
-           "efficiency") + STATS, thread_count(w), size="900,880", core_marks=True)
+           "efficiency"), thread_count(w), size="900,880", core_marks=True)
     for w, label in (("cpu", "CPU-bound"), ("memory", "memory-bound"), ("io", "IO-bound"))
 ] + [
     Chart("join_order_wall", "join_order",
           "Why spawn all, then join all? Wall time for N tasks",
-          "join_order_wall.gp", ("section", "kind", "strategy", "tasks", "metric") + STATS,
+          "join_order_wall.gp", ("section", "kind", "strategy", "tasks", "metric"),
           join_order_wall, size="1100,620"),
     Chart("join_order_results", "join_order",
           "When does each result arrive, joining in order or as completed?",
-          "join_order_results.gp", ("section", "strategy", "tasks", "metric") + STATS,
+          "join_order_results.gp", ("section", "strategy", "tasks", "metric"),
           join_order_results),
     Chart("stack_size_latency", "stack_size",
           "Does a bigger stack make a thread slower to start?",
-          "stack_size_latency.gp", ("section", "metric", "stack_bytes") + STATS,
+          "stack_size_latency.gp", ("section", "metric", "stack_bytes"),
           stack_size_latency),
     Chart("stack_size_memory", "stack_size",
           "What memory does each thread's stack really take?",
           "stack_size_memory.gp",
-          ("section", "metric", "stack_bytes", "threads", "touched_bytes") + STATS,
+          ("section", "metric", "stack_bytes", "threads", "touched_bytes"),
           stack_size_memory),
     Chart("stack_size_live_threads", "stack_size",
           "Do threads get dearer when thousands are alive?",
-          "stack_size_live_threads.gp", ("section", "metric", "threads") + STATS,
+          "stack_size_live_threads.gp", ("section", "metric", "threads"),
           stack_size_live_threads),
     Chart("stack_size_capacity", "stack_size",
           "How many threads fit before spawning fails?",
-          "stack_size_capacity.gp", ("section", "metric", "stack_bytes", "result") + STATS,
+          "stack_size_capacity.gp", ("section", "metric", "stack_bytes", "result"),
           stack_size_capacity),
     Chart("pool_grain", "pool_vs_raw",
           "When does a pool beat raw threads? Cost per task against task size",
           "pool_grain.gp",
-          ID + ("grain_ns", "tasks", "workers", "overhead_ns_per_task", "efficiency") + STATS,
+          ID + ("grain_ns", "tasks", "workers", "overhead_ns_per_task", "efficiency"),
           pool_grain, size="900,880"),
 ]
 

@@ -61,6 +61,13 @@ fails_with 1 "spawn_cost.csv:2: column 'median' is 'fast', not a number" \
   python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
 no_image "$bad/spawn_create_join"
 
+# Statistics in another unit than the axis says: refused, not mislabelled.
+sed '2s/^create_join,pthread,1,ns,/create_join,pthread,1,us,/' \
+  "$fixtures/fixture-small-2pu/spawn_cost.csv" >"$bad/spawn_cost.csv"
+fails_with 1 "spawn_cost.csv:2: unit 'us', but the chart expects 'ns'" \
+  python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
+no_image "$bad/spawn_create_join"
+
 # An empty file; no meta.json.
 : >"$bad/spawn_cost.csv"
 fails_with 1 "$bad/spawn_cost.csv: empty file" python3 "$scripts/plot.py" --chart spawn_fork_join "$bad"
