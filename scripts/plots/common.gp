@@ -2,7 +2,7 @@
 # first. plot.py (scripts/plot.py) sets these variables with gnuplot -e:
 #
 #   fmt, out      'png' or 'svg', and the file to write
-#   size          '900,560': the image size in pixels
+#   size          '900,620': the image size in pixels
 #   question      the title: the question the chart answers
 #   card          the machine(s): "amd-epyc-2pu: AMD EPYC, 2 cores, 2 PUs"
 #   data, n       a folder of n series files, data/1.dat ... data/n.dat:
@@ -48,13 +48,13 @@ file(i) = sprintf('%s/%d.dat', data, i)
 color(i) = word(colors, i)
 dash(i) = int(word(dashes, i))
 point(i) = int(word(points, i))
-# How each series is drawn: "plot for [i=1:n] file(i) ... @style(i)" is
-# not possible in gnuplot, so scripts write @style with i in scope.
 # Series often lie on each other (pinned or not, scope or spawn-all): their
 # points are hollow shapes of different kinds, which stay visible on top of
 # each other; later lines are thinner (plot.py's widths), so an earlier one
-# shows around their edges; and each series' points are moved a little along x (dodge: a few
-# percent, on log axes), so that their error bars stand side by side.
+# shows around their edges; and dodge moves each series' points a little
+# along x (a few percent, on log axes), so error bars stand side by side.
+# Scripts draw a series with "@style" where i is the series' number
+# (gnuplot has no function returning a style).
 line_width(i) = real(word(widths, i))
 point_size(i) = real(word(sizes, i))
 dodge_step = n > 5 ? 0.1 / n : 0.02  # many series: spread over +-5% at most
