@@ -8,7 +8,7 @@
 #     --build DIR   the build folder whose benches to ask (default build/default)
 set -euo pipefail
 
-usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; }
 build=build/default
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -9,7 +9,7 @@
 set -euo pipefail
 
 if [ "${1:-}" = --help ] || [ "${1:-}" = -h ]; then
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0
+  sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0
 fi
 if [ $# -ne 2 ]; then
   echo "replace_dir.sh: give NEW and DEST (try --help)" >&2; exit 2
