@@ -1,0 +1,302 @@
+/*
+ * harness.h: the measurement kit every threadlab benchmark is written on.
+ *
+ * A bench is a short main(): it declares its name, its question, its key
+ * columns and any flags of its own; the harness parses the common command
+ * line, times operations (warm-up, calibrated batches), summarises samples,
+ * reports progress on stderr and writes the results:
+ *
+ *   static int empty(void *ctx, uint64_t iterations) { ... return 0; }
+ *
+ *   int main(int argc, char **argv)
+ *   {
+ *       static const char *const columns[] = { "strategy", "threads", NULL };
+ *       tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
+ *           .name = "spawn_cost",
+ *           .question = "What does one thread cost?",
+ *           .columns = columns });
+ *       size_t n;
+ *       const unsigned *threads = tl_bench_threads(b, &n);
+ *       tl_bench_plan(b, n);
+ *       for (size_t i = 0; i < n; i++) {
+ *           tl_stats s;
+ *           if (tl_bench_measure(b, spawn_join, &threads[i],
+ *                                &(tl_measure_opts){ .label = "raw" }, &s) == 0)
+ *               tl_bench_row(b, &s, TL_STR("raw"), TL_UINT(threads[i]));
+ *       }
+ *       tl_bench_answer(b, "One thread costs %.0f us.", ...);
+ *       return tl_bench_close(b);
+ *   }
+ *
+ * Files, in --out (default results/<machine>/):
+ *   <bench>.csv         the bench's columns, then unit,n,min,p05,median,p95,
+ *                       max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable;
+ *                       rows are flushed as measured into <bench>.csv.partial,
+ *                       renamed to <bench>.csv by tl_bench_close, so a run
+ *                       that dies never leaves a half file under the real name
+ *   <bench>.answer.txt  the sentence given to tl_bench_answer
+ *   meta.json           the machine card (see meta.c) and this run's settings
+ *   topology.xml        hwloc's view of the machine
+ * all written by tl_bench_close, each under a temporary name then renamed.
+ *
+ * The harness is for the bench's main thread: call it from one thread. The
+ * operations it times may of course start threads of their own.
+ */
+#ifndef TL_HARNESS_H
+#define TL_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <threadlab/topo.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- clock ------------------------------------------------------------------ */
+
+/* CLOCK_MONOTONIC in nanoseconds: the one clock all measurements use. */
+static inline uint64_t tl_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* What reading the clock costs and how fine it is, measured (once per
+ * process, the first time it is asked for) rather than taken from
+ * clock_getres: the median cost of one tl_now_ns() call, and the smallest
+ * step seen between two readings. */
+typedef struct tl_timer_info {
+    double overhead_ns;
+    double resolution_ns;
+    double getres_ns; /* what clock_getres claims, for comparison */
+} tl_timer_info;
+
+const tl_timer_info *tl_timer(void);
+
+/* ---- statistics ---------------------------------------------------------------- */
+
+/* The summary of a case's samples. Medians are the figure to quote. */
+typedef struct tl_stats {
+    char unit[16];      /* "ns" (per operation) for tl_bench_measure; the
+                           caller's unit otherwise ("bytes", "ratio"...) */
+    size_t n;           /* samples */
+    double min, p05, median, p95, max; /* percentiles: linear interpolation
+                                          between order statistics */
+    double mean, stddev; /* stddev with n - 1 (0 for one sample) */
+    double cv;          /* stddev / mean (0 when the mean is 0) */
+    double ci_lo, ci_hi; /* bootstrap 95% confidence interval of the median
+                            (2000 resamples, fixed seed: reproducible) */
+    size_t outliers;    /* samples beyond the Tukey fences (1.5 IQR) */
+    bool unstable;      /* cv > TL_UNSTABLE_CV, or min or max further than
+                           TL_UNSTABLE_SPREAD times from the median */
+    uint64_t iterations; /* operations per sample: the calibrated batch of
+                            tl_bench_measure, 1 for the other ways */
+} tl_stats;
+
+#define TL_UNSTABLE_CV 0.10
+#define TL_UNSTABLE_SPREAD 1.5
+
+/* Summarises n samples (any order; not modified) measured in unit. Returns
+ * 0, EINVAL (n == 0, a NULL pointer, a NaN sample) or ENOMEM. */
+int tl_stats_compute(const double *samples, size_t n, const char *unit,
+                     tl_stats *out);
+
+/* ---- declaring a bench ---------------------------------------------------------- */
+
+/* A flag of the bench's own, e.g. --cap N. Give a name, a help line, and
+ * exactly one target; tl_bench_open fills the target when the flag is given
+ * and leaves it alone (the default) otherwise. Bad values are usage errors
+ * (exit 2) like those of the common flags. */
+typedef struct tl_bench_flag {
+    const char *name;          /* "cap" for --cap */
+    const char *metavar;       /* "N" in --help; ignored for switches */
+    const char *help;          /* one line; say the default */
+    long *long_value;          /* an integer in [min, max] */
+    double *double_value;      /* a number in [min, max] */
+    size_t *size_value;        /* bytes: 4096, 64K, 8M, 1G (powers of 1024),
+                                  in [min, max] */
+    const char **string_value; /* non-empty text (points into argv); one of
+                                  choices if given */
+    bool *switch_value;        /* no value; set to true when present */
+    double min, max;           /* bounds for numbers; min == max == 0 means
+                                  ">= 0, no upper bound" */
+    const char *const *choices; /* NULL-terminated, for string_value */
+} tl_bench_flag;
+
+typedef struct tl_bench_spec {
+    const char *name;      /* "thread_count": file names, messages */
+    const char *question;  /* one sentence, for --help and the report */
+    const char *const *columns; /* the bench's own columns, NULL-terminated,
+                                   key columns first: "strategy", "threads",
+                                   then metrics such as "speedup" */
+    const tl_bench_flag *flags; /* extra flags, ended by an entry with a NULL
+                                   name; NULL for none */
+    const char *threads_default; /* default --threads list (same syntax);
+                                    NULL = "1-Px2" */
+    /* More fields may be added at any time; zero means the default. */
+} tl_bench_spec;
+
+typedef struct tl_bench tl_bench;
+
+/* Parses the common command line and the spec's flags, loads the topology,
+ * measures the timer, and prepares the output folder and <bench>.csv.partial
+ * (header written). Exits with status 2 on a usage error (one line on stderr
+ * naming the flag, then a hint), 0 after --help, 1 if the output cannot be
+ * created: a bench's main has nothing to clean up at that point. spec and
+ * argv must outlive the bench. Never returns NULL. */
+tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec);
+
+/* Commits the results: renames the CSV to its real name, writes the answer,
+ * meta.json and topology.xml, prints the answer on stdout, frees the bench.
+ * Returns the exit status for main: 0, or 1 if anything could not be written
+ * (said on stderr). Accepts NULL (returns 1). */
+int tl_bench_close(tl_bench *b);
+
+/* ---- what the command line said ---------------------------------------------- */
+
+bool tl_bench_quick(const tl_bench *b);   /* --quick: run a small sweep too */
+unsigned tl_bench_reps(const tl_bench *b); /* samples per case */
+double tl_bench_min_time_s(const tl_bench *b);
+/* The --threads list, ascending, no duplicates, each >= 1. Lives as long as
+ * b. */
+const unsigned *tl_bench_threads(const tl_bench *b, size_t *count);
+tl_pin_policy tl_bench_pin(const tl_bench *b);
+/* The topology, or NULL if hwloc could not load one (then pinning is
+ * impossible and the machine card says "unknown"). Lives as long as b. */
+const tl_topo *tl_bench_topo(const tl_bench *b);
+const char *tl_bench_out_dir(const tl_bench *b);
+const char *tl_bench_machine(const tl_bench *b);
+
+/* Pins the calling thread as the index-th worker under --pin. Returns 0
+ * (always, for --pin none), or the errno of tl_topo_pin_self (ENOSYS when no
+ * topology could be loaded). Safe to call from the bench's worker threads. */
+int tl_bench_pin_self(const tl_bench *b, unsigned index);
+
+/* ---- measuring ------------------------------------------------------------------ */
+
+/* The operation to time: do it `iterations` times, return 0 or an errno value
+ * (which stops the measurement and is returned by tl_bench_measure). */
+typedef int (*tl_bench_op)(void *ctx, uint64_t iterations);
+
+/* One sample measured by the bench itself, in the unit it declares: a wall
+ * time with its own setup excluded, bytes of RSS... Return 0 or an errno
+ * value (which stops the measurement). */
+typedef int (*tl_bench_sampler)(void *ctx, double *sample);
+
+/* How to measure one case; NULL or zero fields mean the defaults. */
+typedef struct tl_measure_opts {
+    const char *label;   /* progress: "raw threads=4"; NULL = no label */
+    const char *unit;    /* tl_bench_sample only: "ns", "bytes"...; NULL = "ns" */
+    unsigned reps;       /* samples; 0 = --reps */
+    double min_time_s;   /* tl_bench_measure: a sample lasts at least this;
+                            0 = --min-time */
+    uint64_t iterations; /* tl_bench_measure: a fixed batch instead of
+                            calibrating; 0 = calibrate */
+    bool no_warmup;      /* skip the discarded warm-up run (for expensive
+                            samplers whose first run is as good as any) */
+    /* More fields may be added at any time; zero means the default. */
+} tl_measure_opts;
+
+/* Times op: one warm-up call, then (unless opts->iterations is set) a
+ * calibration that doubles, then extrapolates, the batch until one batch
+ * lasts at least min-time; then reps batches of that size. Each sample is a
+ * batch's time divided by its size: nanoseconds per operation, timer
+ * overhead included (negligible once batches last >= min-time). Fills *out
+ * and returns 0, or returns op's error, or ENOMEM. */
+int tl_bench_measure(tl_bench *b, tl_bench_op op, void *ctx,
+                     const tl_measure_opts *opts, tl_stats *out);
+
+/* Collects reps samples from sampler (after one discarded warm-up sample
+ * unless opts->no_warmup) and summarises them in opts->unit. Returns 0,
+ * sampler's error, or ENOMEM. */
+int tl_bench_sample(tl_bench *b, tl_bench_sampler sampler, void *ctx,
+                    const tl_measure_opts *opts, tl_stats *out);
+
+/* ---- writing results ----------------------------------------------------------- */
+
+/* One value of a bench column: make them with the macros below. */
+typedef struct tl_value {
+    enum { TL__VALUE_STR, TL__VALUE_INT, TL__VALUE_UINT, TL__VALUE_NUM } kind;
+    union {
+        const char *str;  /* NULL writes an empty field */
+        long long i;
+        unsigned long long u;
+        double num;       /* written with %.10g; NaN writes an empty field */
+    } as;
+} tl_value;
+
+#define TL_STR(s) ((tl_value){ .kind = TL__VALUE_STR, .as.str = (s) })
+#define TL_INT(x) ((tl_value){ .kind = TL__VALUE_INT, .as.i = (long long)(x) })
+#define TL_UINT(x) \
+    ((tl_value){ .kind = TL__VALUE_UINT, .as.u = (unsigned long long)(x) })
+#define TL_NUM(x) ((tl_value){ .kind = TL__VALUE_NUM, .as.num = (double)(x) })
+
+/* Writes one CSV row: the values of the bench's columns, in the spec's
+ * order, then the statistics columns (empty when stats is NULL, for rows
+ * that measured nothing, e.g. a probe that failed). The row is flushed to
+ * disk now. Warns on stderr when stats->unstable. Giving a different number
+ * of values than the spec has columns is a bug: it aborts with a message.
+ *
+ *   tl_bench_row(b, &stats, TL_STR("pool"), TL_UINT(threads), TL_NUM(speedup));
+ */
+#define tl_bench_row(b, stats, ...)                                          \
+    tl__bench_row((b), (stats), (const tl_value[]){ __VA_ARGS__ },           \
+                  sizeof((const tl_value[]){ __VA_ARGS__ }) / sizeof(tl_value))
+void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
+                   size_t count);
+
+/* The one-sentence answer the bench measured, printf-style; a later call
+ * replaces an earlier one. Written to <bench>.answer.txt by
+ * tl_bench_close. */
+void tl_bench_answer(tl_bench *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- talking to the user --------------------------------------------------------- */
+
+/* How many cases (rows) the bench will measure, for "[3/12]" in the
+ * progress; without it progress shows "[3]". */
+void tl_bench_plan(tl_bench *b, unsigned cases);
+
+/* A note on stderr ("<bench>: ..."), keeping the live progress line intact;
+ * silent with --quiet. */
+void tl_bench_note(tl_bench *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A usage error found by the bench itself (a flag value its type allowed
+ * but the bench does not): removes the CSV begun by tl_bench_open, prints
+ * "<bench>: " and the message, which should name the flag, then the usage
+ * hint; exits 2. */
+void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* A fatal error: prints "<bench>: error: ..." and exits 1, leaving no
+ * results under their real names. */
+void tl_bench_fail(tl_bench *b, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* ---- parsing helpers (also used for the common flags) ---------------------------- */
+
+/* Each returns 0, or EINVAL when text is not entirely a value of the kind
+ * (leading/trailing junk, empty) or ERANGE when it does not fit. */
+int tl_parse_long(const char *text, long *out);
+int tl_parse_double(const char *text, double *out);     /* finite only */
+int tl_parse_size_bytes(const char *text, size_t *out); /* 64K, 8M, 1G */
+
+/* Parses a thread-count list: items separated by commas, each N, A-B (every
+ * count from A to B) or A-BxK (A, A*K, A*K*K... and B); a count may be P or
+ * kP, meaning k times pus. Values 1..1,000,000, at most 4096 of them. Fills
+ * *out (malloc'ed, ascending, no duplicates; the caller frees) and *count.
+ * Returns 0, EINVAL or ENOMEM. */
+int tl_parse_threads(const char *text, unsigned pus, unsigned **out,
+                     size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TL_HARNESS_H */

@@ -1,0 +1,135 @@
+/* harness_internal.h: what the harness's files share; not for benches (tests may
+ * include it for white-box checks). */
+#ifndef TL_HARNESS_INTERNAL_H
+#define TL_HARNESS_INTERNAL_H
+
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* ---- the command line (cli.c) ------------------------------------------------- */
+
+#define TL__REPS_DEFAULT 10
+#define TL__REPS_QUICK 3
+#define TL__MIN_TIME_DEFAULT_S 0.01
+#define TL__MIN_TIME_QUICK_S 0.002
+
+typedef struct tl__cli {
+    bool help, quick, quiet;
+    unsigned reps;
+    double min_time_s;
+    unsigned *threads; /* owned */
+    size_t threads_count;
+    tl_pin_policy pin;
+    char *out_dir;     /* owned: --out, or results/<machine> */
+    char *machine;     /* owned: --machine, $MACHINE, or the slug */
+} tl__cli;
+
+/* Parses argv into *cli. default_machine is used when neither --machine nor
+ * $MACHINE is given; pus is what P means in --threads. Returns 0, ENOMEM, or
+ * EINVAL with the one-line reason (naming the flag, without the program
+ * name) in err. */
+int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
+                  const char *default_machine, unsigned pus, tl__cli *cli,
+                  char *err, size_t err_size);
+void tl__cli_release(tl__cli *cli);
+
+/* Prints --help for spec to f. */
+void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
+                  unsigned pus, FILE *f);
+
+/* Prints the usage hint that follows a usage error. */
+void tl__cli_hint(const tl_bench_spec *spec, FILE *f);
+
+/* A machine name is a path component: letters, digits, '-', '_', '.', not
+ * starting with '.'. */
+bool tl__machine_name_ok(const char *name);
+
+/* "amd-epyc-2pu": the CPU model lower-cased, its marketing words dropped,
+ * runs of other characters made one '-', then the PU count. Writes into buf;
+ * returns buf. */
+char *tl__machine_slug(const char *cpu_model, unsigned pus, char *buf,
+                       size_t size);
+
+/* ---- files written whole or not at all (outfile.c) ---------------------------- */
+
+typedef struct tl__outfile {
+    FILE *f;           /* open on temp_path while writing */
+    char *temp_path;   /* <final>.partial */
+    char *final_path;
+} tl__outfile;
+
+/* Creates dir (and its parents) if missing. Returns 0 or an errno value. */
+int tl__mkdirs(const char *dir);
+
+/* Opens <dir>/<name>.partial for writing. Returns 0 or an errno value. */
+int tl__outfile_open(tl__outfile *o, const char *dir, const char *name);
+
+/* Flushes, syncs and closes the file, then renames it to its final name.
+ * Returns 0 or an errno value; the temporary file is removed on error. */
+int tl__outfile_commit(tl__outfile *o);
+
+/* Closes and removes the temporary file; the final name is untouched.
+ * Accepts an outfile never opened (zeroed). */
+void tl__outfile_discard(tl__outfile *o);
+
+/* ---- CSV and JSON text (csv.c, json.c) ------------------------------------------ */
+
+/* Writes one CSV field, quoted when it holds a comma, quote, CR or LF, or
+ * starts or ends with a space (RFC 4180). */
+void tl__csv_field(FILE *f, const char *text);
+
+/* Writes text as a JSON string literal, quotes included: escapes quotes,
+ * backslashes and control characters, and replaces bytes that are not valid
+ * UTF-8 with U+FFFD so the file always parses. NULL writes null. */
+void tl__json_string(FILE *f, const char *text);
+
+/* A double as a JSON number (null for NaN or infinities). */
+void tl__json_number(FILE *f, double value);
+
+/* ---- the bench itself (bench.c) -------------------------------------------------- */
+
+typedef struct tl__progress {
+    bool tty;          /* live line (\r) rather than plain lines */
+    bool line_shown;   /* a live line is on screen, to be cleared */
+    unsigned planned;  /* cases announced by tl_bench_plan, or 0 */
+} tl__progress;
+
+struct tl_bench {
+    const tl_bench_spec *spec;
+    size_t columns;
+    int argc;
+    char **argv;
+    tl__cli cli;
+    tl_topo *topo;     /* NULL if hwloc failed */
+    unsigned pus;      /* what P means: available parallelism */
+    tl__outfile csv;
+    unsigned rows;
+    char *answer;      /* owned, or NULL */
+    tl__progress progress;
+    double load_average[3]; /* at open: how busy the machine was */
+    time_t started;
+    int write_error;   /* first errno writing a row, or 0 */
+};
+
+/* ---- progress on stderr (progress.c) --------------------------------------------- */
+
+/* Shows where the bench is: "[3/12] spawn_cost raw threads=4  rep 5/10".
+ * A live line on a terminal; elsewhere one plain line per case (rep 0). */
+void tl__progress_rep(tl_bench *b, const char *label, unsigned rep,
+                      unsigned reps);
+
+/* Clears the live line so that other text can be printed. */
+void tl__progress_clear(tl_bench *b);
+
+/* Prints "<bench>: " + message + newline on stderr, the live line cleared. */
+void tl__progress_vsay(tl_bench *b, const char *prefix, const char *fmt,
+                       va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* ---- machine card (meta.c) ------------------------------------------------------- */
+
+/* Writes <out>/meta.json and <out>/topology.xml. Returns 0 or an errno. */
+int tl__meta_write(const tl_bench *b);
+
+#endif /* TL_HARNESS_INTERNAL_H */

@@ -1,0 +1,84 @@
+#!/bin/sh
+# The common command line, from outside: every malformed flag value exits 2
+# with exactly one line naming the flag, then the usage hint, and nothing on
+# stdout; --help exits 0 and documents every flag.
+#
+#   harness_cli.sh BENCH_BINARY SCRATCH_DIR
+set -u
+bench=$1
+scratch=$2
+name=$(basename "$bench")
+rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# refused FLAG-NAMED-IN-MESSAGE ARGS...: the run must be a usage error.
+refused() {
+  flag=$1; shift
+  "$bench" --out "$scratch/out" "$@" >"$scratch/stdout" 2>"$scratch/stderr"
+  status=$?
+  first=$(head -n 1 "$scratch/stderr")
+  lines=$(wc -l <"$scratch/stderr")
+  [ "$status" -eq 2 ] || fail "$*: exit $status, not 2"
+  [ "$lines" -eq 2 ] || fail "$*: $lines lines on stderr, not the message and the hint"
+  case "$first" in
+    "$name: "*"$flag"*) ;;
+    *) fail "$*: the message does not name $flag: $first" ;;
+  esac
+  [ ! -s "$scratch/stdout" ] || fail "$*: wrote to stdout"
+  [ ! -e "$scratch/out" ] || fail "$*: created the output folder"
+}
+
+refused --reps --reps abc
+refused --reps --reps 0
+refused --reps --reps -1
+refused --reps --reps 1.5
+refused --reps --reps
+refused --min-time --min-time 0
+refused --min-time --min-time -0.01
+refused --min-time --min-time fast
+refused --min-time --min-time
+refused --threads --threads 0
+refused --threads --threads -2
+refused --threads --threads 8-2
+refused --threads --threads lots
+refused --threads --threads
+refused --pin --pin diagonal
+refused --pin --pin
+refused --out --out=
+refused --machine --machine ../up
+refused --machine --machine
+refused --quick --quick=1
+refused "'--nope'" --nope
+refused "'-z'" -z
+refused "'extra'" extra
+refused --tolerance --tolerance 0
+refused --tolerance --tolerance -5
+refused --tolerance --tolerance much
+export MACHINE=../up
+refused MACHINE
+unset MACHINE
+
+# --help: exit 0, on stdout, every flag named.
+"$bench" --help >"$scratch/help" 2>"$scratch/stderr"
+status=$?
+[ "$status" -eq 0 ] || fail "--help: exit $status"
+[ ! -s "$scratch/stderr" ] || fail "--help: wrote to stderr"
+for flag in --help --quick "--reps N" "--min-time S" "--threads LIST" \
+            "--pin POLICY" "--out DIR" "--machine NAME" --quiet "--tolerance PCT"; do
+  grep -q -- "$flag" "$scratch/help" || fail "--help does not document $flag"
+done
+
+# An output folder that cannot be made: exit 1, one line.
+"$bench" --quick --out /proc/no/such/dir >/dev/null 2>"$scratch/stderr"
+status=$?
+[ "$status" -eq 1 ] || fail "unwritable --out: exit $status, not 1"
+grep -q "cannot write in '/proc/no/such/dir'" "$scratch/stderr" ||
+  fail "unwritable --out: $(cat "$scratch/stderr")"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo ok
