@@ -819,13 +819,6 @@ static void *worker_main(void *arg)
 
 /* ---- create and free ----------------------------------------------------- */
 
-/* Pinning needs topo.c, which may not be in this build of the library yet:
- * weak references link either way and are NULL without it. (A static
- * libthreadlab only provides them if the program pulls topo.o in.) */
-#pragma weak tl_topo_load
-#pragma weak tl_topo_free
-#pragma weak tl_topo_pin_thread
-
 /* Stops and joins the first `started` workers; the queue must be empty. */
 static void stop_workers(tl_pool *pool, unsigned started)
 {
@@ -930,12 +923,8 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
         (o->pin != TL_PIN_NONE && o->pin != TL_PIN_COMPACT &&
          o->pin != TL_PIN_SCATTER))
         return EINVAL;
-    if (o->pin != TL_PIN_NONE) {
-        if (!tl_topo_load || !tl_topo_free || !tl_topo_pin_thread)
-            return ENOTSUP;
-        if ((err = tl_topo_load(&topo)) != 0)
-            return err;
-    }
+    if (o->pin != TL_PIN_NONE && (err = tl_topo_load(&topo)) != 0)
+        return err;
     if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
         if (topo)
             tl_topo_free(topo);
