@@ -151,26 +151,31 @@ static void *own_stack_size(void *arg)
     return NULL;
 }
 
-/* The stack a thread gets when it asks for requested bytes (0 = the
- * default): the library rounds up to the page and the minimum. */
-static int actual_stack_bytes(size_t requested, size_t *actual)
-{
-    tl_thread *h;
-    int err = tl_builder_spawn(&(tl_builder){ .stack_size = requested },
-                               own_stack_size, actual, &h);
-    return err ? err : tl_join(h, NULL);
-}
-
 /* Joined threads leave their stacks in glibc's cache, which would make the
- * next case reuse them (already resident, already mapped). A thread whose
- * stack is larger than the whole cache empties it when joined: glibc frees
- * the oldest stacks first until the cache fits its limit, then that one. */
+ * next case reuse them (already resident, already mapped; and glibc hands a
+ * cached stack up to four times too big to a smaller request). A thread
+ * whose stack is larger than the whole cache empties it when joined: glibc
+ * frees the oldest stacks first until the cache fits its limit, then that
+ * one. */
 static int flush_stack_cache(void)
 {
     tl_thread *h;
     int err = tl_builder_spawn(
         &(tl_builder){ .stack_size = stack_cache_limit_bytes() + 8 * MiB },
         nothing, NULL, &h);
+    return err ? err : tl_join(h, NULL);
+}
+
+/* The stack a thread gets when it asks for requested bytes (0 = the
+ * default): the library rounds up to the page and the minimum. Empties the
+ * stack cache first, so the stack is made for this request. */
+static int actual_stack_bytes(size_t requested, size_t *actual)
+{
+    tl_thread *h;
+    int err = flush_stack_cache();
+    if (!err)
+        err = tl_builder_spawn(&(tl_builder){ .stack_size = requested },
+                               own_stack_size, actual, &h);
     return err ? err : tl_join(h, NULL);
 }
 
