@@ -147,13 +147,34 @@ static void *spin_task(void *arg)
 
 /* ---- measuring strategies in interleaved rounds -------------------------------------- */
 
+/* Lets OpenMP's threads, spinning after a region, go to sleep, so they eat
+ * no CPU of the next strategy. libgomp spins a few milliseconds
+ * (GOMP_SPINCOUNT); LLVM's libomp for its "blocktime", 200 ms by default:
+ * an empty region run with blocktime 0 sends those threads to sleep at
+ * once, then the setting is restored for the regions measured. */
+static void openmp_settle(unsigned workers)
+{
+#if defined(TL_HAVE_OPENMP) && defined(KMP_VERSION_MAJOR)
+    int saved = kmp_get_blocktime();
+    kmp_set_blocktime(0);
+#pragma omp parallel num_threads(workers)
+    {
+        __asm__ volatile("" ::: "memory");
+    }
+    kmp_set_blocktime(saved);
+#else
+    (void)workers;
+#endif
+    sleep_ns(SETTLE_NS);
+}
+
 /* One strategy of a section: its sampler (one sample in the section's unit)
  * and the samples it took, one per round. */
 typedef struct contender {
     const char *strategy;
     tl_bench_sampler sample;
     void *ctx;
-    bool openmp;     /* libgomp threads spin after it: settle before others */
+    bool openmp;     /* OpenMP threads spin after it: settle before others */
     double *samples; /* rounds + 1 (the warm-up round first) */
     tl_stats stats;
 } contender;
@@ -168,6 +189,7 @@ static contender entry(const char *strategy, tl_bench_sampler sample, void *ctx,
 typedef struct rounds {
     contender *c;
     size_t n;
+    unsigned workers; /* OpenMP's team size, to settle it */
     unsigned round;
 } rounds;
 
@@ -184,18 +206,19 @@ static int take_round(void *ctx, double *total)
             return err;
         *total += c->samples[r->round];
         if (c->openmp && !r->c[(i + 1) % r->n].openmp)
-            sleep_ns(SETTLE_NS);
+            openmp_settle(r->workers);
     }
     r->round++;
     return 0;
 }
 
 /* Measures the n contenders over reps rounds (after a warm-up round) and
- * fills each one's stats, in unit. Returns 0 or the first error. */
+ * fills each one's stats, in unit; OpenMP ones run teams of workers.
+ * Returns 0 or the first error. */
 static int measure_rounds(tl_bench *b, const char *label, const char *unit,
-                          unsigned reps, contender *c, size_t n)
+                          unsigned reps, unsigned workers, contender *c, size_t n)
 {
-    rounds r = { c, n, 0 };
+    rounds r = { c, n, workers, 0 };
     int err = 0;
     for (size_t i = 0; i < n && !err; i++)
         if (!(c[i].samples = malloc((reps + 1) * sizeof(double))))
@@ -448,7 +471,7 @@ static void measure_grain(tl_bench *b, const options *o, tl_pool *pool,
         snprintf(label, sizeof label, "grain=%gns tasks=%zu workers=%u",
                  grains_ns[k], g.tasks, workers);
         r->efficiency[k] = NAN;
-        if (measure_rounds(b, label, "ns", tl_bench_reps(b), c, n) != 0)
+        if (measure_rounds(b, label, "ns", tl_bench_reps(b), workers, c, n) != 0)
             continue;
         double work_ns = (double)g.tasks * grains_ns[k];
         for (size_t i = 0; i < n; i++) {
@@ -659,7 +682,7 @@ typedef struct target_result {
 static void measure_target(tl_bench *b, const char *section, unsigned reps,
                            unsigned workers, contender *c, size_t n)
 {
-    if (measure_rounds(b, section, "ns", reps, c, n) != 0)
+    if (measure_rounds(b, section, "ns", reps, workers, c, n) != 0)
         return;
     for (size_t i = 0; i < n; i++)
         tl_bench_row(b, &c[i].stats, TL_STR(section), TL_STR(c[i].strategy),
@@ -816,12 +839,13 @@ static void answer(tl_bench *b, const options *o, unsigned workers,
         double cross = half_machine_grain_ns(g);
         if (isnan(cross))
             append(text, sizeof text, &len,
-                   "A thread per task wastes more than half of %u workers at "
-                   "every grain up to %.0f us", workers, grains_ns[N_GRAINS - 1] / 1e3);
+                   "A thread per task wastes more than half of the machine (%u "
+                   "workers) at every grain up to %.0f us", workers, grains_ns[N_GRAINS - 1] / 1e3);
         else
             append(text, sizeof text, &len,
-                   "A thread per task wastes more than half of %u workers for "
-                   "tasks shorter than about %.0f us", workers, cross / 1e3);
+                   "A thread per task wastes more than half of the machine (%u "
+                   "workers) for tasks shorter than about %.0f us", workers,
+                   cross / 1e3);
     }
     char cmp[1024];
     size_t cmp_len = 0;

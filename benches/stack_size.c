@@ -446,9 +446,14 @@ static int sample_memory(void *ctx, double *rss_per_thread)
     return 0;
 }
 
-/* Measures one case, writes its two rows; returns the RSS median (NaN if
- * the case could not run). */
-static double measure_memory_case(tl_bench *b, memory_case *m)
+/* A thread's cost: resident memory and address space, medians. */
+typedef struct footprint {
+    double rss_bytes, vsz_bytes;
+} footprint;
+
+/* Measures one case, writes its two rows; returns the medians (NaN if the
+ * case could not run). */
+static footprint measure_memory_case(tl_bench *b, memory_case *m)
 {
     unsigned reps = tl_bench_reps(b);
     char label[96];
@@ -467,7 +472,7 @@ static double measure_memory_case(tl_bench *b, memory_case *m)
     free(m->vsz_per_thread);
     if (err) {
         tl_bench_note(b, "%s: %s", label, strerror(err));
-        return NAN;
+        return (footprint){ NAN, NAN };
     }
     const char *metrics[] = { "rss_per_thread", "vsz_per_thread" };
     const tl_stats *stats[] = { &rss, &vsz };
@@ -475,7 +480,7 @@ static double measure_memory_case(tl_bench *b, memory_case *m)
         tl_bench_row(b, stats[i], TL_STR("memory"), TL_STR(metrics[i]),
                      TL_UINT(m->stack_bytes), TL_UINT(m->threads),
                      TL_UINT(m->touched_bytes), TL_STR(NULL));
-    return rss.median;
+    return (footprint){ rss.median, vsz.median };
 }
 
 static const size_t memory_stacks[] = { 64 * KiB, 1 * MiB, 8 * MiB };
@@ -497,13 +502,13 @@ static bool memory_case_fits(size_t stack_bytes, size_t touched_bytes)
     return touched_bytes <= stack_bytes / 2;
 }
 
-/* Runs every case; returns the RSS per thread of an untouched 8 MiB stack
- * with the most threads (NaN if not measured). */
-static double measure_memory(tl_bench *b)
+/* Runs every case; returns the cost of a thread with an untouched 8 MiB
+ * stack, with the most threads (NaN if not measured). */
+static footprint measure_memory(tl_bench *b)
 {
     size_t counts[2];
     size_t n_counts = memory_thread_counts(tl_bench_quick(b), counts);
-    double untouched_8m = NAN;
+    footprint untouched_8m = { NAN, NAN };
     for (size_t k = 0; k < n_counts; k++)
         for (size_t s = 0; s < N_MEMORY_STACKS; s++)
             for (size_t t = 0; t < N_MEMORY_TOUCHED; t++) {
@@ -512,9 +517,9 @@ static double measure_memory(tl_bench *b)
                 memory_case m = { .stack_bytes = memory_stacks[s],
                                   .threads = counts[k],
                                   .touched_bytes = memory_touched[t] };
-                double rss = measure_memory_case(b, &m);
+                footprint cost = measure_memory_case(b, &m);
                 if (m.stack_bytes == 8 * MiB && m.touched_bytes == 0)
-                    untouched_8m = rss;
+                    untouched_8m = cost;
             }
     return untouched_8m;
 }
@@ -753,7 +758,7 @@ static void probe_child(size_t stack_bytes, size_t limit, long nproc, int fd)
 }
 
 /* Runs the probe once in a child; fills *r. Returns 0 or the errno of
- * fork/pipe, or EIO if the child died without a result. */
+ * fork/pipe, or EIO if the child gave no result or did not exit cleanly. */
 static int run_probe(size_t stack_bytes, size_t limit, long nproc,
                      probe_result *r)
 {
@@ -777,10 +782,13 @@ static int run_probe(size_t stack_bytes, size_t limit, long nproc,
     while ((got = read(fds[0], r, sizeof *r)) < 0 && errno == EINTR) {
     }
     close(fds[0]);
-    int status;
+    int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    return got == (ssize_t)sizeof *r ? 0 : EIO;
+    /* A child that failed in its teardown (or a sanitizer that reported
+     * there) is a failed probe too. */
+    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return got == (ssize_t)sizeof *r && clean ? 0 : EIO;
 }
 
 typedef struct capacity_case {
@@ -797,7 +805,7 @@ static int sample_capacity(void *ctx, double *threads)
     int err = run_probe(k->stack_bytes, k->limit, k->nproc, &r);
     if (err)
         tl_bench_fail(k->b, "capacity probe child: %s", err == EIO
-                      ? "died without a result" : strerror(err));
+                      ? "died or failed (see above)" : strerror(err));
     if (r.setup_err)
         tl_bench_fail(k->b, "capacity probe child: cannot set RLIMIT_NPROC "
                       "(--probe-nproc) as uid %d: %s", NOBODY_UID,
@@ -851,7 +859,7 @@ typedef struct findings {
     size_t default_bytes;
     const char *default_source;
     latency_result latency;
-    double untouched_8m_rss;
+    footprint untouched_8m;
     live_result live;
     capacity_result capacity;
 } findings;
@@ -926,10 +934,12 @@ static void answer(tl_bench *b, const options *o, const findings *f)
     if (f->default_bytes)
         append(text, sizeof text, &len, "Threads get %s stacks here (%s)",
                BYTES(f->default_bytes), f->default_source);
-    if (!isnan(f->untouched_8m_rss))
+    if (!isnan(f->untouched_8m.rss_bytes))
         append(text, sizeof text, &len,
-               "%san untouched 8 MiB stack costs %.1f KiB of resident memory",
-               len ? ", but " : "", f->untouched_8m_rss / (double)KiB);
+               "%sa thread with an untouched 8 MiB stack costs %.1f KiB of "
+               "resident memory (and %.2f MiB of address space)",
+               len ? ", but " : "", f->untouched_8m.rss_bytes / (double)KiB,
+               f->untouched_8m.vsz_bytes / (double)MiB);
     if (f->latency.count)
         answer_latency(&f->latency, text, sizeof text, &len);
     answer_live(&f->live, text, sizeof text, &len);
@@ -992,7 +1002,7 @@ int main(int argc, char **argv)
         .threads_default = "1,10,100,1000,10000" });
     tl_bench_plan(b, planned_rows(b, &o));
 
-    findings f = { .untouched_8m_rss = NAN };
+    findings f = { .untouched_8m = { NAN, NAN } };
     if (runs(&o, "default")) {
         f.default_bytes = measure_default(b);
         f.default_source = default_stack_source(f.default_bytes);
@@ -1000,7 +1010,7 @@ int main(int argc, char **argv)
     if (runs(&o, "latency"))
         measure_latency(b, &f.latency);
     if (runs(&o, "memory"))
-        f.untouched_8m_rss = measure_memory(b);
+        f.untouched_8m = measure_memory(b);
     if (runs(&o, "live_threads"))
         measure_live(b, &f.live);
     if (runs(&o, "capacity"))
