@@ -58,7 +58,7 @@
 #define FORK_JOINS 2000          /* per fork_join sample */
 #define FORK_JOINS_QUICK 500
 
-/* ---- the bench's flags, and which peers take part ---------------------------------- */
+/* ---- the bench's flags ---------------------------------- */
 
 typedef struct options {
     const char *section;
@@ -68,26 +68,6 @@ typedef struct options {
 static bool runs(const options *o, const char *section)
 {
     return strcmp(o->section, "all") == 0 || strcmp(o->section, section) == 0;
-}
-
-static bool with_openmp(const options *o)
-{
-#ifdef TL_HAVE_OPENMP
-    return !o->no_openmp;
-#else
-    (void)o;
-    return false;
-#endif
-}
-
-static bool with_glib(const options *o)
-{
-#ifdef TL_HAVE_GLIB
-    return !o->no_glib;
-#else
-    (void)o;
-    return false;
-#endif
 }
 
 static void sleep_ns(long ns)
@@ -143,110 +123,6 @@ static void *spin_task(void *arg)
 {
     spin((uint64_t)(uintptr_t)arg);
     return NULL;
-}
-
-/* ---- measuring strategies in interleaved rounds -------------------------------------- */
-
-/* Lets OpenMP's threads, spinning after a region, go to sleep, so they eat
- * no CPU of the next strategy. libgomp spins a few milliseconds
- * (GOMP_SPINCOUNT); LLVM's libomp for its "blocktime", 200 ms by default:
- * an empty region run with blocktime 0 sends those threads to sleep at
- * once, then the setting is restored for the regions measured. */
-static void openmp_settle(unsigned workers)
-{
-#if defined(TL_HAVE_OPENMP) && defined(KMP_VERSION_MAJOR)
-    int saved = kmp_get_blocktime();
-    kmp_set_blocktime(0);
-#pragma omp parallel num_threads(workers)
-    {
-        __asm__ volatile("" ::: "memory");
-    }
-    kmp_set_blocktime(saved);
-#else
-    (void)workers;
-#endif
-    sleep_ns(SETTLE_NS);
-}
-
-/* One strategy of a section: its sampler (one sample in the section's unit)
- * and the samples it took, one per round. */
-typedef struct contender {
-    const char *strategy;
-    tl_bench_sampler sample;
-    void *ctx;
-    bool openmp;     /* OpenMP threads spin after it: settle before others */
-    double *samples; /* rounds + 1 (the warm-up round first) */
-    tl_stats stats;
-} contender;
-
-static contender entry(const char *strategy, tl_bench_sampler sample, void *ctx,
-                       bool openmp)
-{
-    return (contender){ .strategy = strategy, .sample = sample, .ctx = ctx,
-                        .openmp = openmp };
-}
-
-typedef struct rounds {
-    contender *c;
-    size_t n;
-    unsigned workers; /* OpenMP's team size, to settle it */
-    unsigned round;
-} rounds;
-
-/* One round: a sample of every contender in turn. Returns the round's
- * total, which nothing uses: each contender keeps its own samples. */
-static int take_round(void *ctx, double *total)
-{
-    rounds *r = ctx;
-    *total = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        contender *c = &r->c[i];
-        int err = c->sample(c->ctx, &c->samples[r->round]);
-        if (err)
-            return err;
-        *total += c->samples[r->round];
-        if (c->openmp && !r->c[(i + 1) % r->n].openmp)
-            openmp_settle(r->workers);
-    }
-    r->round++;
-    return 0;
-}
-
-/* Measures the n contenders over reps rounds (after a warm-up round) and
- * fills each one's stats, in unit; OpenMP ones run teams of workers.
- * Returns 0 or the first error. */
-static int measure_rounds(tl_bench *b, const char *label, const char *unit,
-                          unsigned reps, unsigned workers, contender *c, size_t n)
-{
-    rounds r = { c, n, workers, 0 };
-    int err = 0;
-    for (size_t i = 0; i < n && !err; i++)
-        if (!(c[i].samples = malloc((reps + 1) * sizeof(double))))
-            err = ENOMEM;
-    tl_stats total;
-    if (!err)
-        err = tl_bench_sample(b, take_round, &r,
-                              &(tl_measure_opts){ .label = label, .unit = unit,
-                                                  .reps = reps },
-                              &total);
-    for (size_t i = 0; i < n && !err; i++)
-        err = tl_stats_compute(c[i].samples + 1, reps, unit, &c[i].stats);
-    for (size_t i = 0; i < n; i++) {
-        free(c[i].samples);
-        c[i].samples = NULL;
-    }
-    if (err)
-        tl_bench_note(b, "%s: %s", label, strerror(err));
-    return err;
-}
-
-/* The median of the named contender, or NaN if it did not run. */
-static double median_of(const contender *c, size_t n, const char *strategy)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(c[i].strategy, strategy) == 0)
-            return c[i].stats.median;
-    return NAN;
 }
 
 /* ---- grain: M tasks of g ns, every strategy --------------------------------------------- */
@@ -415,30 +291,6 @@ static int grain_glib_pool(void *ctx, double *wall_ns)
 }
 #endif
 
-/* The strategies that take part, in round order (OpenMP ones together, so
- * a round settles once). Returns how many. */
-static size_t grain_contenders(const options *o, grain_case *g, contender *c)
-{
-    size_t n = 0;
-    c[n++] = entry("thread_per_task", grain_thread_per_task, g, false);
-    c[n++] = entry("scoped_static", grain_scoped_static, g, false);
-    c[n++] = entry("pool_submit", grain_pool_submit, g, false);
-    c[n++] = entry("pool_parallel_for", grain_pool_parallel_for, g, false);
-#ifdef TL_HAVE_OPENMP
-    if (with_openmp(o)) {
-        c[n++] = entry("omp_for_dynamic", grain_omp_for_dynamic, g, true);
-        c[n++] = entry("omp_task", grain_omp_task, g, true);
-    }
-#endif
-#ifdef TL_HAVE_GLIB
-    if (with_glib(o))
-        c[n++] = entry("glib_pool", grain_glib_pool, g, false);
-#endif
-    (void)o;
-    return n;
-}
-#define MAX_CONTENDERS 7
-
 static const double grains_ns[] = { 0, 100, 1e3, 10e3, 100e3, 1e6 };
 #define N_GRAINS (sizeof grains_ns / sizeof *grains_ns)
 
@@ -451,40 +303,6 @@ static size_t tasks_for(double grain_ns, unsigned workers, bool quick)
     double most = quick ? 500 : 4000, least = 8.0 * workers;
     double tasks = grain_ns > 0 ? target_ns * workers / grain_ns : most;
     return (size_t)fmax(least, fmin(most, tasks));
-}
-
-/* Thread per task's efficiency at each grain, for the answer. */
-typedef struct grain_result {
-    double efficiency[N_GRAINS];
-} grain_result;
-
-static void measure_grain(tl_bench *b, const options *o, tl_pool *pool,
-                          unsigned workers, grain_result *r)
-{
-    for (size_t k = 0; k < N_GRAINS; k++) {
-        grain_case g = { pool, workers, tasks_for(grains_ns[k], workers,
-                                                  tl_bench_quick(b)),
-                         spins_for(grains_ns[k]) };
-        contender c[MAX_CONTENDERS];
-        size_t n = grain_contenders(o, &g, c);
-        char label[64];
-        snprintf(label, sizeof label, "grain=%gns tasks=%zu workers=%u",
-                 grains_ns[k], g.tasks, workers);
-        r->efficiency[k] = NAN;
-        if (measure_rounds(b, label, "ns", tl_bench_reps(b), workers, c, n) != 0)
-            continue;
-        double work_ns = (double)g.tasks * grains_ns[k];
-        for (size_t i = 0; i < n; i++) {
-            double wall = c[i].stats.median;
-            double overhead = (wall * workers - work_ns) / (double)g.tasks;
-            double efficiency = work_ns / workers / wall;
-            tl_bench_row(b, &c[i].stats, TL_STR("grain"), TL_STR(c[i].strategy),
-                         TL_NUM(grains_ns[k]), TL_UINT(g.tasks), TL_UINT(workers),
-                         TL_NUM(overhead), TL_NUM(efficiency));
-            if (strcmp(c[i].strategy, "thread_per_task") == 0)
-                r->efficiency[k] = efficiency;
-        }
-    }
 }
 
 /* ---- the pool's targets ------------------------------------------------------------ */
@@ -669,115 +487,294 @@ static int trip_glib(void *ctx, double *ns)
 }
 #endif
 
-/* The medians the answer compares, NaN where a peer did not run. */
+/* ---- who takes part ------------------------------------------------------------------ */
+
+#ifdef TL_HAVE_OPENMP
+#define IF_OPENMP(fn) fn
+#else
+#define IF_OPENMP(fn) NULL
+#endif
+#ifdef TL_HAVE_GLIB
+#define IF_GLIB(fn) fn
+#else
+#define IF_GLIB(fn) NULL
+#endif
+
+enum runtime { THREADLAB, OPENMP, GLIB };
+
+/* Every strategy of every section, in the order a round runs them (the
+ * OpenMP ones of a section together, so a round settles once). A NULL
+ * sampler: its library was not found at build time. */
+typedef struct strategy {
+    const char *section, *name;
+    tl_bench_sampler sample; /* a grain_case or a target_case as ctx */
+    enum runtime runtime;
+} strategy;
+
+static const strategy strategies[] = {
+    { "grain", "thread_per_task", grain_thread_per_task, THREADLAB },
+    { "grain", "scoped_static", grain_scoped_static, THREADLAB },
+    { "grain", "pool_submit", grain_pool_submit, THREADLAB },
+    { "grain", "pool_parallel_for", grain_pool_parallel_for, THREADLAB },
+    { "grain", "omp_for_dynamic", IF_OPENMP(grain_omp_for_dynamic), OPENMP },
+    { "grain", "omp_task", IF_OPENMP(grain_omp_task), OPENMP },
+    { "grain", "glib_pool", IF_GLIB(grain_glib_pool), GLIB },
+    { "batch", "pool_submit", batch_pool, THREADLAB },
+    { "batch", "omp_task", IF_OPENMP(batch_omp), OPENMP },
+    { "batch", "glib_pool", IF_GLIB(batch_glib), GLIB },
+    { "parallel_for", "pool_parallel_for", for_pool, THREADLAB },
+    { "parallel_for", "omp_for_static", IF_OPENMP(for_omp), OPENMP },
+    { "fork_join", "pool_parallel_for", fork_join_pool, THREADLAB },
+    { "fork_join", "omp_parallel", IF_OPENMP(fork_join_omp), OPENMP },
+    { "round_trip", "pool_submit", trip_pool, THREADLAB },
+    { "round_trip", "glib_pool", IF_GLIB(trip_glib), GLIB },
+};
+#define N_STRATEGIES (sizeof strategies / sizeof *strategies)
+
+static bool takes_part(const options *o, const strategy *s)
+{
+    return s->sample && !(s->runtime == OPENMP && o->no_openmp) &&
+           !(s->runtime == GLIB && o->no_glib);
+}
+
+static bool with_runtime(const options *o, enum runtime runtime)
+{
+    for (size_t i = 0; i < N_STRATEGIES; i++)
+        if (strategies[i].runtime == runtime && takes_part(o, &strategies[i]))
+            return true;
+    return false;
+}
+
+/* How many strategies of the section take part. */
+static unsigned count_taking_part(const options *o, const char *section)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < N_STRATEGIES; i++)
+        n += strcmp(strategies[i].section, section) == 0 &&
+             takes_part(o, &strategies[i]);
+    return n;
+}
+
+/* ---- measuring strategies in interleaved rounds -------------------------------------- */
+
+/* Lets OpenMP's threads, spinning after a region, go to sleep, so they eat
+ * no CPU of the next strategy. libgomp spins a few milliseconds
+ * (GOMP_SPINCOUNT); LLVM's libomp for its "blocktime", 200 ms by default:
+ * an empty region run with blocktime 0 sends those threads to sleep at
+ * once, then the setting is restored for the regions measured. */
+static void openmp_settle(unsigned workers)
+{
+#if defined(TL_HAVE_OPENMP) && defined(KMP_VERSION_MAJOR)
+    int saved = kmp_get_blocktime();
+    kmp_set_blocktime(0);
+#pragma omp parallel num_threads(workers)
+    {
+        __asm__ volatile("" ::: "memory");
+    }
+    kmp_set_blocktime(saved);
+#else
+    (void)workers;
+#endif
+    sleep_ns(SETTLE_NS);
+}
+
+/* A strategy taking part in a section, and the samples it took, one per
+ * round (the warm-up round first). */
+typedef struct contender {
+    const strategy *s;
+    double *samples;
+    tl_stats stats;
+} contender;
+
+typedef struct rounds {
+    contender c[N_STRATEGIES];
+    size_t n;
+    void *ctx;        /* the section's case */
+    unsigned workers; /* OpenMP's team size, to settle it */
+    unsigned round;
+} rounds;
+
+/* One round: a sample of every contender in turn. Returns the round's
+ * total, which nothing uses: each contender keeps its own samples. */
+static int take_round(void *ctx, double *total)
+{
+    rounds *r = ctx;
+    *total = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        contender *c = &r->c[i];
+        int err = c->s->sample(r->ctx, &c->samples[r->round]);
+        if (err)
+            return err;
+        *total += c->samples[r->round];
+        if (c->s->runtime == OPENMP && r->c[(i + 1) % r->n].s->runtime != OPENMP)
+            openmp_settle(r->workers);
+    }
+    r->round++;
+    return 0;
+}
+
+/* Measures the section's strategies that take part over reps rounds (after
+ * a warm-up round), each sampling ctx, OpenMP with teams of workers; fills
+ * r->c[i].stats in ns. Returns 0 or the first error (said in a note). */
+static int measure_rounds(tl_bench *b, const options *o, const char *section,
+                          const char *label, unsigned reps, unsigned workers,
+                          void *ctx, rounds *r)
+{
+    *r = (rounds){ .ctx = ctx, .workers = workers };
+    int err = 0;
+    for (size_t i = 0; i < N_STRATEGIES; i++)
+        if (strcmp(strategies[i].section, section) == 0 &&
+            takes_part(o, &strategies[i]))
+            r->c[r->n++] = (contender){ .s = &strategies[i] };
+    for (size_t i = 0; i < r->n && !err; i++)
+        if (!(r->c[i].samples = malloc((reps + 1) * sizeof(double))))
+            err = ENOMEM;
+    tl_stats total;
+    if (!err)
+        err = tl_bench_sample(b, take_round, r,
+                              &(tl_measure_opts){ .label = label, .reps = reps },
+                              &total);
+    for (size_t i = 0; i < r->n && !err; i++)
+        err = tl_stats_compute(r->c[i].samples + 1, reps, "ns", &r->c[i].stats);
+    for (size_t i = 0; i < r->n; i++)
+        free(r->c[i].samples);
+    if (err)
+        tl_bench_note(b, "%s: %s", label, strerror(err));
+    return err;
+}
+
+/* ---- the sections ------------------------------------------------------------------- */
+
+/* Thread per task's efficiency at each grain, for the answer. */
+typedef struct grain_result {
+    double efficiency[N_GRAINS];
+} grain_result;
+
+static void measure_grain(tl_bench *b, const options *o, tl_pool *pool,
+                          unsigned workers, grain_result *result)
+{
+    for (size_t k = 0; k < N_GRAINS; k++) {
+        grain_case g = { pool, workers, tasks_for(grains_ns[k], workers,
+                                                  tl_bench_quick(b)),
+                         spins_for(grains_ns[k]) };
+        char label[64];
+        snprintf(label, sizeof label, "grain=%gns tasks=%zu workers=%u",
+                 grains_ns[k], g.tasks, workers);
+        rounds r;
+        result->efficiency[k] = NAN;
+        if (measure_rounds(b, o, "grain", label, tl_bench_reps(b), workers, &g,
+                           &r) != 0)
+            continue;
+        double work_ns = (double)g.tasks * grains_ns[k];
+        for (size_t i = 0; i < r.n; i++) {
+            double wall = r.c[i].stats.median;
+            double overhead = (wall * workers - work_ns) / (double)g.tasks;
+            double efficiency = work_ns / workers / wall;
+            tl_bench_row(b, &r.c[i].stats, TL_STR("grain"), TL_STR(r.c[i].s->name),
+                         TL_NUM(grains_ns[k]), TL_UINT(g.tasks), TL_UINT(workers),
+                         TL_NUM(overhead), TL_NUM(efficiency));
+            if (strcmp(r.c[i].s->name, "thread_per_task") == 0)
+                result->efficiency[k] = efficiency;
+        }
+    }
+}
+
+/* The target sections' medians, by index in strategies[] (NaN: not run). */
 typedef struct target_result {
-    double batch_pool, batch_glib, batch_omp;
-    double for_pool, for_omp;
-    double fork_join_pool, fork_join_omp;
-    double trip_pool, trip_glib;
+    double median_ns[N_STRATEGIES];
 } target_result;
 
-/* Measures one target section and writes its rows (workers column set,
- * grain, tasks and metrics empty). */
-static void measure_target(tl_bench *b, const char *section, unsigned reps,
-                           unsigned workers, contender *c, size_t n)
+static double median_of(const target_result *r, const char *section,
+                        const char *name)
 {
-    if (measure_rounds(b, section, "ns", reps, workers, c, n) != 0)
+    for (size_t i = 0; i < N_STRATEGIES; i++)
+        if (strcmp(strategies[i].section, section) == 0 &&
+            strcmp(strategies[i].name, name) == 0)
+            return r->median_ns[i];
+    return NAN;
+}
+
+/* Measures one target section and writes its rows (workers set; grain,
+ * tasks and metrics empty). */
+static void measure_target(tl_bench *b, const options *o, const char *section,
+                           unsigned reps, target_case *t, target_result *result)
+{
+    rounds r;
+    if (measure_rounds(b, o, section, section, reps, t->workers, t, &r) != 0)
         return;
-    for (size_t i = 0; i < n; i++)
-        tl_bench_row(b, &c[i].stats, TL_STR(section), TL_STR(c[i].strategy),
-                     TL_STR(NULL), TL_STR(NULL), TL_UINT(workers), TL_STR(NULL),
+    for (size_t i = 0; i < r.n; i++) {
+        tl_bench_row(b, &r.c[i].stats, TL_STR(section), TL_STR(r.c[i].s->name),
+                     TL_STR(NULL), TL_STR(NULL), TL_UINT(t->workers), TL_STR(NULL),
                      TL_STR(NULL));
+        result->median_ns[r.c[i].s - strategies] = r.c[i].stats.median;
+    }
 }
 
-static void measure_batch(tl_bench *b, const options *o, target_case *t,
-                          target_result *r)
-{
-    contender c[3];
-    size_t n = 0;
-    c[n++] = entry("pool_submit", batch_pool, t, false);
-#ifdef TL_HAVE_OPENMP
-    if (with_openmp(o))
-        c[n++] = entry("omp_task", batch_omp, t, true);
-#endif
 #ifdef TL_HAVE_GLIB
-    if (with_glib(o))
-        c[n++] = entry("glib_pool", batch_glib, t, false);
-#endif
-    (void)o;
-    measure_target(b, "batch", tl_bench_reps(b), t->workers, c, n);
-    r->batch_pool = median_of(c, n, "pool_submit");
-    r->batch_omp = median_of(c, n, "omp_task");
-    r->batch_glib = median_of(c, n, "glib_pool");
-}
-
-static void measure_parallel_for(tl_bench *b, const options *o, target_case *t,
-                                 target_result *r)
+/* The GThreadPool of the round trips, idle between them. */
+static void glib_trip_open(tl_bench *b, target_case *t)
 {
-    if (!(t->data = calloc(t->iterations, sizeof *t->data)))
-        tl_bench_fail(b, "out of memory for %zu iterations", t->iterations);
-    contender c[2];
-    size_t n = 0;
-    c[n++] = entry("pool_parallel_for", for_pool, t, false);
-#ifdef TL_HAVE_OPENMP
-    if (with_openmp(o))
-        c[n++] = entry("omp_for_static", for_omp, t, true);
-#endif
-    (void)o;
-    measure_target(b, "parallel_for", tl_bench_reps(b), t->workers, c, n);
-    free(t->data);
-    t->data = NULL;
-    r->for_pool = median_of(c, n, "pool_parallel_for");
-    r->for_omp = median_of(c, n, "omp_for_static");
-}
-
-static void measure_fork_join(tl_bench *b, const options *o, target_case *t,
-                              target_result *r)
-{
-    contender c[2];
-    size_t n = 0;
-    c[n++] = entry("pool_parallel_for", fork_join_pool, t, false);
-#ifdef TL_HAVE_OPENMP
-    if (with_openmp(o))
-        c[n++] = entry("omp_parallel", fork_join_omp, t, true);
-#endif
-    (void)o;
-    measure_target(b, "fork_join", tl_bench_reps(b), t->workers, c, n);
-    r->fork_join_pool = median_of(c, n, "pool_parallel_for");
-    r->fork_join_omp = median_of(c, n, "omp_parallel");
-}
-
-static void measure_round_trip(tl_bench *b, const options *o, target_case *t,
-                               target_result *r)
-{
-    contender c[2];
-    size_t n = 0;
-    c[n++] = entry("pool_submit", trip_pool, t, false);
-#ifdef TL_HAVE_GLIB
     GError *error = NULL;
-    if (with_glib(o)) {
-        g_mutex_init(&t->lock);
-        g_cond_init(&t->cond);
-        t->done = false;
-        t->glib = g_thread_pool_new(glib_signal, t, (gint)t->workers, TRUE, &error);
-        if (!t->glib)
-            tl_bench_fail(b, "g_thread_pool_new: %s", error->message);
-        c[n++] = entry("glib_pool", trip_glib, t, false);
-    }
+    g_mutex_init(&t->lock);
+    g_cond_init(&t->cond);
+    t->done = false;
+    t->glib = g_thread_pool_new(glib_signal, t, (gint)t->workers, TRUE, &error);
+    if (!t->glib)
+        tl_bench_fail(b, "g_thread_pool_new: %s", error->message);
+}
+
+static void glib_trip_close(target_case *t)
+{
+    g_thread_pool_free(t->glib, FALSE, TRUE);
+    g_cond_clear(&t->cond);
+    g_mutex_clear(&t->lock);
+}
 #endif
-    (void)o;
-    /* One trip per sample: the statistics are those of single trips. */
-    measure_target(b, "round_trip", tl_bench_reps(b) * TRIPS_PER_REP, t->workers,
-                   c, n);
+
+static tl_pool *make_pool(tl_bench *b, unsigned workers)
+{
+    tl_pool *pool;
+    int err = tl_pool_create(&(tl_pool_options){ .threads = workers,
+                                                 .name_prefix = "pvr",
+                                                 .pin = tl_bench_pin(b) },
+                             &pool);
+    if (err)
+        tl_bench_fail(b, "tl_pool_create(%u workers): %s", workers, strerror(err));
+    return pool;
+}
+
+static void measure_targets(tl_bench *b, const options *o, unsigned workers,
+                            target_result *r)
+{
+    bool quick = tl_bench_quick(b);
+    unsigned reps = tl_bench_reps(b);
+    target_case t = { .pool = make_pool(b, workers), .workers = workers,
+                      .tasks = quick ? BATCH_TASKS_QUICK : BATCH_TASKS,
+                      .iterations = quick ? FOR_ITERATIONS_QUICK : FOR_ITERATIONS,
+                      .fork_joins = quick ? FORK_JOINS_QUICK : FORK_JOINS };
+    if (runs(o, "batch"))
+        measure_target(b, o, "batch", reps, &t, r);
+    if (runs(o, "parallel_for")) {
+        if (!(t.data = calloc(t.iterations, sizeof *t.data)))
+            tl_bench_fail(b, "out of memory for %zu iterations", t.iterations);
+        measure_target(b, o, "parallel_for", reps, &t, r);
+        free(t.data);
+    }
+    if (runs(o, "fork_join"))
+        measure_target(b, o, "fork_join", reps, &t, r);
+    if (runs(o, "round_trip")) {
 #ifdef TL_HAVE_GLIB
-    if (with_glib(o)) {
-        g_thread_pool_free(t->glib, FALSE, TRUE);
-        g_cond_clear(&t->cond);
-        g_mutex_clear(&t->lock);
-    }
+        if (with_runtime(o, GLIB))
+            glib_trip_open(b, &t);
 #endif
-    r->trip_pool = median_of(c, n, "pool_submit");
-    r->trip_glib = median_of(c, n, "glib_pool");
+        /* One trip per sample: the statistics are those of single trips. */
+        measure_target(b, o, "round_trip", reps * TRIPS_PER_REP, &t, r);
+#ifdef TL_HAVE_GLIB
+        if (with_runtime(o, GLIB))
+            glib_trip_close(&t);
+#endif
+    }
+    tl_pool_free(t.pool);
 }
 
 /* ---- the answer ----------------------------------------------------------------------- */
@@ -800,32 +797,20 @@ static double half_machine_grain_ns(const grain_result *r)
     return NAN;
 }
 
-__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size,
-                                                          size_t *len,
-                                                          const char *fmt, ...)
-{
-    if (*len >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    *len += n > 0 ? (size_t)n : 0;
-}
-
-/* One comparison of the pool with a peer: "0.07x GThreadPool's per batched
- * task"; counts the targets met. Skipped when either side did not run. */
+/* Compares the pool with a peer, "0.07x GThreadPool's per batched task",
+ * and counts the targets met; nothing when either side did not run. */
 typedef struct tally {
     unsigned compared, met;
 } tally;
 
-static void ratio(char *buf, size_t size, size_t *len, tally *t, double pool,
-                  double peer, double target, const char *what)
+static void ratio(FILE *f, tally *t, const target_result *r, const char *section,
+                  const char *pool, const char *peer, double target,
+                  const char *what)
 {
-    if (isnan(pool) || isnan(peer) || peer <= 0)
+    double x = median_of(r, section, pool) / median_of(r, section, peer);
+    if (isnan(x))
         return;
-    double x = pool / peer;
-    append(buf, size, len, "%s%.2fx %s", t->compared ? ", " : "", x, what);
+    fprintf(f, "%s%.2fx %s", t->compared ? ", " : "", x, what);
     t->compared++;
     t->met += x <= target;
 }
@@ -833,88 +818,56 @@ static void ratio(char *buf, size_t size, size_t *len, tally *t, double pool,
 static void answer(tl_bench *b, const options *o, unsigned workers,
                    const grain_result *g, bool grain_ran, const target_result *r)
 {
-    char text[2048];
-    size_t len = 0;
+    char *text = NULL, *cmp = NULL;
+    size_t len = 0, cmp_len = 0;
+    FILE *f = open_memstream(&text, &len), *c = open_memstream(&cmp, &cmp_len);
+    if (!f || !c)
+        tl_bench_fail(b, "out of memory for the answer");
     if (grain_ran) {
         double cross = half_machine_grain_ns(g);
+        fprintf(f, "a thread per task wastes more than half of the machine (%u "
+                   "workers) ", workers);
         if (isnan(cross))
-            append(text, sizeof text, &len,
-                   "A thread per task wastes more than half of the machine (%u "
-                   "workers) at every grain up to %.0f us", workers, grains_ns[N_GRAINS - 1] / 1e3);
+            fprintf(f, "at every grain up to %.0f us", grains_ns[N_GRAINS - 1] / 1e3);
         else
-            append(text, sizeof text, &len,
-                   "A thread per task wastes more than half of the machine (%u "
-                   "workers) for tasks shorter than about %.0f us", workers,
-                   cross / 1e3);
+            fprintf(f, "for tasks shorter than about %.0f us", cross / 1e3);
     }
-    char cmp[1024];
-    size_t cmp_len = 0;
     tally t = { 0, 0 };
-    ratio(cmp, sizeof cmp, &cmp_len, &t, r->batch_pool, r->batch_glib, 0.5,
+    ratio(c, &t, r, "batch", "pool_submit", "glib_pool", 0.5,
           "GThreadPool's cost per batched task");
-    ratio(cmp, sizeof cmp, &cmp_len, &t, r->batch_pool, r->batch_omp, 1.5,
-          "omp task's");
-    ratio(cmp, sizeof cmp, &cmp_len, &t, r->for_pool, r->for_omp, 1.5,
+    ratio(c, &t, r, "batch", "pool_submit", "omp_task", 1.5, "omp task's");
+    ratio(c, &t, r, "parallel_for", "pool_parallel_for", "omp_for_static", 1.5,
           "omp static's time per parallel_for");
-    ratio(cmp, sizeof cmp, &cmp_len, &t, r->fork_join_pool, r->fork_join_omp, 2,
+    ratio(c, &t, r, "fork_join", "pool_parallel_for", "omp_parallel", 2,
           "omp parallel's per fork-join");
-    ratio(cmp, sizeof cmp, &cmp_len, &t, r->trip_pool, r->trip_glib, 1,
+    ratio(c, &t, r, "round_trip", "pool_submit", "glib_pool", 1,
           "GLib's per idle round trip");
+    fclose(c);
     if (t.compared)
-        append(text, sizeof text, &len,
-               "%sthe pool costs %s (%u of %u targets met: 0.5x, 1.5x, 1.5x, "
-               "2x, 1x)", len ? "; " : "", cmp, t.met, t.compared);
-    if (!with_openmp(o) || !with_glib(o))
-        append(text, sizeof text, &len, "%s%s%s%s left out", len ? "; " : "",
-               with_openmp(o) ? "" : "OpenMP", !with_openmp(o) && !with_glib(o)
-               ? " and " : "", with_glib(o) ? "" : "GLib");
-    if (len == 0)
-        append(text, sizeof text, &len, "Nothing was measured");
+        fprintf(f, "%sthe pool costs %s (%u of %u targets met: 0.5x, 1.5x, 1.5x, "
+                   "2x, 1x)", ftell(f) ? "; " : "", cmp, t.met, t.compared);
+    bool omp = with_runtime(o, OPENMP), glib = with_runtime(o, GLIB);
+    if (!omp || !glib)
+        fprintf(f, "%s%s%s%s left out", ftell(f) ? "; " : "", omp ? "" : "OpenMP",
+                !omp && !glib ? " and " : "", glib ? "" : "GLib");
+    fclose(f);
     tl_bench_answer(b, "%c%s.", toupper((unsigned char)text[0]), text + 1);
+    free(text);
+    free(cmp);
 }
 
 /* ---- main ----------------------------------------------------------------------------- */
 
-static tl_pool *make_pool(tl_bench *b, unsigned workers)
-{
-    tl_pool *pool;
-    int err = tl_pool_create(&(tl_pool_options){ .threads = workers,
-                                                 .name_prefix = "pvr",
-                                                 .pin = tl_bench_pin(b) },
-                             &pool);
-    if (err)
-        tl_bench_fail(b, "tl_pool_create(%u workers): %s", workers, strerror(err));
-    return pool;
-}
-
-static void measure_targets(tl_bench *b, const options *o, unsigned workers,
-                            target_result *r)
-{
-    bool quick = tl_bench_quick(b);
-    target_case t = { .pool = make_pool(b, workers), .workers = workers,
-                      .tasks = quick ? BATCH_TASKS_QUICK : BATCH_TASKS,
-                      .iterations = quick ? FOR_ITERATIONS_QUICK : FOR_ITERATIONS,
-                      .fork_joins = quick ? FORK_JOINS_QUICK : FORK_JOINS };
-    if (runs(o, "batch"))
-        measure_batch(b, o, &t, r);
-    if (runs(o, "parallel_for"))
-        measure_parallel_for(b, o, &t, r);
-    if (runs(o, "fork_join"))
-        measure_fork_join(b, o, &t, r);
-    if (runs(o, "round_trip"))
-        measure_round_trip(b, o, &t, r);
-    tl_pool_free(t.pool);
-}
-
 static unsigned planned_rows(const options *o, size_t worker_counts)
 {
-    unsigned omp = with_openmp(o), glib = with_glib(o);
-    return (runs(o, "grain") ? (unsigned)(N_GRAINS * worker_counts) *
-                                   (4 + 2 * omp + glib) : 0) +
-           (runs(o, "batch") ? 1 + omp + glib : 0) +
-           (runs(o, "parallel_for") ? 1 + omp : 0) +
-           (runs(o, "fork_join") ? 1 + omp : 0) +
-           (runs(o, "round_trip") ? 1 + glib : 0);
+    static const char *const targets[] = { "batch", "parallel_for", "fork_join",
+                                           "round_trip" };
+    unsigned rows = runs(o, "grain") ? (unsigned)(N_GRAINS * worker_counts) *
+                                           count_taking_part(o, "grain")
+                                     : 0;
+    for (size_t i = 0; i < 4; i++)
+        rows += runs(o, targets[i]) ? count_taking_part(o, targets[i]) : 0;
+    return rows;
 }
 
 int main(int argc, char **argv)
@@ -957,7 +910,9 @@ int main(int argc, char **argv)
             measure_grain(b, &o, pool, workers[i], &g);
             tl_pool_free(pool);
         }
-    target_result r = { NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN };
+    target_result r;
+    for (size_t i = 0; i < N_STRATEGIES; i++)
+        r.median_ns[i] = NAN;
     if (!runs(&o, "grain") || strcmp(o.section, "all") == 0)
         measure_targets(b, &o, most, &r);
     answer(b, &o, most, &g, runs(&o, "grain"), &r);

@@ -28,7 +28,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -864,90 +863,85 @@ typedef struct findings {
     capacity_result capacity;
 } findings;
 
-/* Appends printf-style text to buf (of size `size`, holding `*len`). */
-__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size,
-                                                          size_t *len,
-                                                          const char *fmt, ...)
+/* "; " between the clauses of the answer: nothing before the first. */
+static const char *clause(FILE *f)
 {
-    if (*len >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *len, size - *len, fmt, ap);
-    va_end(ap);
-    *len += n > 0 ? (size_t)n : 0;
+    return ftell(f) > 0 ? "; " : "";
 }
 
-static void answer_latency(const latency_result *r, char *buf, size_t size,
-                           size_t *len)
+static void answer_latency(FILE *f, const latency_result *r)
 {
     double below, above;
     size_t step = find_step(r, &below, &above);
     if (step == 0 || above < below * 1.1) {
-        append(buf, size, len, "; spawn+join shows no step across stack sizes");
+        fprintf(f, "%sspawn+join shows no step across stack sizes", clause(f));
         return;
     }
-    append(buf, size, len,
-           "; spawn+join takes %.1f us up to %s stacks and %.1f us from %s on "
-           "(glibc caches freed stacks up to %s)",
-           below / 1e3, BYTES(r->stack_bytes[step - 1]), above / 1e3,
-           BYTES(r->stack_bytes[step]), BYTES(stack_cache_limit_bytes()));
+    fprintf(f,
+            "%sspawn+join takes %.1f us up to %s stacks and %.1f us from %s on "
+            "(glibc caches freed stacks up to %s)",
+            clause(f), below / 1e3, BYTES(r->stack_bytes[step - 1]), above / 1e3,
+            BYTES(r->stack_bytes[step]), BYTES(stack_cache_limit_bytes()));
 }
 
-static void answer_live(const live_result *r, char *buf, size_t size, size_t *len)
+static void answer_live(FILE *f, const live_result *r)
 {
     if (r->count < 2)
         return;
     size_t last = r->count - 1;
-    append(buf, size, len,
-           "; with %u and %u other threads blocked, spawn+join takes %.1f and "
-           "%.1f us, a context-switch round trip %.1f and %.1f us",
-           r->others[0], r->others[last], r->spawn_ns[0] / 1e3,
-           r->spawn_ns[last] / 1e3, r->switch_ns[0] / 1e3, r->switch_ns[last] / 1e3);
+    fprintf(f,
+            "%swith %u and %u other threads blocked, spawn+join takes %.1f and "
+            "%.1f us, a context-switch round trip %.1f and %.1f us",
+            clause(f), r->others[0], r->others[last], r->spawn_ns[0] / 1e3,
+            r->spawn_ns[last] / 1e3, r->switch_ns[0] / 1e3, r->switch_ns[last] / 1e3);
 }
 
-static void answer_capacity(const capacity_result *r, const options *o,
-                            char *buf, size_t size, size_t *len)
+static void answer_capacity(FILE *f, const capacity_result *r, const options *o)
 {
     bool failed = false;
     for (size_t i = 0; i < r->count; i++) {
-        const char *sep = i == 0 ? "; the capacity probe created "
-                          : i + 1 == r->count ? " and " : ", ";
-        append(buf, size, len, "%s%.0f %sof %s", sep, r->created[i],
-               i == 0 ? "threads " : "", BYTES(r->stack_bytes[i]));
+        if (i == 0)
+            fprintf(f, "%sthe capacity probe created %.0f threads of %s", clause(f),
+                    r->created[i], BYTES(r->stack_bytes[i]));
+        else
+            fprintf(f, "%s%.0f of %s", i + 1 == r->count ? " and " : ", ",
+                    r->created[i], BYTES(r->stack_bytes[i]));
         if (r->err[i])
-            append(buf, size, len, " (then %s)", errno_name(r->err[i]));
+            fprintf(f, " (then %s)", errno_name(r->err[i]));
         failed |= r->err[i] != 0;
     }
     if (r->count && !failed)
-        append(buf, size, len,
-               " without a spawn failing, stopped by its own limit "
-               "(%ld threads, %s of stack)", o->cap_threads, BYTES(o->budget_bytes));
+        fprintf(f, " without a spawn failing, stopped by its own limit (%ld "
+                   "threads, %s of stack)", o->cap_threads, BYTES(o->budget_bytes));
     else if (r->count)
-        append(buf, size, len, ", spawn failing with the errno in parentheses");
+        fprintf(f, ", spawn failing with the errno in parentheses");
 }
 
 static void answer(tl_bench *b, const options *o, const findings *f)
 {
-    char text[2048];
+    char *text = NULL;
     size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        tl_bench_fail(b, "out of memory for the answer");
     if (f->default_bytes)
-        append(text, sizeof text, &len, "Threads get %s stacks here (%s)",
-               BYTES(f->default_bytes), f->default_source);
+        fprintf(out, "threads get %s stacks here (%s)", BYTES(f->default_bytes),
+                f->default_source);
     if (!isnan(f->untouched_8m.rss_bytes))
-        append(text, sizeof text, &len,
-               "%sa thread with an untouched 8 MiB stack costs %.1f KiB of "
-               "resident memory (and %.2f MiB of address space)",
-               len ? ", but " : "", f->untouched_8m.rss_bytes / (double)KiB,
-               f->untouched_8m.vsz_bytes / (double)MiB);
+        fprintf(out,
+                "%sa thread with an untouched 8 MiB stack costs %.1f KiB of "
+                "resident memory (and %.2f MiB of address space)",
+                ftell(out) ? ", but " : "", f->untouched_8m.rss_bytes / (double)KiB,
+                f->untouched_8m.vsz_bytes / (double)MiB);
     if (f->latency.count)
-        answer_latency(&f->latency, text, sizeof text, &len);
-    answer_live(&f->live, text, sizeof text, &len);
-    answer_capacity(&f->capacity, o, text, sizeof text, &len);
-    if (len == 0)
-        append(text, sizeof text, &len, "Nothing was measured");
-    const char *start = text[0] == ';' ? text + 2 : text;
-    tl_bench_answer(b, "%c%s.", toupper((unsigned char)start[0]), start + 1);
+        answer_latency(out, &f->latency);
+    answer_live(out, &f->live);
+    answer_capacity(out, &f->capacity, o);
+    if (ftell(out) == 0)
+        fprintf(out, "nothing was measured");
+    fclose(out);
+    tl_bench_answer(b, "%c%s.", toupper((unsigned char)text[0]), text + 1);
+    free(text);
 }
 
 /* ---- main ---------------------------------------------------------------------------- */

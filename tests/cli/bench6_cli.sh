@@ -1,8 +1,8 @@
 #!/bin/sh
 # The command line of stack_size and pool_vs_raw, from outside: each bad
 # value of their own flags (and a common one) exits 2 with one line naming
-# the flag, then the usage hint, nothing on stdout, and no results under
-# their real names; --help documents their flags.
+# the flag, then the usage hint, nothing on stdout, and no output folder
+# made (so no results under their real names); --help documents their flags.
 #
 #   bench6_cli.sh BENCH_BINARY SCRATCH_DIR
 set -u
@@ -10,32 +10,7 @@ bench=$1
 scratch=$2
 name=$(basename "$bench")
 rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# refused FLAG-NAMED-IN-MESSAGE ARGS...: the run must be a usage error.
-refused() {
-  flag=$1; shift
-  "$bench" --out "$scratch/out" "$@" >"$scratch/stdout" 2>"$scratch/stderr"
-  status=$?
-  first=$(head -n 1 "$scratch/stderr")
-  lines=$(wc -l <"$scratch/stderr")
-  [ "$status" -eq 2 ] || fail "$*: exit $status, not 2"
-  [ "$lines" -eq 2 ] || fail "$*: $lines lines on stderr, not the message and the hint"
-  case "$first" in
-    "$name: "*"$flag"*) ;;
-    *) fail "$*: the message does not name $flag: $first" ;;
-  esac
-  [ ! -s "$scratch/stdout" ] || fail "$*: wrote to stdout"
-  [ ! -e "$scratch/out/$name.csv" ] || fail "$*: wrote $name.csv"
-  [ ! -e "$scratch/out/$name.csv.partial" ] || fail "$*: left $name.csv.partial"
-  rm -rf "$scratch/out"
-}
-
-documented() {
-  grep -q -- "$1" "$scratch/help" || fail "--help does not document $1"
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 "$bench" --help >"$scratch/help" 2>"$scratch/stderr" || fail "--help: exit $?"
 refused --reps --reps 0
@@ -65,8 +40,4 @@ case "$name" in
     ;;
 esac
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo ok
+finish
