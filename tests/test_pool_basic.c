@@ -112,6 +112,21 @@ int main(void)
     ASSERT_EQ(atomic_load(&counter), 10000);
     tl_pool_free(p3);
 
+    /* Pinning needs the topology module: until the library has it, a pin
+     * policy is ENOTSUP (and nothing started); with it, a working pool. */
+    int err = tl_pool_create(&(tl_pool_options){.threads = 2,
+                                                .pin = TL_PIN_COMPACT},
+                             &p3);
+    ASSERT_TRUE(err == ENOTSUP || err == 0);
+    if (err == 0) {
+        ASSERT_EQ(tl_pool_submit(p3, twice, (void *)1, &t), 0);
+        ASSERT_EQ(tl_task_wait(t, &out), 0);
+        ASSERT_EQ((intptr_t)out.value, 2);
+        tl_pool_free(p3);
+    } else {
+        ASSERT_NULL(p3);
+    }
+
     tl_pool_free(pool);
     puts("ok");
     return 0;

@@ -30,23 +30,30 @@
  *
  * Design, and why. The benchmarks put this pool beside libgomp and GLib, so
  * the common paths take no lock and make no system call:
- * - One bounded lock-free MPMC ring per pool (Vyukov's queue: a sequence
- *   number per slot). A submit is one compare-and-swap plus three stores; a
- *   task without a handle allocates nothing (the ring holds fn and arg by
- *   value). On a 2-core machine one shared queue beats per-worker deques with
- *   stealing: there is at most one other consumer to contend with, and one
- *   queue keeps FIFO order and the wake-up rule simple.
- * - When the ring is full, the submitting thread runs the oldest queued task
- *   itself before it queues its own (back-pressure, as libgomp does past its
- *   task throttle); a thread already deep in nested task runs queues on a
- *   mutex-protected overflow list instead, so submit never deadlocks.
- * - Workers count finished tasks privately and publish the count when they
- *   find the queue empty, so the "all done" counter is not a cache line
- *   bouncing between the producer and every worker on every task.
- * - Each worker sleeps on its own futex word. A submit reads one shared
- *   counter of sleeping workers and makes a system call only when it is not
- *   zero; the waker takes the sleeper's token itself, so a burst of submits
- *   wakes each sleeper once, not once per task.
+ * - A lock-free MPMC ring (Vyukov's queue: a sequence number per slot). A
+ *   submit is one compare-and-swap plus three stores; a task without a
+ *   handle allocates nothing (the ring holds fn and arg by value). On a
+ *   2-core machine one shared queue beats per-worker deques with stealing:
+ *   there is at most one other consumer to contend with, and one queue keeps
+ *   FIFO order and the wake-up rule simple.
+ * - The queue never refuses and never blocks: a full ring is closed and a
+ *   ring twice its size linked after it (positions carry on, so counting
+ *   stays one subtraction). Running a queued task on the submitting thread
+ *   (libgomp's back-pressure) or blocking until there is room can both
+ *   deadlock a submitter that queues a task waiting for something it does
+ *   next; an unbounded queue cannot. Rings are freed with the pool: memory
+ *   follows the largest backlog.
+ * - The count of queued tasks is the ring's own tail, so a submit touches no
+ *   shared counter; workers count finished tasks privately and publish the
+ *   count when they find the queue empty. A submit checks for shutdown
+ *   after its reservation and wakes a worker before it publishes, so once a
+ *   task is visible its submitter no longer touches the pool.
+ * - Each worker sleeps on its own futex word. At most max(1, threads/2)
+ *   workers spin (about 50 us, yielding the CPU after the first 2 us) before
+ *   they sleep; a submit reads one word of spinner and sleeper counts and
+ *   makes a system call only when nobody spins and someone sleeps. The waker
+ *   turns the sleeper into a spinner itself, so a burst of submits wakes one
+ *   worker, which wakes the next if it finds more work (as Go and Tokio do).
  * - parallel_for submits one "join me" task per helping worker; the caller
  *   and the helpers take chunks with one atomic add each. The caller never
  *   waits for a helper that has not started: the job is reference-counted, so
@@ -91,14 +98,14 @@ typedef struct tl_pool_options {
                                 i-th thread of the policy (topo.h). Needs the
                                 topology module in the library: without it,
                                 create returns ENOTSUP. */
-    size_t queue_size;       /* slots of the lock-free ring, rounded up to a
-                                power of two; 0 = 4096. Past it, submit runs
-                                a queued task first (see the design notes). */
+    size_t queue_size;       /* slots of the first lock-free ring, rounded up
+                                to a power of two, at most 2^20; 0 = 4096.
+                                The queue grows past it (design notes). */
 } tl_pool_options;
 
 /* Creates a pool and starts all its workers. Returns 0 and stores the pool
  * in *pool_out, or: EINVAL (pool_out NULL, empty name prefix, queue_size
- * above 2^26), ENOTSUP (a pin policy without the topology module), ENOMEM,
+ * above 2^20, a pin value not in tl_pin_policy), ENOTSUP (a pin policy without the topology module), ENOMEM,
  * or the errno with which a worker failed to spawn (EAGAIN: out of threads
  * or stack memory) or to be pinned. On error *pool_out is NULL, the workers
  * already started have been stopped and joined, and nothing is leaked. */
@@ -118,10 +125,10 @@ unsigned tl_pool_threads(const tl_pool *pool);
 /* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
  * handle the caller owns and must consume with tl_task_wait or
  * tl_task_detach; if NULL, the task's value is discarded (a panic is still
- * printed by the panic hook). If the queue is full, runs the oldest queued
- * task on the calling thread first. Returns 0, or EINVAL (pool or fn NULL),
- * ECANCELED (tl_pool_free has begun and the caller is not a task of this
- * pool), ENOMEM (no memory for the handle or an overflow entry). On error
+ * printed by the panic hook). Never blocks and never runs a task on the
+ * calling thread. Returns 0, or EINVAL (pool or fn NULL), ECANCELED
+ * (tl_pool_free has begun and the caller is not a task of this pool),
+ * ENOMEM (no memory for the handle, or for a bigger ring). On error
  * *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
