@@ -16,7 +16,9 @@
  *   capacity      how many threads of a size fit before spawn fails, in a
  *                 child process under a thread cap and a stack budget, so
  *                 the probe can never take the machine (or the bench) down
- * Threads whose stack is not the variable get SMALL_STACK_BYTES.
+ * Threads whose stack is not the variable get SMALL_STACK_BYTES. Spawn+join
+ * and the round trips are timed on one PU (see pin_here: on a shared
+ * machine, where a new thread lands is noisier than what it costs).
  */
 #define _GNU_SOURCE
 #include <alloca.h>
@@ -220,8 +222,10 @@ static int crowd_init(crowd *c, size_t capacity, size_t touched_bytes)
     if (!(c->threads = malloc((capacity ? capacity : 1) * sizeof *c->threads)))
         return ENOMEM;
     if (pipe(c->gate) != 0) {
+        int err = errno;
         free(c->threads);
-        return errno;
+        c->threads = NULL;
+        return err;
     }
     return 0;
 }
@@ -238,13 +242,20 @@ static int crowd_add(crowd *c, size_t stack_bytes)
     return err;
 }
 
-/* Spawns count threads; on failure releases those started. */
+static void crowd_release(crowd *c);
+
+/* Spawns count threads; on failure releases those started (the crowd is
+ * then empty) and returns the errno. */
 static int crowd_start(crowd *c, size_t count, size_t stack_bytes,
                        size_t touched_bytes)
 {
     int err = crowd_init(c, count, touched_bytes);
+    if (err)
+        return err;
     while (!err && c->count < count)
         err = crowd_add(c, stack_bytes);
+    if (err)
+        crowd_release(c);
     return err;
 }
 
@@ -302,6 +313,38 @@ static size_t measure_default(tl_bench *b)
     return bytes;
 }
 
+/* ---- pinning: measuring the cost, not the placement ------------------------------- */
+
+/* Where the scheduler puts a new or woken thread (on a PU that may be busy,
+ * or on a virtual machine not even running) varies far more than what a
+ * spawn or a switch costs: a coefficient of variation above 100% unpinned
+ * on a shared VM, a few percent pinned. So spawn+join and the round trips
+ * are measured with the measuring thread pinned to the PU it is on; the
+ * threads it spawns meanwhile inherit that. */
+typedef struct pinning {
+    cpu_set_t saved;
+    bool pinned;
+} pinning;
+
+static void pin_here(pinning *p)
+{
+    int cpu = sched_getcpu();
+    p->pinned = cpu >= 0 &&
+                pthread_getaffinity_np(pthread_self(), sizeof p->saved, &p->saved) == 0;
+    if (!p->pinned)
+        return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    p->pinned = pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+}
+
+static void unpin(const pinning *p)
+{
+    if (p->pinned)
+        pthread_setaffinity_np(pthread_self(), sizeof p->saved, &p->saved);
+}
+
 /* ---- latency: spawn+join against stack size ---------------------------------------- */
 
 static int spawn_join(void *ctx, uint64_t iterations)
@@ -356,6 +399,8 @@ static void measure_latency(tl_bench *b, latency_result *r)
 {
     size_t sizes[LATENCY_SIZES_MAX];
     size_t n = latency_sizes(tl_bench_quick(b), sizes);
+    pinning pin;
+    pin_here(&pin);
     r->count = 0;
     for (size_t i = 0; i < n; i++) {
         size_t actual;
@@ -376,6 +421,7 @@ static void measure_latency(tl_bench *b, latency_result *r)
         r->stack_bytes[r->count] = actual;
         r->median_ns[r->count++] = s.median;
     }
+    unpin(&pin);
 }
 
 /* Where the latency steps: the split of the sweep into a cheaper lower part
@@ -428,11 +474,8 @@ static int sample_memory(void *ctx, double *rss_per_thread)
         err = read_status_bytes("VmSize", &vsz0);
     if (!err)
         err = crowd_start(&c, m->threads, m->stack_bytes, m->touched_bytes);
-    if (err) {
-        if (c.threads)
-            crowd_release(&c);
+    if (err)
         return err;
-    }
     crowd_wait_parked(&c);
     err = read_status_bytes("VmRSS", &rss1);
     if (!err)
@@ -534,34 +577,28 @@ static unsigned memory_rows(bool quick)
 
 /* ---- live threads: costs with many others blocked ---------------------------------- */
 
-/* Two threads on one PU passing a byte back and forth over two pipes: each
+/* Two threads passing a byte back and forth over two pipes, on the one PU
+ * the measuring thread is pinned to (the partner inherits its mask): each
  * round trip is two context switches (and four system calls). */
 typedef struct ping_pong {
     int to_partner[2], to_main[2];
-    int cpu;
     tl_thread *partner;
-    cpu_set_t main_mask; /* the main thread's affinity, restored after */
 } ping_pong;
-
-static void pin_to(int cpu)
-{
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    /* If pinning is refused, the pair may run on two PUs: the round trip
-     * then measures cross-PU wake-ups instead. */
-    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
-}
 
 static void *ping_pong_partner(void *arg)
 {
     ping_pong *p = arg;
-    pin_to(p->cpu);
     char byte;
-    while (read(p->to_partner[0], &byte, 1) == 1 && byte != 'q')
-        if (write(p->to_main[1], &byte, 1) != 1)
-            break;
+    while (read(p->to_partner[0], &byte, 1) == 1 &&
+           write(p->to_main[1], &byte, 1) == 1) {
+    }
     return NULL;
+}
+
+static void close_pair(int fds[2])
+{
+    close(fds[0]);
+    close(fds[1]);
 }
 
 static int ping_pong_start(ping_pong *p)
@@ -570,32 +607,25 @@ static int ping_pong_start(ping_pong *p)
         return errno;
     if (pipe(p->to_main) != 0) {
         int err = errno;
-        close(p->to_partner[0]);
-        close(p->to_partner[1]);
+        close_pair(p->to_partner);
         return err;
     }
-    pthread_getaffinity_np(pthread_self(), sizeof p->main_mask, &p->main_mask);
-    p->cpu = sched_getcpu();
-    pin_to(p->cpu);
     int err = tl_builder_spawn(&(tl_builder){ .stack_size = SMALL_STACK_BYTES },
                                ping_pong_partner, p, &p->partner);
-    if (err)
-        p->partner = NULL;
+    if (err) {
+        close_pair(p->to_partner);
+        close_pair(p->to_main);
+    }
     return err;
 }
 
+/* Closing the partner's input ends its loop (read returns 0). */
 static void ping_pong_stop(ping_pong *p)
 {
-    if (p->partner) {
-        if (write(p->to_partner[1], "q", 1) != 1)
-            close(p->to_partner[1]); /* EOF stops it too */
-        tl_join(p->partner, NULL);
-    }
-    for (int i = 0; i < 2; i++) {
-        close(p->to_partner[i]);
-        close(p->to_main[i]);
-    }
-    pthread_setaffinity_np(pthread_self(), sizeof p->main_mask, &p->main_mask);
+    close(p->to_partner[1]);
+    tl_join(p->partner, NULL);
+    close(p->to_partner[0]);
+    close_pair(p->to_main);
 }
 
 static int round_trips(void *ctx, uint64_t iterations)
@@ -615,41 +645,53 @@ typedef struct live_result {
     double spawn_ns[64], switch_ns[64];
 } live_result;
 
+static void live_row(tl_bench *b, const char *metric, unsigned others,
+                     const tl_stats *s)
+{
+    tl_bench_row(b, s, TL_STR("live_threads"), TL_STR(metric),
+                 TL_UINT(SMALL_STACK_BYTES), TL_UINT(others), TL_STR(NULL),
+                 TL_STR(NULL));
+}
+
+/* The round trips of a ping-pong pair started now. */
+static int measure_round_trips(tl_bench *b, const char *label, tl_stats *s)
+{
+    ping_pong p;
+    int err = ping_pong_start(&p);
+    if (err)
+        return err;
+    err = tl_bench_measure(b, round_trips, &p, &(tl_measure_opts){ .label = label }, s);
+    ping_pong_stop(&p);
+    return err;
+}
+
+/* Both metrics with `others` threads parked meanwhile. */
 static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
 {
     crowd c;
     int err = crowd_start(&c, others, SMALL_STACK_BYTES, 0);
-    if (err) {
-        if (c.threads)
-            crowd_release(&c);
+    if (err)
         return err;
-    }
     crowd_wait_parked(&c);
+    pinning pin;
+    pin_here(&pin);
     char label[64];
     tl_builder small = { .stack_size = SMALL_STACK_BYTES };
     tl_stats spawn, ctxsw;
     snprintf(label, sizeof label, "live_threads spawn_join others=%u", others);
     err = tl_bench_measure(b, spawn_join, &small,
                            &(tl_measure_opts){ .label = label }, &spawn);
-    if (!err)
-        tl_bench_row(b, &spawn, TL_STR("live_threads"), TL_STR("spawn_join"),
-                     TL_UINT(SMALL_STACK_BYTES), TL_UINT(others), TL_STR(NULL),
-                     TL_STR(NULL));
-    ping_pong p = { .partner = NULL };
-    if (!err)
-        err = ping_pong_start(&p);
-    snprintf(label, sizeof label, "live_threads context_switch others=%u", others);
-    if (!err)
-        err = tl_bench_measure(b, round_trips, &p,
-                               &(tl_measure_opts){ .label = label }, &ctxsw);
-    if (p.partner)
-        ping_pong_stop(&p);
+    if (!err) {
+        live_row(b, "spawn_join", others, &spawn);
+        snprintf(label, sizeof label, "live_threads context_switch others=%u",
+                 others);
+        err = measure_round_trips(b, label, &ctxsw);
+    }
+    unpin(&pin);
     crowd_release(&c);
     if (err)
         return err;
-    tl_bench_row(b, &ctxsw, TL_STR("live_threads"), TL_STR("context_switch"),
-                 TL_UINT(SMALL_STACK_BYTES), TL_UINT(others), TL_STR(NULL),
-                 TL_STR(NULL));
+    live_row(b, "context_switch", others, &ctxsw);
     r->others[r->count] = others;
     r->spawn_ns[r->count] = spawn.median;
     r->switch_ns[r->count++] = ctxsw.median;
