@@ -698,17 +698,26 @@ static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
     return 0;
 }
 
-/* The --threads counts to keep (the quick run stops at a thousand). */
-static size_t live_counts(tl_bench *b, unsigned *out, size_t max)
+static size_t kernel_headroom_threads(void);
+
+/* The --threads counts to keep: the quick run stops at a thousand, and no
+ * run takes more than half the threads the kernel allows. */
+static size_t live_counts(tl_bench *b, unsigned *out, size_t max, bool say)
 {
-    size_t n, kept = 0;
+    size_t n, kept = 0, headroom = kernel_headroom_threads();
     const unsigned *counts = tl_bench_threads(b, &n);
     for (size_t i = 0; i < n && kept < max; i++) {
         if (tl_bench_quick(b) && counts[i] > QUICK_LIVE_THREADS_MAX) {
-            tl_bench_note(b, "--quick: leaving out %u live threads", counts[i]);
-            continue;
+            if (say)
+                tl_bench_note(b, "--quick: leaving out %u live threads", counts[i]);
+        } else if (counts[i] > headroom) {
+            if (say)
+                tl_bench_note(b, "leaving out %u live threads: more than half of "
+                              "what the kernel allows (threads-max, pid_max)",
+                              counts[i]);
+        } else {
+            out[kept++] = counts[i];
         }
-        out[kept++] = counts[i];
     }
     return kept;
 }
@@ -716,7 +725,7 @@ static size_t live_counts(tl_bench *b, unsigned *out, size_t max)
 static void measure_live(tl_bench *b, live_result *r)
 {
     unsigned counts[64];
-    size_t n = live_counts(b, counts, 64);
+    size_t n = live_counts(b, counts, 64, true);
     r->count = 0;
     for (size_t i = 0; i < n; i++) {
         int err = measure_live_case(b, counts[i], r);
@@ -996,7 +1005,7 @@ static unsigned planned_rows(tl_bench *b, const options *o)
     return (runs(o, "default") ? 1 : 0) +
            (runs(o, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
            (runs(o, "memory") ? memory_rows(quick) : 0) +
-           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, live, 64) : 0) +
+           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, live, 64, false) : 0) +
            (runs(o, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
 }
 
