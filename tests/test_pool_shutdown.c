@@ -119,7 +119,8 @@ int main(int argc, char **argv)
     tl_test_child_result r;
     tl_test_child("free-self", NULL, &r);
     ASSERT_EQ(r.signal, SIGABRT);
-    ASSERT_CONTAINS(r.output, "tl_pool_free called from a task of the same pool");
+    ASSERT_CONTAINS(r.output,
+                    "tl_pool_free called from a task of the same pool");
     puts("ok");
     return 0;
 }
