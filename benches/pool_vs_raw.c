@@ -79,15 +79,22 @@ static void sleep_ns(long ns)
 
 /* ---- the work: a calibrated spin ----------------------------------------------------- */
 
+/* Links each spin to the one before it on the same thread. */
+static _Thread_local uint64_t spin_chain;
+
 /* An LCG step the compiler cannot fold away: CPU work with no memory
- * traffic, so that workers do not compete for anything but cores. */
+ * traffic, so that workers do not compete for anything but cores. The
+ * chain of multiplies carries on from the thread's previous spin: were each
+ * spin's chain independent, the CPU would overlap the end of one task with
+ * the start of the next, and short tasks would run faster than calibrated. */
 __attribute__((noinline)) static void spin(uint64_t iterations)
 {
-    uint64_t x = iterations;
+    uint64_t x = spin_chain;
     for (uint64_t i = 0; i < iterations; i++) {
         x = x * 6364136223846793005u + 1442695040888963407u;
         __asm__ volatile("" : "+r"(x));
     }
+    spin_chain = x;
 }
 
 static double spin_ns_per_iteration;
