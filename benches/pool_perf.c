@@ -13,7 +13,8 @@
  *               asleep), vs GLib (push, then wait on a GCond the task signals)
  * and the CPU time an idle pool uses over a second.
  *
- * Will be folded into the pool_vs_raw benchmark once the harness exists.
+ * Not a harness bench (no --out: scripts/bench.sh skips it); its cases
+ * are to be folded into the pool_vs_raw benchmark.
  */
 #define _GNU_SOURCE
 #include <threadlab/pool.h>
@@ -32,12 +33,13 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef TL_PERF_GLIB
+#ifdef TL_HAVE_GLIB
 #include <glib.h>
 #endif
 
 typedef struct config {
     unsigned threads;
+    bool threadlab_only;  /* skip the OpenMP and GLib series */
     int reps;
     size_t batch_tasks;   /* tasks per batch sample */
     size_t for_iters;     /* iterations per parallel_for */
@@ -226,7 +228,7 @@ static double omp_forkjoin(const config *c)
 
 /* ---- GLib ---------------------------------------------------------------- */
 
-#ifdef TL_PERF_GLIB
+#ifdef TL_HAVE_GLIB
 static void glib_empty(gpointer data, gpointer user)
 {
     (void)data, (void)user;
@@ -333,7 +335,8 @@ static const char *const case_units[N_CASES] = {"ns/task", "ms", "ns",
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: pool_perf [--quick] [--reps N] [--threads N]\n"
+            "usage: pool_perf [--quick] [--reps N] [--threads N] "
+            "[--threadlab-only]\n"
             "Measures the threadlab pool against OpenMP and GLib,\n"
             "interleaved, and prints medians of N repetitions and their\n"
             "ratios:\n"
@@ -345,6 +348,8 @@ static void usage(FILE *f)
             "  --quick       small sizes and 3 repetitions (a few seconds)\n"
             "  --reps N      repetitions (default 7)\n"
             "  --threads N   workers / team size (default: available CPUs)\n"
+            "  --threadlab-only  skip the OpenMP and GLib series (sanitizer\n"
+            "                builds: their runtimes are not instrumented)\n"
             "  --help        this text\n");
 }
 
@@ -353,7 +358,7 @@ static int parse(int argc, char **argv, config *c)
     static const struct option longs[] = {
         {"quick", no_argument, 0, 'q'},     {"reps", required_argument, 0, 'r'},
         {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"threadlab-only", no_argument, 0, 'o'}, {0, 0, 0, 0}};
     int opt;
     char *end;
     long v;
@@ -388,6 +393,9 @@ static int parse(int argc, char **argv, config *c)
                 c->reps = (int)v;
             else
                 c->threads = (unsigned)v;
+            break;
+        case 'o':
+            c->threadlab_only = true;
             break;
         case 'h':
             usage(stdout);
@@ -487,15 +495,20 @@ int main(int argc, char **argv)
 #else
     const char *omp_name = "OpenMP (not built)";
 #endif
-    printf("pool_perf: %u threads, %d repetitions, medians; threadlab vs %s "
-           "and GLib%s\n",
-           c.threads, c.reps, omp_name,
-#ifdef TL_PERF_GLIB
-           ""
+    if (c.threadlab_only)
+        printf("pool_perf: %u threads, %d repetitions, medians; threadlab "
+               "only\n",
+               c.threads, c.reps);
+    else
+        printf("pool_perf: %u threads, %d repetitions, medians; threadlab vs "
+               "%s and GLib%s\n",
+               c.threads, c.reps, omp_name,
+#ifdef TL_HAVE_GLIB
+               ""
 #else
-           " (not built)"
+               " (not built)"
 #endif
-    );
+        );
     print_load("at start");
     fflush(stdout);
     double busy0 = machine_busy_s(), self0 = cpu_ms();
@@ -514,19 +527,24 @@ int main(int argc, char **argv)
         samples[TRIP_HOT][TL][r] = tl_trip(pool, &c, 0);
         settle();
 #ifdef _OPENMP
-        samples[BATCH][OMP][r] = omp_batch(&c);
-        settle();
-        samples[FOR][OMP][r] = omp_for(&c);
-        settle();
-        samples[FORKJOIN][OMP][r] = omp_forkjoin(&c);
-        samples[FORKJOIN_IDLE][OMP][r] = omp_forkjoin_idle(&c, c.trip_gap_us);
-        settle();
+        if (!c.threadlab_only) {
+            samples[BATCH][OMP][r] = omp_batch(&c);
+            settle();
+            samples[FOR][OMP][r] = omp_for(&c);
+            settle();
+            samples[FORKJOIN][OMP][r] = omp_forkjoin(&c);
+            samples[FORKJOIN_IDLE][OMP][r] =
+                omp_forkjoin_idle(&c, c.trip_gap_us);
+            settle();
+        }
 #endif
-#ifdef TL_PERF_GLIB
-        samples[BATCH][GLIB][r] = glib_batch(&c);
-        samples[TRIP_IDLE][GLIB][r] = glib_trip(&c, c.trip_gap_us);
-        samples[TRIP_HOT][GLIB][r] = glib_trip(&c, 0);
-        settle();
+#ifdef TL_HAVE_GLIB
+        if (!c.threadlab_only) {
+            samples[BATCH][GLIB][r] = glib_batch(&c);
+            samples[TRIP_IDLE][GLIB][r] = glib_trip(&c, c.trip_gap_us);
+            samples[TRIP_HOT][GLIB][r] = glib_trip(&c, 0);
+            settle();
+        }
 #endif
     }
     if (progress)
@@ -584,11 +602,13 @@ int main(int argc, char **argv)
     printf("idle pool: %.2f ms of CPU over %.1f s (%.3f%% of one core)\n", idle,
            c.idle_seconds, idle / (c.idle_seconds * 10));
 #ifdef _OPENMP
-    settle();
-    idle = omp_idle_cpu_ms(c.idle_seconds);
-    printf("OpenMP team after one region: %.2f ms of CPU over %.1f s (its "
-           "threads spin before they sleep)\n",
-           idle, c.idle_seconds);
+    if (!c.threadlab_only) {
+        settle();
+        idle = omp_idle_cpu_ms(c.idle_seconds);
+        printf("OpenMP team after one region: %.2f ms of CPU over %.1f s (its "
+               "threads spin before they sleep)\n",
+               idle, c.idle_seconds);
+    }
 #endif
     print_load("at end");
     tl_pool_free(pool);

@@ -1,7 +1,7 @@
 /* The pool's basics: create with defaults and options, submit with and
  * without a handle, wait for a task's value, wait for all, the NULL and
  * misuse answers (a handle used after it was consumed aborts), worker
- * names, pinning without the topology module. */
+ * names. */
 #include <threadlab/pool.h>
 
 #include <errno.h>
@@ -132,21 +132,6 @@ int main(int argc, char **argv)
     ASSERT_EQ(tl_pool_wait(p3), 0);
     ASSERT_EQ(atomic_load(&counter), 10000);
     tl_pool_free(p3);
-
-    /* Pinning needs the topology module: until the library has it, a pin
-     * policy is ENOTSUP (and nothing started); with it, a working pool. */
-    int err = tl_pool_create(&(tl_pool_options){.threads = 2,
-                                                .pin = TL_PIN_COMPACT},
-                             &p3);
-    ASSERT_TRUE(err == ENOTSUP || err == 0);
-    if (err == 0) {
-        ASSERT_EQ(tl_pool_submit(p3, twice, (void *)1, &t), 0);
-        ASSERT_EQ(tl_task_wait(t, &out), 0);
-        ASSERT_EQ((intptr_t)out.value, 2);
-        tl_pool_free(p3);
-    } else {
-        ASSERT_NULL(p3);
-    }
 
     tl_pool_free(pool);
 

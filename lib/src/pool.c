@@ -819,13 +819,6 @@ static void *worker_main(void *arg)
 
 /* ---- create and free ----------------------------------------------------- */
 
-/* Pinning needs topo.c, which may not be in this build of the library yet:
- * weak references link either way and are NULL without it. (A static
- * libthreadlab only provides them if the program pulls topo.o in.) */
-#pragma weak tl_topo_load
-#pragma weak tl_topo_free
-#pragma weak tl_topo_pin_thread
-
 /* Stops and joins the first `started` workers; the queue must be empty. */
 static void stop_workers(tl_pool *pool, unsigned started)
 {
@@ -930,12 +923,8 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
         (o->pin != TL_PIN_NONE && o->pin != TL_PIN_COMPACT &&
          o->pin != TL_PIN_SCATTER))
         return EINVAL;
-    if (o->pin != TL_PIN_NONE) {
-        if (!tl_topo_load || !tl_topo_free || !tl_topo_pin_thread)
-            return ENOTSUP;
-        if ((err = tl_topo_load(&topo)) != 0)
-            return err;
-    }
+    if (o->pin != TL_PIN_NONE && (err = tl_topo_load(&topo)) != 0)
+        return err;
     if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
         if (topo)
             tl_topo_free(topo);
@@ -991,15 +980,30 @@ int tl_pool_wait(tl_pool *pool)
 
 /* ---- parallel_for -------------------------------------------------------- */
 
+/* The chunks are split into one contiguous block per participant (the
+ * caller is participant 0, helpers number themselves 1, 2...). Each runs its
+ * own block first, then takes what is left of the others': the same part of
+ * the range goes to the same thread call after call, as with OpenMP's static
+ * schedule, so data that fits in a core's cache stays there; a late or slow
+ * participant's chunks are still taken by the others. */
+typedef struct pf_block {
+    alignas(CACHE_LINE) atomic_size_t next; /* next chunk of the block */
+    size_t end;                             /* one past its last chunk */
+} pf_block;
+
 /* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
  * and reference-counted when helpers are queued: a helper that starts after
  * the caller returned finds no chunk left and only drops its reference. */
 typedef struct pf_job {
     atomic_uint refs;
-    tl_range_fn fn; /* fn, ctx, ranges: read-only once helpers are queued */
+    tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
+                       are queued */
     void *ctx;
     size_t begin, end, chunk, chunks;
-    alignas(CACHE_LINE) atomic_size_t next; /* next chunk to hand out */
+    unsigned width;                  /* participants = blocks */
+    pf_block *blocks;                /* [width], after the job or on the
+                                        caller's stack */
+    alignas(CACHE_LINE) atomic_uint joined; /* helpers that have started */
     atomic_size_t done;                     /* chunks finished */
     atomic_uint panicked;                   /* chunks that panicked */
     atomic_uint finish;                     /* futex word, PF_* */
@@ -1014,11 +1018,30 @@ static void chunk_done(pf_job *j)
         futex_wake(&j->finish, 1);
 }
 
+/* Claims the next chunk for participant `me`: from its own block, else from
+ * the others' in turn. Returns false when none is left. */
+static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
+{
+    for (unsigned k = 0; k < j->width; k++) {
+        pf_block *b = &j->blocks[(me + k) % j->width];
+        if (atomic_load_explicit(&b->next, memory_order_relaxed) >= b->end)
+            continue;
+        size_t i = atomic_fetch_add_explicit(&b->next, 1,
+                                             memory_order_relaxed);
+        if (i < b->end) {
+            *chunk = i;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Takes and runs chunks until none is left. A panicking chunk lands back here
  * (the frame is re-armed), counts as done, and the loop goes on. */
-static void run_chunks(pf_job *j)
+static void run_chunks(pf_job *j, unsigned me)
 {
     tl__catch c;
+    size_t i;
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
@@ -1029,10 +1052,7 @@ static void run_chunks(pf_job *j)
         chunk_done(j);
     }
     tl__catch_top = &c;
-    for (;;) {
-        size_t i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (i >= j->chunks)
-            break;
+    while (next_chunk(j, me, &i)) {
         size_t b = j->begin + i * j->chunk;
         j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
         chunk_done(j);
@@ -1048,8 +1068,10 @@ static void pf_unref(pf_job *j)
 
 static void *pf_helper(void *arg)
 {
-    run_chunks(arg);
-    pf_unref(arg);
+    pf_job *j = arg;
+    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
+    run_chunks(j, me < j->width ? me : 0);
+    pf_unref(j);
     return NULL;
 }
 
@@ -1095,11 +1117,35 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
     bool inside = here.pool == pool;
+    unsigned width_used = helpers + 1;
     pf_job on_stack, *j = &on_stack;
-    if (helpers > 0 && !(j = malloc(sizeof *j)))
-        return ENOMEM;
-    *j = (pf_job){.fn = fn, .ctx = ctx, .begin = begin, .end = end,
-                  .chunk = chunk, .chunks = chunks};
+    pf_block one_block;
+    if (helpers > 0) {
+        /* The blocks live right after the job, aligned to a line. */
+        size_t job_size = (sizeof(pf_job) + CACHE_LINE - 1) / CACHE_LINE *
+                          CACHE_LINE;
+        void *mem;
+        if (posix_memalign(&mem, CACHE_LINE,
+                           job_size + width_used * sizeof(pf_block)) != 0)
+            return ENOMEM;
+        j = mem;
+        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+    } else {
+        *j = (pf_job){.blocks = &one_block};
+    }
+    j->fn = fn;
+    j->ctx = ctx;
+    j->begin = begin;
+    j->end = end;
+    j->chunk = chunk;
+    j->chunks = chunks;
+    j->width = width_used;
+    /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
+    size_t q = chunks / width_used, r = chunks % width_used;
+    for (unsigned b = 0; b < width_used; b++) {
+        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
+        j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
+    }
     atomic_init(&j->refs, 1 + helpers);
     if (!inside && !enter_outside(pool)) {
         if (j != &on_stack)
@@ -1111,7 +1157,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     tl_pool *saved_pool = here.pool;
     here.pool = pool; /* chunks that wait on tasks of this pool help it */
     here.depth++;
-    run_chunks(j);
+    run_chunks(j, 0);
     here.depth--;
     here.pool = saved_pool;
 

@@ -55,10 +55,13 @@
  *   makes a system call only when nobody spins and someone sleeps. The waker
  *   turns the sleeper into a spinner itself, so a burst of submits wakes one
  *   worker, which wakes the next if it finds more work (as Go and Tokio do).
- * - parallel_for submits one "join me" task per helping worker; the caller
- *   and the helpers take chunks with one atomic add each. The caller never
- *   waits for a helper that has not started: the job is reference-counted, so
- *   a late helper finds no chunk left and just drops its reference.
+ * - parallel_for submits one "join me" task per helping worker. The chunks
+ *   are split into one contiguous block per participant, taken first by its
+ *   owner (the same part of the range goes to the same thread each call, as
+ *   with OpenMP's static schedule), then by anyone (one atomic add a chunk),
+ *   so a late or slow thread holds nobody up. The caller never waits for a
+ *   helper that has not started: the job is reference-counted, so a late
+ *   helper finds no chunk left and just drops its reference.
  * - The setjmp that catches panics is armed once per worker loop (again only
  *   after a panic), not once per task.
  *
@@ -96,9 +99,8 @@ typedef struct tl_pool_options {
                                 system default */
     tl_pin_policy pin;       /* TL_PIN_NONE (default): the OS places workers;
                                 COMPACT/SCATTER: worker i is pinned as the
-                                i-th thread of the policy (topo.h). Needs the
-                                topology module in the library: without it,
-                                create returns ENOTSUP. */
+                                i-th thread of the policy (topo.h), at
+                                create. */
     size_t queue_size;       /* slots of the first lock-free ring, rounded up
                                 to a power of two, at most 2^20; 0 = 4096.
                                 The queue grows past it (design notes). */
@@ -106,9 +108,10 @@ typedef struct tl_pool_options {
 
 /* Creates a pool and starts all its workers. Returns 0 and stores the pool
  * in *pool_out, or: EINVAL (pool_out NULL, empty name prefix, queue_size
- * above 2^20, a pin value not in tl_pin_policy), ENOTSUP (a pin policy
- * without the topology module), ENOMEM, or the errno with which a worker
- * failed to spawn (EAGAIN: out of threads or stack memory) or to be pinned.
+ * above 2^20, a pin value not in tl_pin_policy), ENOMEM, the errno of
+ * loading the topology (a pin policy only), or the errno with which a worker
+ * failed to spawn (EAGAIN: out of threads or stack memory) or to be pinned
+ * (EPERM, ENOSYS, EXDEV: see tl_topo_pin_thread).
  * On error *pool_out is NULL, the workers already started have been stopped
  * and joined, and nothing is leaked. */
 int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
