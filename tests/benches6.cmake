@@ -89,3 +89,7 @@ set_tests_properties(bench6_stack_size_quick bench6_stack_size_cap
   bench6_stack_size_errno bench6_pool_vs_raw_quick bench6_stack_size_cli
   bench6_pool_vs_raw_cli PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+# The quick runs keep both PUs busy for seconds: alone, so that the timing
+# checks of other tests (harness_selftest) do not run beside them.
+set_tests_properties(bench6_stack_size_quick bench6_pool_vs_raw_quick PROPERTIES
+  RUN_SERIAL TRUE)
