@@ -25,11 +25,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
-#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
