@@ -9,26 +9,7 @@ bench=$1
 scratch=$2
 name=$(basename "$bench")
 rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
-failures=0
-
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# refused FLAG-NAMED-IN-MESSAGE ARGS...: the run must be a usage error.
-refused() {
-  flag=$1; shift
-  "$bench" --out "$scratch/out" "$@" >"$scratch/stdout" 2>"$scratch/stderr"
-  status=$?
-  first=$(head -n 1 "$scratch/stderr")
-  lines=$(wc -l <"$scratch/stderr")
-  [ "$status" -eq 2 ] || fail "$*: exit $status, not 2"
-  [ "$lines" -eq 2 ] || fail "$*: $lines lines on stderr, not the message and the hint"
-  case "$first" in
-    "$name: "*"$flag"*) ;;
-    *) fail "$*: the message does not name $flag: $first" ;;
-  esac
-  [ ! -s "$scratch/stdout" ] || fail "$*: wrote to stdout"
-  [ ! -e "$scratch/out" ] || fail "$*: created the output folder"
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 refused --reps --reps abc
 refused --reps --reps 0
@@ -67,7 +48,7 @@ status=$?
 [ ! -s "$scratch/stderr" ] || fail "--help: wrote to stderr"
 for flag in --help --quick "--reps N" "--min-time S" "--threads LIST" \
             "--pin POLICY" "--out DIR" "--machine NAME" --quiet "--tolerance PCT"; do
-  grep -q -- "$flag" "$scratch/help" || fail "--help does not document $flag"
+  documented "$flag"
 done
 
 # An output folder that cannot be made: exit 1, one line.
@@ -77,8 +58,4 @@ status=$?
 grep -q "cannot write in '/proc/no/such/dir'" "$scratch/stderr" ||
   fail "unwritable --out: $(cat "$scratch/stderr")"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo ok
+finish
