@@ -1,0 +1,173 @@
+/*
+ * threadlab/pool.h: a fixed pool of worker threads for bounded concurrency.
+ *
+ *   tl_pool *pool;
+ *   if (tl_pool_create(&(tl_pool_options){.name_prefix = "render"}, &pool))
+ *       return;                                  // errno value, nothing leaked
+ *   tl_task *t;
+ *   tl_pool_submit(pool, work, arg, &t);         // or NULL: fire and forget
+ *   tl_outcome out;
+ *   tl_task_wait(t, &out);                       // value or captured panic
+ *   tl_pool_parallel_for(pool, 0, n, 0, body, ctx); // body(begin, end, ctx)
+ *   tl_pool_free(pool);                          // drains, then joins
+ *
+ * Guarantees, each covered by a test:
+ * - Every task accepted by tl_pool_submit runs exactly once, tl_pool_free
+ *   included (it drains the queue before it joins the workers).
+ * - Once tl_pool_free has begun, submit from outside the pool returns
+ *   ECANCELED; tasks of the pool may still submit (their work is part of the
+ *   drain).
+ * - A task may submit tasks and wait for them, even on a one-thread pool: a
+ *   pool thread that waits runs queued tasks instead of blocking, starting
+ *   with the one it waits for if no worker has taken it yet.
+ * - tl_panic in a task ends the task, not the worker: the handle reports the
+ *   panic (tl_outcome, as tl_join gives), the panic hook prints it.
+ * - Pools share nothing: no global state, no lock common to two pools.
+ * - If a worker cannot be spawned, create returns the errno after joining the
+ *   workers already started: it never hangs.
+ * - An idle pool sleeps: workers spin for about 50 us after their last task,
+ *   then block in the kernel (futex) until a submit wakes one.
+ *
+ * Design, and why. The benchmarks put this pool beside libgomp and GLib, so
+ * the common paths take no lock and make no system call:
+ * - One bounded lock-free MPMC ring per pool (Vyukov's queue: a sequence
+ *   number per slot). A submit is one compare-and-swap plus three stores; a
+ *   task without a handle allocates nothing (the ring holds fn and arg by
+ *   value). On a 2-core machine one shared queue beats per-worker deques with
+ *   stealing: there is at most one other consumer to contend with, and one
+ *   queue keeps FIFO order and the wake-up rule simple.
+ * - When the ring is full, the submitting thread runs the oldest queued task
+ *   itself before it queues its own (back-pressure, as libgomp does past its
+ *   task throttle); a thread already deep in nested task runs queues on a
+ *   mutex-protected overflow list instead, so submit never deadlocks.
+ * - Workers count finished tasks privately and publish the count when they
+ *   find the queue empty, so the "all done" counter is not a cache line
+ *   bouncing between the producer and every worker on every task.
+ * - Each worker sleeps on its own futex word. A submit reads one shared
+ *   counter of sleeping workers and makes a system call only when it is not
+ *   zero; the waker takes the sleeper's token itself, so a burst of submits
+ *   wakes each sleeper once, not once per task.
+ * - parallel_for submits one "join me" task per helping worker; the caller
+ *   and the helpers take chunks with one atomic add each. The caller never
+ *   waits for a helper that has not started: the job is reference-counted, so
+ *   a late helper finds no chunk left and just drops its reference.
+ * - The setjmp that catches panics is armed once per worker loop (again only
+ *   after a panic), not once per task.
+ *
+ * Conventions as in thread.h: functions that can fail return 0 or a positive
+ * errno value; free functions accept NULL.
+ */
+#ifndef THREADLAB_POOL_H
+#define THREADLAB_POOL_H
+
+#include <stddef.h>
+
+#include "threadlab/thread.h"
+#include "threadlab/topo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A pool of worker threads. Opaque. */
+typedef struct tl_pool tl_pool;
+
+/* A handle on one submitted task: consumed by exactly one tl_task_wait or
+ * tl_task_detach. Opaque. */
+typedef struct tl_task tl_task;
+
+/* Options for tl_pool_create, as a designated initializer; a zeroed struct
+ * (or NULL) means all defaults. More fields may be added at any time; zero
+ * will always mean the default. */
+typedef struct tl_pool_options {
+    unsigned threads;        /* workers; 0 = tl_available_parallelism() */
+    const char *name_prefix; /* workers are named "<prefix>-<i>" (see them in
+                                top -H, gdb); NULL = "tl-pool"; "" is EINVAL.
+                                Copied by the builder. */
+    size_t stack_size;       /* per worker, as tl_builder.stack_size; 0 = the
+                                system default */
+    tl_pin_policy pin;       /* TL_PIN_NONE (default): the OS places workers;
+                                COMPACT/SCATTER: worker i is pinned as the
+                                i-th thread of the policy (topo.h). Needs the
+                                topology module in the library: without it,
+                                create returns ENOTSUP. */
+    size_t queue_size;       /* slots of the lock-free ring, rounded up to a
+                                power of two; 0 = 4096. Past it, submit runs
+                                a queued task first (see the design notes). */
+} tl_pool_options;
+
+/* Creates a pool and starts all its workers. Returns 0 and stores the pool
+ * in *pool_out, or: EINVAL (pool_out NULL, empty name prefix, queue_size
+ * above 2^26), ENOTSUP (a pin policy without the topology module), ENOMEM,
+ * or the errno with which a worker failed to spawn (EAGAIN: out of threads
+ * or stack memory) or to be pinned. On error *pool_out is NULL, the workers
+ * already started have been stopped and joined, and nothing is leaked. */
+int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
+
+/* Drains the pool (waits until every submitted task has run, including the
+ * tasks they submit), then stops and joins the workers and frees the pool.
+ * Submits from outside the pool fail with ECANCELED from the moment it
+ * begins. Accepts NULL. Calling it from a task of the same pool is a bug it
+ * cannot recover from: it prints why and aborts. Handles of tasks not yet
+ * waited stay valid: wait or detach them afterwards. */
+void tl_pool_free(tl_pool *pool);
+
+/* The number of worker threads. 0 for NULL. */
+unsigned tl_pool_threads(const tl_pool *pool);
+
+/* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
+ * handle the caller owns and must consume with tl_task_wait or
+ * tl_task_detach; if NULL, the task's value is discarded (a panic is still
+ * printed by the panic hook). If the queue is full, runs the oldest queued
+ * task on the calling thread first. Returns 0, or EINVAL (pool or fn NULL),
+ * ECANCELED (tl_pool_free has begun and the caller is not a task of this
+ * pool), ENOMEM (no memory for the handle or an overflow entry). On error
+ * *task_out is NULL and fn will not run. */
+int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
+                   tl_task **task_out);
+
+/* Waits for the task to finish and consumes the handle: afterwards it is
+ * freed, and using it again is a use after free (caught with a message and
+ * abort while the memory still shows the mark). If outcome is not NULL it
+ * receives the task's return value, or that it panicked and the message
+ * (owned by the caller: tl_outcome_release). A thread of the pool (a worker,
+ * or a thread inside a task or parallel_for chunk of it) does not block: it
+ * runs the task itself if no one has started it, else runs other queued
+ * tasks while it waits. Other threads spin briefly, then sleep. Returns 0 or
+ * EINVAL (task NULL). */
+int tl_task_wait(tl_task *task, tl_outcome *outcome);
+
+/* Gives up the handle without waiting: the task still runs, its value is
+ * discarded. Returns 0 or EINVAL (task NULL). */
+int tl_task_detach(tl_task *task);
+
+/* True once the task has returned or panicked. False for NULL. */
+bool tl_task_is_finished(const tl_task *task);
+
+/* Waits until the pool is quiet: every task submitted so far has run, with
+ * the tasks those submitted. Returns 0, EINVAL (pool NULL), or EDEADLK when
+ * called from a task of the same pool (it would wait for itself). */
+int tl_pool_wait(tl_pool *pool);
+
+/* The body of a parallel_for: handles the indices [begin, end). */
+typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
+
+/* Runs fn over [begin, end) in chunks of `chunk` indices (the last may be
+ * shorter) and returns when all have run. chunk 0 picks a size: about four
+ * chunks per participating thread, so a slow thread does not hold the rest.
+ * At most tl_pool_threads() threads take part: the calling thread plus up to
+ * threads - 1 workers, like an OpenMP team of that size. fn and ctx may
+ * point into the caller's stack: nothing touches them after the call.
+ * A chunk that panics ends alone: the other chunks still run, the panic hook
+ * prints the message, and the call returns ECANCELED. Returns 0 (also for
+ * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
+ * panicked, or tl_pool_free has begun and the caller is not a task of this
+ * pool), or ENOMEM. */
+int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
+                         tl_range_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* THREADLAB_POOL_H */

@@ -1,0 +1,1072 @@
+/* threadlab: the thread pool. pool.h says what it promises and which design
+ * it uses; this file says how. */
+#define _GNU_SOURCE
+#include "threadlab/pool.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define CACHE_LINE 64
+#define DEFAULT_QUEUE_SIZE 4096
+#define MAX_QUEUE_SIZE ((size_t)1 << 26)
+/* Nested task runs one thread may stack (a full queue's caller-runs, a
+ * waiter's help) before it stops taking unrelated tasks: bounds the stack. */
+#define MAX_HELP_DEPTH 16
+/* How long an idle worker, or a waiter, spins before it sleeps: long enough
+ * to cover back-to-back submits and a fork-join's gap, short enough that an
+ * idle pool costs nothing measurable. */
+#define SPIN_NS 50000
+/* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
+ * starts yielding its CPU at every turn: with more runnable threads than
+ * cores, the thread it waits for may be queued behind it on the same core. */
+#define SPIN_PAUSES 64
+
+/* ---- small tools ------------------------------------------------------------ */
+
+static void futex_wait(atomic_uint *word, unsigned expected)
+{
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static void futex_wake(atomic_uint *word, int count)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A bounded spin: spin_again() says whether to keep spinning, for about
+ * SPIN_NS in all: SPIN_PAUSES turns of `pause`, then turns of sched_yield,
+ * which costs little when the core has nothing else to run. */
+typedef struct spin {
+    uint64_t deadline;
+    unsigned turns;
+} spin;
+
+static bool spin_again(spin *s)
+{
+    if (++s->turns <= SPIN_PAUSES) {
+        cpu_relax();
+        return true;
+    }
+    uint64_t now = now_ns();
+    if (s->deadline == 0)
+        s->deadline = now + SPIN_NS;
+    if (now >= s->deadline)
+        return false;
+    sched_yield();
+    return true;
+}
+
+/* ---- the pool's data ---------------------------------------------------------- */
+
+/* One queued task: what the ring and the overflow list hold, by value. */
+typedef struct entry {
+    tl_thread_fn fn;
+    void *arg;
+    tl_task *task; /* NULL when submitted without a handle */
+} entry;
+
+/* A ring slot. seq tells its state to producers and consumers (Vyukov):
+ * pos = free for the producer of position pos, pos + 1 = holds that
+ * position's entry. e is written by the one producer that reserved the slot
+ * and read by the one consumer that took it; seq orders the two. */
+typedef struct slot {
+    atomic_size_t seq;
+    entry e;
+} slot;
+
+typedef struct overflow_node {
+    struct overflow_node *next;
+    entry e;
+} overflow_node;
+
+/* A worker's sleep state, the futex word it sleeps on. */
+enum { W_RUNNING, W_SLEEPING, W_NOTIFIED };
+
+typedef struct worker {
+    /* Futex word. The worker moves RUNNING <-> SLEEPING; a waker moves
+     * SLEEPING -> NOTIFIED (one CAS: the one waker that wins turns the
+     * worker's sleeper count into a spinner count). Own cache line: wakers
+     * poke it. */
+    alignas(CACHE_LINE) atomic_uint state;
+    /* The rest is the worker's own, but `thread`, written by create. */
+    struct tl_pool *pool;
+    tl_thread *thread;
+    bool spinner;    /* counted as a spinner in pool->idle */
+    size_t finished; /* entries done since last added to pool->finished */
+    entry current;   /* the entry being run, for the panic path */
+} worker;
+
+/* pool->idle packs two counts: spinning workers (low half) and sleeping ones
+ * (high half), so a submit decides whether to wake with one load. */
+#define SPINNER ((uint64_t)1)
+#define SLEEPER ((uint64_t)1 << 32)
+#define SPINNERS(v) ((uint32_t)(v))
+#define SLEEPERS(v) ((uint32_t)((v) >> 32))
+
+struct tl_pool {
+    /* Read-only after create, or written once (closing, stop): read on
+     * every submit, so they share a line nobody writes often. */
+    slot *ring;
+    size_t mask; /* ring size - 1 */
+    worker *workers;
+    unsigned threads;
+    unsigned max_spinners; /* more spinning would only take CPU from work */
+    atomic_uint closing;   /* set by free: refuse submits from outside */
+    atomic_uint stop;      /* set by free once drained: workers exit */
+
+    /* The ring's ends, each on its own line: producers CAS tail, consumers
+     * CAS head, and spinning workers poll head (never tail), so a producer
+     * keeps its line to itself. */
+    alignas(CACHE_LINE) atomic_size_t tail;
+    alignas(CACHE_LINE) atomic_size_t head;
+    alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
+    /* Entries taken off the queue and done (run, skipped or refused), added
+     * by workers in batches. The pool is quiet when it equals tail +
+     * overflow_pushed: everything queued has been dealt with. */
+    alignas(CACHE_LINE) atomic_size_t finished;
+    /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
+     * bumped by the finisher that makes the pool quiet while waiters wait. */
+    alignas(CACHE_LINE) atomic_uint quiet_seq;
+    atomic_uint quiet_waiters;
+    /* Calls from outside the pool that touch it beyond a ring reservation
+     * (parallel_for, a submit that finds the ring full): free waits for
+     * them to leave. */
+    alignas(CACHE_LINE) atomic_uint callers;
+
+    /* Entries that found the ring full on a thread too deep in nested runs
+     * to run one itself. overflow_lock protects the list; the counts are
+     * changed under it and read without it. */
+    alignas(CACHE_LINE) pthread_mutex_t overflow_lock;
+    overflow_node *overflow_head, *overflow_tail;
+    atomic_size_t overflow_len;
+    atomic_size_t overflow_pushed;
+};
+
+/* A task handle. */
+#define TASK_MAGIC_LIVE 0x746c746bu /* "tltk" */
+#define TASK_MAGIC_DEAD 0xdeadbeefu
+enum { T_QUEUED, T_RUNNING, T_DONE, T_STATE_MASK = 3, T_WAITER = 4 };
+
+struct tl_task {
+    uint32_t magic;        /* TASK_MAGIC_LIVE until freed */
+    atomic_uint state;     /* T_QUEUED -> T_RUNNING (the one runner's CAS) ->
+                              T_DONE; T_WAITER set by a waiter that sleeps
+                              on this futex word */
+    atomic_uint refs;      /* the handle's and the queue entry's */
+    atomic_bool consumed;  /* set by the one tl_task_wait/detach allowed */
+    tl_pool *pool;
+    tl_thread_fn fn;       /* kept here too, so a waiter can run it inline */
+    void *arg;
+    tl_outcome outcome;    /* written by the runner before T_DONE */
+};
+
+/* What this thread is doing for a pool: the pool whose task (or chunk) it is
+ * running, or that it works for, and how many task runs are nested on its
+ * stack. */
+static _Thread_local struct {
+    tl_pool *pool;
+    unsigned depth;
+} here;
+
+/* ---- the ring --------------------------------------------------------------- */
+
+/* Vyukov's bounded MPMC queue, with the push split in two: reserve a slot
+ * (the CAS on tail), then publish the entry in it. The CAS is seq_cst: it
+ * pairs with the reads of `closing` (free) and of tail (a worker going to
+ * sleep). Returns NULL when the ring is full. */
+static slot *ring_reserve(tl_pool *pool, size_t *pos_out)
+{
+    size_t pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
+    for (;;) {
+        slot *s = &pool->ring[pos & pool->mask];
+        size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)seq - (intptr_t)pos;
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(
+                    &pool->tail, &pos, pos + 1, memory_order_seq_cst,
+                    memory_order_relaxed)) {
+                *pos_out = pos;
+                return s;
+            }
+        } else if (dif < 0) {
+            return NULL;
+        } else {
+            pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
+        }
+    }
+}
+
+static void slot_publish(slot *s, size_t pos, const entry *e)
+{
+    s->e = *e;
+    atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+}
+
+static bool ring_pop(tl_pool *pool, entry *out)
+{
+    size_t pos = atomic_load_explicit(&pool->head, memory_order_relaxed);
+    slot *s;
+    for (;;) {
+        s = &pool->ring[pos & pool->mask];
+        size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)seq - (intptr_t)(pos + 1);
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(
+                    &pool->head, &pos, pos + 1, memory_order_relaxed,
+                    memory_order_relaxed))
+                break;
+        } else if (dif < 0) {
+            return false; /* empty, or its producer has not published yet */
+        } else {
+            pos = atomic_load_explicit(&pool->head, memory_order_relaxed);
+        }
+    }
+    *out = s->e;
+    atomic_store_explicit(&s->seq, pos + pool->mask + 1, memory_order_release);
+    return true;
+}
+
+static void overflow_push(tl_pool *pool, overflow_node *n)
+{
+    pthread_mutex_lock(&pool->overflow_lock);
+    if (pool->overflow_tail)
+        pool->overflow_tail->next = n;
+    else
+        pool->overflow_head = n;
+    pool->overflow_tail = n;
+    /* seq_cst: pairs with worker_sleep, as the CAS on tail does. */
+    atomic_fetch_add(&pool->overflow_pushed, 1);
+    atomic_fetch_add(&pool->overflow_len, 1);
+    pthread_mutex_unlock(&pool->overflow_lock);
+}
+
+static bool overflow_pop(tl_pool *pool, entry *out)
+{
+    overflow_node *n;
+    if (atomic_load_explicit(&pool->overflow_len, memory_order_relaxed) == 0)
+        return false;
+    pthread_mutex_lock(&pool->overflow_lock);
+    if ((n = pool->overflow_head) != NULL) {
+        pool->overflow_head = n->next;
+        if (!n->next)
+            pool->overflow_tail = NULL;
+        atomic_fetch_sub(&pool->overflow_len, 1);
+    }
+    pthread_mutex_unlock(&pool->overflow_lock);
+    if (!n)
+        return false;
+    *out = n->e;
+    free(n);
+    return true;
+}
+
+/* Takes the next queued entry. The overflow list goes first: it only fills
+ * while the ring is full, and must not starve behind it. */
+static bool take(tl_pool *pool, entry *out)
+{
+    return overflow_pop(pool, out) || ring_pop(pool, out);
+}
+
+/* Whether anything is queued or about to be (a slot reserved, not yet
+ * published). seq_cst loads: see worker_sleep. */
+static bool maybe_queued(tl_pool *pool)
+{
+    return atomic_load(&pool->tail) != atomic_load(&pool->head) ||
+           atomic_load(&pool->overflow_len) != 0;
+}
+
+/* ---- counting finished entries ------------------------------------------------ */
+
+static bool quiet(tl_pool *pool)
+{
+    /* finished first: both only grow, and finished <= pushed, so equality
+     * here means they were equal when finished was read. */
+    size_t done = atomic_load(&pool->finished);
+    return done == atomic_load(&pool->tail) + atomic_load(&pool->overflow_pushed);
+}
+
+/* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
+ * finisher and the waiter each write their side before reading the other's,
+ * both seq_cst, so the wake-up cannot be lost. Only workers (joined by free)
+ * and threads counted in `callers` or running a task of the pool call it, so
+ * free cannot take the pool away under it. */
+static void finish_entries(tl_pool *pool, size_t n)
+{
+    atomic_fetch_add(&pool->finished, n);
+    if (atomic_load(&pool->quiet_waiters) > 0 && quiet(pool)) {
+        atomic_fetch_add(&pool->quiet_seq, 1);
+        futex_wake(&pool->quiet_seq, INT_MAX);
+    }
+}
+
+static void wait_quiet(tl_pool *pool)
+{
+    spin s = {0, 0};
+    while (!quiet(pool))
+        if (!spin_again(&s))
+            break;
+    atomic_fetch_add(&pool->quiet_waiters, 1);
+    for (;;) {
+        unsigned seq = atomic_load(&pool->quiet_seq);
+        if (quiet(pool))
+            break;
+        futex_wait(&pool->quiet_seq, seq);
+    }
+    atomic_fetch_sub(&pool->quiet_waiters, 1);
+}
+
+/* ---- sleeping and waking workers ------------------------------------------ */
+
+/* Wakes w if it sleeps, turning it into a spinner; false if it did not. */
+static bool wake_worker(tl_pool *pool, worker *w)
+{
+    unsigned expected = W_SLEEPING;
+    if (atomic_load_explicit(&w->state, memory_order_relaxed) != W_SLEEPING ||
+        !atomic_compare_exchange_strong(&w->state, &expected, W_NOTIFIED))
+        return false;
+    atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
+    futex_wake(&w->state, 1);
+    return true;
+}
+
+static bool wake_one(tl_pool *pool)
+{
+    for (unsigned i = 0; i < pool->threads; i++)
+        if (wake_worker(pool, &pool->workers[i]))
+            return true;
+    return false;
+}
+
+/* Called with new work queued (or reserved): make sure up to `want` workers
+ * will look. A spinning worker will, and a woken one becomes a spinner, so
+ * with nobody asleep (or enough spinning) this is one load of pool->idle. */
+static void wake_for_work(tl_pool *pool, unsigned want)
+{
+    for (;;) {
+        uint64_t v = atomic_load(&pool->idle);
+        if (SPINNERS(v) >= want || SLEEPERS(v) == 0 || !wake_one(pool))
+            return;
+    }
+}
+
+static bool become_spinner(tl_pool *pool)
+{
+    uint64_t v = atomic_load_explicit(&pool->idle, memory_order_relaxed);
+    while (SPINNERS(v) < pool->max_spinners)
+        if (atomic_compare_exchange_weak(&pool->idle, &v, v + SPINNER))
+            return true;
+    return false;
+}
+
+/* A spinner found work. If it was the last spinner and more is queued, it
+ * wakes a sleeper to take the rest (the submitters only wake when nobody
+ * spins). */
+static void stop_spinning(worker *w)
+{
+    tl_pool *pool = w->pool;
+    w->spinner = false;
+    uint64_t v = atomic_fetch_sub(&pool->idle, SPINNER) - SPINNER;
+    if (SPINNERS(v) == 0 && SLEEPERS(v) > 0 && maybe_queued(pool))
+        wake_one(pool);
+}
+
+/* Puts a worker without work to sleep until a submit (or free) wakes it. The
+ * worker raises its token (state, then the sleeper count) and only then looks
+ * at the queue once more; a submitter reserves its slot and only then reads
+ * the counts. Both sides use seq_cst, so at least one sees the other: no
+ * lost wake-up. Whoever wakes it makes it a spinner. */
+static void worker_sleep(worker *w)
+{
+    tl_pool *pool = w->pool;
+    atomic_store(&w->state, W_SLEEPING);
+    atomic_fetch_add(&pool->idle, SLEEPER - (w->spinner ? SPINNER : 0));
+    w->spinner = true; /* once awake, a waker will have made it one */
+    if (maybe_queued(pool) || atomic_load(&pool->stop)) {
+        unsigned expected = W_SLEEPING;
+        if (atomic_compare_exchange_strong(&w->state, &expected, W_RUNNING))
+            atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
+        atomic_store(&w->state, W_RUNNING);
+        return;
+    }
+    while (atomic_load(&w->state) == W_SLEEPING)
+        futex_wait(&w->state, W_SLEEPING);
+    atomic_store(&w->state, W_RUNNING);
+}
+
+/* Gets the worker its next entry: from the queue; else, after publishing its
+ * finished count, by spinning on the queue (if few others spin), then by
+ * sleeping. Returns false when the pool stops. */
+static bool next_entry(worker *w, entry *out)
+{
+    tl_pool *pool = w->pool;
+    if (take(pool, out))
+        return true;
+    if (w->finished) {
+        finish_entries(pool, w->finished);
+        w->finished = 0;
+    }
+    for (;;) {
+        if (w->spinner || become_spinner(pool)) {
+            w->spinner = true;
+            spin s = {0, 0};
+            do {
+                if (take(pool, out)) {
+                    stop_spinning(w);
+                    return true;
+                }
+            } while (!atomic_load_explicit(&pool->stop, memory_order_relaxed) &&
+                     spin_again(&s));
+        }
+        if (atomic_load(&pool->stop)) {
+            if (w->spinner)
+                atomic_fetch_sub(&pool->idle, SPINNER);
+            return false;
+        }
+        worker_sleep(w);
+    }
+}
+
+/* ---- tasks ------------------------------------------------------------------- */
+
+static void task_unref(tl_task *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    t->magic = TASK_MAGIC_DEAD;
+    free(t->outcome.panic_message); /* set only if nobody took the outcome */
+    free(t);
+}
+
+/* Claims the right to run a queued task: one claimer wins, the worker that
+ * took its entry or a waiter running it inline. */
+static bool task_claim(tl_task *t)
+{
+    unsigned s = atomic_load_explicit(&t->state, memory_order_relaxed);
+    while ((s & T_STATE_MASK) == T_QUEUED)
+        if (atomic_compare_exchange_weak_explicit(
+                &t->state, &s, (s & T_WAITER) | T_RUNNING,
+                memory_order_acquire, memory_order_relaxed))
+            return true;
+    return false;
+}
+
+static void task_finish(tl_task *t, bool panicked, void *value, char *message)
+{
+    if (!t) {
+        free(message); /* the panic hook has shown it */
+        return;
+    }
+    t->outcome.panicked = panicked;
+    t->outcome.value = value;
+    t->outcome.panic_message = message;
+    if (atomic_exchange_explicit(&t->state, T_DONE, memory_order_acq_rel) &
+        T_WAITER)
+        futex_wake(&t->state, INT_MAX);
+}
+
+/* Runs fn(arg) (and finishes t) off the worker loop: a caller running a task
+ * because the queue is full, a waiter helping, a task run inline. Its own
+ * catch frame keeps a panic from leaving this run. */
+static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
+{
+    tl__catch c;
+    tl__catch *prev = tl__catch_top;
+    tl_pool *saved_pool = here.pool;
+    unsigned saved_depth = here.depth;
+    c.prev = prev;
+    c.scope_mark = tl__scope_top();
+    c.message = NULL;
+    here.pool = pool;
+    here.depth = saved_depth + 1;
+    if (setjmp(c.env) == 0) {
+        tl__catch_top = &c;
+        void *value = fn(arg);
+        tl__catch_top = prev;
+        task_finish(t, false, value, NULL);
+    } else {
+        tl__catch_top = prev;
+        task_finish(t, true, NULL, c.message);
+    }
+    here.pool = saved_pool;
+    here.depth = saved_depth;
+}
+
+/* Runs an entry taken off the queue, off the worker loop, and counts it.
+ * fn NULL is a refused submit's placeholder: nothing to run. */
+static void run_taken(tl_pool *pool, const entry *e)
+{
+    if (e->fn && (!e->task || task_claim(e->task)))
+        run_caught(pool, e->fn, e->arg, e->task);
+    if (e->task)
+        task_unref(e->task);
+    finish_entries(pool, 1);
+}
+
+/* Queues an entry, from a thread that free waits for (a task of the pool or
+ * a caller counted in `callers`). A full ring makes the caller run the
+ * oldest entry first, unless it is too deep in nested runs: then the entry
+ * goes to the overflow list. Wakes up to `wake` workers. Returns 0 or
+ * ENOMEM. */
+static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
+{
+    for (;;) {
+        size_t pos;
+        slot *s = ring_reserve(pool, &pos);
+        if (s) {
+            slot_publish(s, pos, e);
+            break;
+        }
+        if (here.depth >= MAX_HELP_DEPTH) {
+            overflow_node *n = malloc(sizeof *n);
+            if (!n)
+                return ENOMEM;
+            *n = (overflow_node){NULL, *e};
+            overflow_push(pool, n);
+            break;
+        }
+        entry oldest;
+        if (take(pool, &oldest))
+            run_taken(pool, &oldest);
+        else
+            cpu_relax(); /* the head slot is being taken or filled */
+    }
+    if (wake)
+        wake_for_work(pool, wake);
+    return 0;
+}
+
+/* Counts a call from outside the pool in `callers`; false (and not counted)
+ * if free has begun. */
+static bool enter_outside(tl_pool *pool)
+{
+    atomic_fetch_add(&pool->callers, 1);
+    if (atomic_load(&pool->closing)) {
+        atomic_fetch_sub(&pool->callers, 1);
+        return false;
+    }
+    return true;
+}
+
+static void leave_outside(tl_pool *pool)
+{
+    atomic_fetch_sub(&pool->callers, 1);
+}
+
+static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
+{
+    tl_task *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
+                   .arg = arg};
+    atomic_init(&t->state, T_QUEUED);
+    atomic_init(&t->refs, 2);
+    atomic_init(&t->consumed, false);
+    return t;
+}
+
+int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
+                   tl_task **task_out)
+{
+    tl_task *t = NULL;
+    if (task_out)
+        *task_out = NULL;
+    if (!pool || !fn)
+        return EINVAL;
+    if (task_out && !(t = task_new(pool, fn, arg)))
+        return ENOMEM;
+    bool inside = here.pool == pool;
+    entry e = {fn, arg, t};
+    size_t pos;
+    slot *s = ring_reserve(pool, &pos);
+    if (s) {
+        /* The fast path touches the pool no more once the slot is
+         * published (a worker may finish it and free may then proceed), so
+         * it decides to wake first. A refused submit (free has begun: the
+         * seq_cst reservation and free's seq_cst store of closing order
+         * this) still fills its slot, with nothing to run. */
+        bool refused = !inside && atomic_load(&pool->closing);
+        wake_for_work(pool, 1);
+        slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
+        if (refused) {
+            free(t);
+            return ECANCELED;
+        }
+    } else {
+        int err = 0;
+        if (!inside && !enter_outside(pool))
+            err = ECANCELED;
+        else {
+            err = enqueue(pool, &e, 1);
+            if (!inside)
+                leave_outside(pool);
+        }
+        if (err) {
+            free(t);
+            return err;
+        }
+    }
+    if (task_out)
+        *task_out = t;
+    return 0;
+}
+
+/* ---- waiting for a task ----------------------------------------------------- */
+
+/* Sleeps until t is done, after a short spin. */
+static void task_block(tl_task *t)
+{
+    spin s = {0, 0};
+    unsigned v;
+    while (((v = atomic_load_explicit(&t->state, memory_order_acquire)) &
+            T_STATE_MASK) != T_DONE) {
+        if (spin_again(&s))
+            continue;
+        if (!(v & T_WAITER) &&
+            !atomic_compare_exchange_weak(&t->state, &v, v | T_WAITER))
+            continue;
+        futex_wait(&t->state, v | T_WAITER);
+    }
+}
+
+static bool task_done(const tl_task *t)
+{
+    return (atomic_load_explicit(&t->state, memory_order_acquire) &
+            T_STATE_MASK) == T_DONE;
+}
+
+/* A thread of a pool waits: it must not block on work only it could run. It
+ * runs the task itself if nobody has, then helps with queued tasks of the
+ * task's pool (if it is one of that pool's threads and not too deep), and
+ * blocks only when there is nothing to run. */
+static void task_wait_helping(tl_task *t)
+{
+    tl_pool *pool = t->pool;
+    if (task_claim(t)) {
+        run_caught(pool, t->fn, t->arg, t);
+        return; /* the queue's entry stays; its taker just drops its ref */
+    }
+    while (!task_done(t)) {
+        entry e;
+        if (here.pool == pool && here.depth < MAX_HELP_DEPTH &&
+            take(pool, &e))
+            run_taken(pool, &e);
+        else
+            task_block(t);
+    }
+}
+
+static void check_task_mark(const tl_task *t, const char *who)
+{
+    if (t->magic == TASK_MAGIC_LIVE)
+        return;
+    fprintf(stderr,
+            "threadlab: %s: task handle %p was already waited or detached "
+            "(a task handle is consumed once)\n",
+            who, (const void *)t);
+    abort();
+}
+
+int tl_task_wait(tl_task *task, tl_outcome *outcome)
+{
+    if (!task)
+        return EINVAL;
+    check_task_mark(task, "tl_task_wait");
+    if (atomic_exchange(&task->consumed, true))
+        return EINVAL;
+    if (here.pool)
+        task_wait_helping(task);
+    else
+        task_block(task);
+    if (outcome) {
+        *outcome = task->outcome;
+        task->outcome.panic_message = NULL; /* now the caller's */
+    }
+    task_unref(task);
+    return 0;
+}
+
+int tl_task_detach(tl_task *task)
+{
+    if (!task)
+        return EINVAL;
+    check_task_mark(task, "tl_task_detach");
+    if (atomic_exchange(&task->consumed, true))
+        return EINVAL;
+    task_unref(task);
+    return 0;
+}
+
+bool tl_task_is_finished(const tl_task *task)
+{
+    return task && task_done(task);
+}
+
+/* ---- workers ------------------------------------------------------------------ */
+
+/* The worker's loop. The catch frame is armed once here, not per task; a
+ * panic lands back here, finishes the task as panicked, and the loop goes
+ * on. */
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    tl__catch c;
+    here.pool = w->pool;
+    c.prev = tl__catch_top;
+    c.scope_mark = tl__scope_top();
+    c.message = NULL;
+    if (setjmp(c.env) != 0) {
+        here.pool = w->pool;
+        here.depth = 0;
+        task_finish(w->current.task, true, NULL, c.message);
+        c.message = NULL;
+        if (w->current.task)
+            task_unref(w->current.task);
+        w->finished++;
+    }
+    tl__catch_top = &c;
+    while (next_entry(w, &w->current)) {
+        tl_task *t = w->current.task;
+        if (!t) {
+            if (w->current.fn)
+                w->current.fn(w->current.arg);
+        } else {
+            if (task_claim(t))
+                task_finish(t, false, w->current.fn(w->current.arg), NULL);
+            task_unref(t);
+        }
+        w->finished++;
+    }
+    tl__catch_top = c.prev;
+    return NULL;
+}
+
+/* ---- create and free -------------------------------------------------------- */
+
+/* Pinning needs topo.c, which may not be in this build of the library yet:
+ * weak references link either way and are NULL without it. (A static
+ * libthreadlab only provides them if the program pulls topo.o in.) */
+#pragma weak tl_topo_load
+#pragma weak tl_topo_free
+#pragma weak tl_topo_pin_thread
+
+/* Stops and joins the first `started` workers; the queue must be empty. */
+static void stop_workers(tl_pool *pool, unsigned started)
+{
+    atomic_store(&pool->stop, 1);
+    for (unsigned i = 0; i < started; i++)
+        wake_worker(pool, &pool->workers[i]);
+    for (unsigned i = 0; i < started; i++)
+        tl_join(pool->workers[i].thread, NULL);
+}
+
+static void destroy(tl_pool *pool)
+{
+    pthread_mutex_destroy(&pool->overflow_lock);
+    free(pool->workers);
+    free(pool->ring);
+    free(pool);
+}
+
+static size_t round_up_pow2(size_t n)
+{
+    size_t p = 2;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+/* Allocates and initializes a pool with no workers running. */
+static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
+{
+    tl_pool *pool;
+    void *mem;
+    if (posix_memalign(&mem, CACHE_LINE, sizeof *pool) != 0)
+        return ENOMEM;
+    pool = memset(mem, 0, sizeof *pool);
+    if (posix_memalign(&mem, CACHE_LINE, queue_size * sizeof(slot)) != 0) {
+        free(pool);
+        return ENOMEM;
+    }
+    pool->ring = mem;
+    if (posix_memalign(&mem, CACHE_LINE, threads * sizeof(worker)) != 0) {
+        free(pool->ring);
+        free(pool);
+        return ENOMEM;
+    }
+    pool->workers = memset(mem, 0, threads * sizeof(worker));
+    pool->mask = queue_size - 1;
+    pool->threads = threads;
+    pool->max_spinners = threads / 2 > 1 ? threads / 2 : 1;
+    for (size_t i = 0; i < queue_size; i++)
+        atomic_init(&pool->ring[i].seq, i);
+    for (unsigned i = 0; i < threads; i++) {
+        atomic_init(&pool->workers[i].state, W_RUNNING);
+        pool->workers[i].pool = pool;
+    }
+    pthread_mutex_init(&pool->overflow_lock, NULL);
+    *out = pool;
+    return 0;
+}
+
+/* Spawns the workers named <prefix>-<i>, pinning each if topo is given.
+ * Returns 0, or the first error with *started telling how many run. */
+static int spawn_workers(tl_pool *pool, const tl_pool_options *o,
+                         const char *prefix, tl_topo *topo, unsigned *started)
+{
+    for (*started = 0; *started < pool->threads; ++*started) {
+        worker *w = &pool->workers[*started];
+        char name[128];
+        snprintf(name, sizeof name, "%s-%u", prefix, *started);
+        tl_builder b = {.name = name, .stack_size = o->stack_size};
+        int err = tl_builder_spawn(&b, worker_main, w, &w->thread);
+        if (err)
+            return err;
+        if (topo && (err = tl_topo_pin_thread(topo, w->thread->pthread, o->pin,
+                                              *started)) != 0) {
+            ++*started;
+            return err;
+        }
+    }
+    return 0;
+}
+
+int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
+{
+    static const tl_pool_options defaults;
+    const tl_pool_options *o = options ? options : &defaults;
+    const char *prefix = o->name_prefix ? o->name_prefix : "tl-pool";
+    unsigned threads = o->threads ? o->threads : tl_available_parallelism();
+    size_t queue_size = o->queue_size ? o->queue_size : DEFAULT_QUEUE_SIZE;
+    tl_topo *topo = NULL;
+    tl_pool *pool;
+    unsigned started;
+    int err;
+
+    if (!pool_out)
+        return EINVAL;
+    *pool_out = NULL;
+    if (prefix[0] == '\0' || queue_size > MAX_QUEUE_SIZE ||
+        (o->pin != TL_PIN_NONE && o->pin != TL_PIN_COMPACT &&
+         o->pin != TL_PIN_SCATTER))
+        return EINVAL;
+    if (o->pin != TL_PIN_NONE) {
+        if (!tl_topo_load || !tl_topo_free || !tl_topo_pin_thread)
+            return ENOTSUP;
+        if ((err = tl_topo_load(&topo)) != 0)
+            return err;
+    }
+    if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
+        if (topo)
+            tl_topo_free(topo);
+        return err;
+    }
+    err = spawn_workers(pool, o, prefix, topo, &started);
+    if (topo)
+        tl_topo_free(topo);
+    if (err) {
+        stop_workers(pool, started);
+        destroy(pool);
+        return err;
+    }
+    *pool_out = pool;
+    return 0;
+}
+
+void tl_pool_free(tl_pool *pool)
+{
+    if (!pool)
+        return;
+    if (here.pool == pool) {
+        fprintf(stderr, "threadlab: tl_pool_free called from a task of the "
+                        "same pool, which would wait for itself; aborting\n");
+        abort();
+    }
+    atomic_store(&pool->closing, 1);
+    /* Calls from outside that got in before closing finish queueing. */
+    while (atomic_load(&pool->callers) != 0)
+        sched_yield();
+    wait_quiet(pool);
+    /* Other tl_pool_wait callers may still be on their way out. */
+    while (atomic_load(&pool->quiet_waiters) != 0)
+        sched_yield();
+    stop_workers(pool, pool->threads);
+    destroy(pool);
+}
+
+unsigned tl_pool_threads(const tl_pool *pool)
+{
+    return pool ? pool->threads : 0;
+}
+
+int tl_pool_wait(tl_pool *pool)
+{
+    if (!pool)
+        return EINVAL;
+    if (here.pool == pool)
+        return EDEADLK;
+    wait_quiet(pool);
+    return 0;
+}
+
+/* ---- parallel_for ------------------------------------------------------------- */
+
+/* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
+ * and reference-counted when helpers are queued: a helper that starts after
+ * the caller returned finds no chunk left and only drops its reference. */
+typedef struct pf_job {
+    atomic_uint refs;
+    tl_range_fn fn; /* fn, ctx, ranges: read-only once helpers are queued */
+    void *ctx;
+    size_t begin, end, chunk, chunks;
+    alignas(CACHE_LINE) atomic_size_t next; /* next chunk to hand out */
+    atomic_size_t done;                     /* chunks finished */
+    atomic_uint panicked;                   /* chunks that panicked */
+    atomic_uint finish;                     /* futex word, PF_* */
+} pf_job;
+
+enum { PF_RUNNING, PF_CALLER_SLEEPS, PF_FINISHED };
+
+static void chunk_done(pf_job *j)
+{
+    if (atomic_fetch_add(&j->done, 1) + 1 == j->chunks &&
+        atomic_exchange(&j->finish, PF_FINISHED) == PF_CALLER_SLEEPS)
+        futex_wake(&j->finish, 1);
+}
+
+/* Takes and runs chunks until none is left. A panicking chunk lands back here
+ * (the frame is re-armed), counts as done, and the loop goes on. */
+static void run_chunks(pf_job *j)
+{
+    tl__catch c;
+    c.prev = tl__catch_top;
+    c.scope_mark = tl__scope_top();
+    c.message = NULL;
+    if (setjmp(c.env) != 0) {
+        free(c.message); /* the panic hook has shown it */
+        c.message = NULL;
+        atomic_fetch_add(&j->panicked, 1);
+        chunk_done(j);
+    }
+    tl__catch_top = &c;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (i >= j->chunks)
+            break;
+        size_t b = j->begin + i * j->chunk;
+        j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
+        chunk_done(j);
+    }
+    tl__catch_top = c.prev;
+}
+
+static void pf_unref(pf_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1)
+        free(j);
+}
+
+static void *pf_helper(void *arg)
+{
+    run_chunks(arg);
+    pf_unref(arg);
+    return NULL;
+}
+
+static void pf_wait(pf_job *j)
+{
+    spin s = {0, 0};
+    while (atomic_load(&j->finish) != PF_FINISHED) {
+        if (spin_again(&s))
+            continue;
+        unsigned expected = PF_RUNNING;
+        if (atomic_compare_exchange_strong(&j->finish, &expected,
+                                           PF_CALLER_SLEEPS) ||
+            expected == PF_CALLER_SLEEPS)
+            futex_wait(&j->finish, PF_CALLER_SLEEPS);
+    }
+}
+
+/* Queues up to `helpers` helper tasks for j and wakes workers for them;
+ * drops the references of those it could not queue (no memory). */
+static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+{
+    unsigned queued = 0;
+    for (; queued < helpers; queued++)
+        if (enqueue(pool, &(entry){pf_helper, j, NULL}, 0) != 0)
+            break;
+    if (queued < helpers)
+        atomic_fetch_sub(&j->refs, helpers - queued);
+    wake_for_work(pool, queued);
+}
+
+int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
+                         tl_range_fn fn, void *ctx)
+{
+    if (!pool || !fn || begin > end)
+        return EINVAL;
+    if (begin == end)
+        return 0;
+    size_t n = end - begin;
+    size_t width = pool->threads; /* the caller and threads - 1 workers */
+    if (chunk == 0)
+        chunk = (n + width * 4 - 1) / (width * 4);
+    size_t chunks = n / chunk + (n % chunk != 0);
+    unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
+                                                         : width - 1);
+    bool inside = here.pool == pool;
+    pf_job on_stack, *j = &on_stack;
+    if (helpers > 0 && !(j = malloc(sizeof *j)))
+        return ENOMEM;
+    *j = (pf_job){.fn = fn, .ctx = ctx, .begin = begin, .end = end,
+                  .chunk = chunk, .chunks = chunks};
+    atomic_init(&j->refs, 1 + helpers);
+    if (!inside && !enter_outside(pool)) {
+        if (j != &on_stack)
+            free(j);
+        return ECANCELED;
+    }
+    pf_queue_helpers(pool, j, helpers);
+
+    tl_pool *saved_pool = here.pool;
+    here.pool = pool; /* chunks that wait on tasks of this pool help it */
+    here.depth++;
+    run_chunks(j);
+    here.depth--;
+    here.pool = saved_pool;
+
+    pf_wait(j);
+    int err = atomic_load(&j->panicked) ? ECANCELED : 0;
+    if (j != &on_stack)
+        pf_unref(j);
+    if (!inside)
+        leave_outside(pool);
+    return err;
+}
