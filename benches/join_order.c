@@ -1,0 +1,391 @@
+/* join_order: why spawn all, then join all?
+ *
+ * pattern: N tasks of one fixed duration (--task-us, 1 ms by default),
+ * CPU-bound (a calibrated spin) or sleeping, N from --threads (1 to 64 in
+ * powers of two), run four ways:
+ *   join_in_loop        spawn a thread, join it, spawn the next: the classic
+ *                       mistake, which runs the tasks one at a time;
+ *   spawn_all_join_all  spawn all N, then join all N;
+ *   scope               spawn all N in a tl_scope, which joins them;
+ *   pool                submit all N to a pool of PUs workers, wait for all.
+ * The statistic is the time until all N are joined; join_in_loop over
+ * spawn_all_join_all is the slowdown the answer compares with N / min(N, PUs),
+ * what it would be if tasks ran PUs at a time and spawning were free.
+ *
+ * order: 16 sleeping tasks whose durations vary (1 to 16 half-tasks, in a
+ * fixed shuffled order), each result taking half a task of CPU work to
+ * consume on the joining thread. Joining in spawn order waits for a long
+ * task while finished ones queue up; taking results as they complete (each
+ * task posts its index to a queue when it finishes) consumes each as soon as
+ * it exists. Statistics: the time from the spawn of the first task until the
+ * first result, and the last, is consumed.
+ */
+#define _GNU_SOURCE
+#include <threadlab/pool.h>
+#include <threadlab/scope.h>
+#include <threadlab/thread.h>
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define ORDER_TASKS 16
+
+/* Results of the work, kept so that no compiler can drop it. */
+static volatile uint64_t sink;
+
+/* ---- a task ------------------------------------------------------------------ */
+
+typedef enum task_kind { CPU, SLEEP } task_kind;
+static const char *const kind_names[] = { "cpu", "sleep" };
+
+typedef struct task {
+    task_kind kind;
+    uint64_t spin_iterations; /* CPU: the duration, as tl_spin iterations */
+    uint64_t sleep_ns;        /* SLEEP: the duration */
+} task;
+
+static void *run_task(void *arg)
+{
+    const task *t = arg;
+    if (t->kind == CPU)
+        return (void *)(uintptr_t)tl_spin(t->spin_iterations);
+    tl_sleep_ns(t->sleep_ns);
+    return NULL;
+}
+
+/* ---- pattern: N tasks, four ways ------------------------------------------------- */
+
+typedef struct pattern {
+    task task;
+    unsigned tasks;
+    tl_thread **handles; /* room for tasks */
+    tl_task **pool_tasks;
+    tl_pool *pool;
+} pattern;
+
+static void consume(tl_thread *handle)
+{
+    tl_outcome out;
+    tl_join(handle, &out);
+    sink += (uintptr_t)out.value;
+}
+
+static int join_in_loop(pattern *p)
+{
+    for (unsigned i = 0; i < p->tasks; i++)
+        consume(tl_spawn(run_task, &p->task));
+    return 0;
+}
+
+static int spawn_all_join_all(pattern *p)
+{
+    for (unsigned i = 0; i < p->tasks; i++)
+        p->handles[i] = tl_spawn(run_task, &p->task);
+    for (unsigned i = 0; i < p->tasks; i++)
+        consume(p->handles[i]);
+    return 0;
+}
+
+static void spawn_on_scope(tl_scope *scope, void *ctx)
+{
+    pattern *p = ctx;
+    for (unsigned i = 0; i < p->tasks; i++)
+        tl_scope_spawn(scope, run_task, &p->task);
+}
+
+static int scope(pattern *p)
+{
+    return tl_scope_run(spawn_on_scope, p) == 0 ? 0 : ECANCELED;
+}
+
+static int pool(pattern *p)
+{
+    for (unsigned i = 0; i < p->tasks; i++) {
+        int err = tl_pool_submit(p->pool, run_task, &p->task, &p->pool_tasks[i]);
+        if (err)
+            return err;
+    }
+    for (unsigned i = 0; i < p->tasks; i++) {
+        tl_outcome out;
+        tl_task_wait(p->pool_tasks[i], &out);
+        sink += (uintptr_t)out.value;
+    }
+    return 0;
+}
+
+static const struct strategy {
+    const char *name;
+    int (*run)(pattern *);
+} strategies[] = {
+    { "join_in_loop", join_in_loop },
+    { "spawn_all_join_all", spawn_all_join_all },
+    { "scope", scope },
+    { "pool", pool },
+};
+#define N_STRATEGIES (sizeof strategies / sizeof *strategies)
+enum { JOIN_IN_LOOP, SPAWN_ALL_JOIN_ALL };
+
+typedef struct pattern_case {
+    pattern *pattern;
+    const struct strategy *strategy;
+} pattern_case;
+
+static int sample_pattern(void *ctx, double *wall_ns)
+{
+    pattern_case *c = ctx;
+    uint64_t start = tl_now_ns();
+    int err = c->strategy->run(c->pattern);
+    *wall_ns = (double)(tl_now_ns() - start);
+    return err;
+}
+
+/* Measures the four strategies on N tasks of one kind, writes their rows,
+ * fills medians_ns[] in strategy order. */
+static void measure_pattern(tl_bench *b, pattern *p, double *medians_ns)
+{
+    for (size_t s = 0; s < N_STRATEGIES; s++) {
+        char label[96];
+        snprintf(label, sizeof label, "pattern %s %s tasks=%u",
+                 kind_names[p->task.kind], strategies[s].name, p->tasks);
+        pattern_case c = { p, &strategies[s] };
+        tl_stats st;
+        int err = tl_bench_sample(b, sample_pattern, &c,
+                                  &(tl_measure_opts){ .label = label }, &st);
+        if (err)
+            tl_bench_fail(b, "%s: %s", label, strerror(err));
+        tl_bench_row(b, &st, TL_STR("pattern"), TL_STR(kind_names[p->task.kind]),
+                     TL_STR(strategies[s].name), TL_UINT(p->tasks), TL_STR("wall"));
+        medians_ns[s] = st.median;
+    }
+}
+
+/* ---- order: in spawn order or as completed ---------------------------------------- */
+
+/* The indices of finished tasks, in the order they finished. */
+typedef struct completions {
+    pthread_mutex_t lock;
+    pthread_cond_t posted;
+    unsigned done[ORDER_TASKS]; /* protected by lock */
+    unsigned count;             /* protected by lock */
+} completions;
+
+typedef struct order_task {
+    uint64_t sleep_ns;
+    unsigned index;
+    completions *completions;
+} order_task;
+
+static void *run_order_task(void *arg)
+{
+    order_task *t = arg;
+    tl_sleep_ns(t->sleep_ns);
+    pthread_mutex_lock(&t->completions->lock);
+    t->completions->done[t->completions->count++] = t->index;
+    pthread_cond_signal(&t->completions->posted);
+    pthread_mutex_unlock(&t->completions->lock);
+    return NULL;
+}
+
+static unsigned next_completed(completions *c, unsigned k)
+{
+    pthread_mutex_lock(&c->lock);
+    while (c->count <= k)
+        pthread_cond_wait(&c->posted, &c->lock);
+    unsigned index = c->done[k];
+    pthread_mutex_unlock(&c->lock);
+    return index;
+}
+
+typedef struct order {
+    bool as_completed;
+    order_task tasks[ORDER_TASKS];
+    completions completions;
+    uint64_t consume_iterations; /* CPU work to consume one result */
+    /* first-result times of each sample (the warm-up's included) */
+    double *first_ns;
+    unsigned samples, capacity;
+} order;
+
+/* One sample: spawn all, consume every result (in spawn order, or in the
+ * order they complete); the wall time until the last is consumed, and that
+ * until the first is recorded. */
+static int sample_order(void *ctx, double *last_ns)
+{
+    order *o = ctx;
+    tl_thread *handles[ORDER_TASKS];
+    o->completions.count = 0; /* no task of an earlier sample is left */
+    uint64_t start = tl_now_ns(), first = 0;
+    for (unsigned i = 0; i < ORDER_TASKS; i++)
+        handles[i] = tl_spawn(run_order_task, &o->tasks[i]);
+    for (unsigned k = 0; k < ORDER_TASKS; k++) {
+        unsigned i = o->as_completed ? next_completed(&o->completions, k) : k;
+        tl_join(handles[i], NULL);
+        sink += tl_spin(o->consume_iterations);
+        if (k == 0)
+            first = tl_now_ns();
+    }
+    *last_ns = (double)(tl_now_ns() - start);
+    if (o->samples < o->capacity)
+        o->first_ns[o->samples++] = (double)(first - start);
+    return 0;
+}
+
+/* Durations 1..ORDER_TASKS half-tasks, in a fixed order shuffled by a
+ * seeded generator, so that every run and machine sees the same one. */
+static void shuffle_durations(order *o, uint64_t unit_ns)
+{
+    unsigned order_of[ORDER_TASKS];
+    for (unsigned i = 0; i < ORDER_TASKS; i++)
+        order_of[i] = i + 1;
+    uint64_t seed = 42;
+    for (unsigned i = ORDER_TASKS - 1; i > 0; i--) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        unsigned j = (unsigned)((seed >> 33) % (i + 1));
+        unsigned swap = order_of[i];
+        order_of[i] = order_of[j];
+        order_of[j] = swap;
+    }
+    for (unsigned i = 0; i < ORDER_TASKS; i++)
+        o->tasks[i] = (order_task){ .sleep_ns = order_of[i] * unit_ns, .index = i,
+                                    .completions = &o->completions };
+}
+
+/* The medians of one way of joining, for the answer. */
+typedef struct order_medians {
+    double first_ns, last_ns;
+} order_medians;
+
+static order_medians measure_order(tl_bench *b, bool as_completed,
+                                   uint64_t task_ns)
+{
+    const char *strategy = as_completed ? "as_completed" : "in_order";
+    unsigned reps = tl_bench_reps(b);
+    order o = { .as_completed = as_completed,
+                .consume_iterations = tl_spin_iterations(task_ns / 2.0),
+                .first_ns = calloc(reps + 1, sizeof(double)),
+                .capacity = reps + 1 };
+    if (!o.first_ns)
+        tl_bench_fail(b, "out of memory");
+    pthread_mutex_init(&o.completions.lock, NULL);
+    pthread_cond_init(&o.completions.posted, NULL);
+    shuffle_durations(&o, task_ns / 2);
+
+    char label[64];
+    snprintf(label, sizeof label, "order %s tasks=%d", strategy, ORDER_TASKS);
+    tl_stats last, first;
+    int err = tl_bench_sample(b, sample_order, &o,
+                              &(tl_measure_opts){ .label = label }, &last);
+    if (!err) /* the samples after the warm-up */
+        err = tl_stats_compute(o.first_ns + (o.samples - reps), reps, "ns", &first);
+    if (err)
+        tl_bench_fail(b, "%s: %s", label, strerror(err));
+    tl_bench_row(b, &first, TL_STR("order"), TL_STR("varied"), TL_STR(strategy),
+                 TL_UINT(ORDER_TASKS), TL_STR("first_result"));
+    tl_bench_row(b, &last, TL_STR("order"), TL_STR("varied"), TL_STR(strategy),
+                 TL_UINT(ORDER_TASKS), TL_STR("last_result"));
+    pthread_cond_destroy(&o.completions.posted);
+    pthread_mutex_destroy(&o.completions.lock);
+    free(o.first_ns);
+    return (order_medians){ first.median, last.median };
+}
+
+/* ---- the answer -------------------------------------------------------------------- */
+
+/* join_in_loop over spawn_all_join_all, per kind and N. */
+typedef struct slowdowns {
+    const unsigned *tasks;
+    size_t count;
+    double *cpu, *sleep;
+} slowdowns;
+
+/* The index of N = want in the sweep, else of the largest N below it (the
+ * sweep may have been changed with --threads), else 0. */
+static size_t find_tasks(const slowdowns *s, unsigned want)
+{
+    size_t found = 0;
+    for (size_t i = 0; i < s->count; i++)
+        if (s->tasks[i] <= want)
+            found = i;
+    return found;
+}
+
+static void answer(tl_bench *b, const slowdowns *s, unsigned task_us,
+                   order_medians in_order, order_medians as_completed)
+{
+    unsigned pus = tl_available_parallelism();
+    size_t i8 = find_tasks(s, 8), i64 = find_tasks(s, 64);
+    unsigned n8 = s->tasks[i8], n64 = s->tasks[i64];
+    tl_bench_answer(
+        b,
+        "Joining each thread inside the spawn loop made %u CPU-bound %u us "
+        "tasks %.1fx slower than spawning all then joining all (expected "
+        "N/min(N, PUs) = %.1fx with %u PUs) and %u tasks %.1fx slower "
+        "(expected %.1fx); for sleeping tasks %.1fx and %.1fx; taking %d varied "
+        "results as they complete consumed the first after %.1f ms instead of "
+        "%.1f ms and the last after %.1f ms instead of %.1f ms in spawn order.",
+        n8, task_us, s->cpu[i8], (double)n8 / (n8 < pus ? n8 : pus), pus, n64,
+        s->cpu[i64], (double)n64 / (n64 < pus ? n64 : pus), s->sleep[i8],
+        s->sleep[i64], ORDER_TASKS, as_completed.first_ns / 1e6,
+        in_order.first_ns / 1e6, as_completed.last_ns / 1e6,
+        in_order.last_ns / 1e6);
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const columns[] = { "section", "kind", "strategy",
+                                           "tasks", "metric", NULL };
+    long task_us = 1000;
+    const tl_bench_flag flags[] = {
+        { .name = "task-us", .metavar = "US", .long_value = &task_us,
+          .min = 10, .max = 100000,
+          .help = "how long one task runs, in microseconds (default 1000)" },
+        { 0 },
+    };
+    tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
+        .name = "join_order",
+        .question = "Why spawn all, then join all?",
+        .columns = columns,
+        .flags = flags,
+        .threads_default = "1-64x2" });
+    size_t count;
+    const unsigned *tasks = tl_bench_threads(b, &count);
+    uint64_t task_ns = (uint64_t)task_us * 1000;
+    tl_bench_plan(b, (unsigned)(2 * count * N_STRATEGIES + 4));
+
+    pattern p = { .handles = calloc(tasks[count - 1], sizeof(tl_thread *)),
+                  .pool_tasks = calloc(tasks[count - 1], sizeof(tl_task *)) };
+    double *slowdown = calloc(2 * count, sizeof(double));
+    if (!p.handles || !p.pool_tasks || !slowdown)
+        tl_bench_fail(b, "out of memory for %u tasks", tasks[count - 1]);
+    int err = tl_pool_create(&(tl_pool_options){ .name_prefix = "join-order" },
+                             &p.pool);
+    if (err)
+        tl_bench_fail(b, "a pool: %s", strerror(err));
+    for (unsigned kind = CPU; kind <= SLEEP; kind++) {
+        p.task = (task){ .kind = kind, .spin_iterations = tl_spin_iterations(task_ns),
+                         .sleep_ns = task_ns };
+        for (size_t i = 0; i < count; i++) {
+            double medians_ns[N_STRATEGIES];
+            p.tasks = tasks[i];
+            measure_pattern(b, &p, medians_ns);
+            slowdown[kind * count + i] =
+                medians_ns[JOIN_IN_LOOP] / medians_ns[SPAWN_ALL_JOIN_ALL];
+        }
+    }
+    tl_pool_free(p.pool);
+    order_medians in_order = measure_order(b, false, task_ns);
+    order_medians as_completed = measure_order(b, true, task_ns);
+
+    slowdowns s = { tasks, count, slowdown, slowdown + count };
+    answer(b, &s, (unsigned)task_us, in_order, as_completed);
+    free(slowdown);
+    free(p.handles);
+    free(p.pool_tasks);
+    return tl_bench_close(b);
+}
