@@ -392,6 +392,11 @@ static void relative_to_cores(unsigned threads, unsigned cores, char *buf,
         snprintf(buf, size, "%.2fx the core count", (double)threads / cores);
 }
 
+static const char *plural(unsigned n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static void answer(tl_bench *b, const series *cpu, const series *memory,
                    const series *io)
 {
@@ -402,16 +407,19 @@ static void answer(tl_bench *b, const series *cpu, const series *memory,
     relative_to_cores(cpu->threads[c], cores, where, sizeof where);
     tl_bench_answer(
         b,
-        "CPU-bound speedup peaks at %u threads (%.2fx), %s (%u cores, %u PUs "
-        "here), and %u threads give %.2fx; memory-bound work peaks at %u "
-        "threads (%.2fx); IO-bound work (%.0f ms blocking operations) keeps "
-        "scaling up to %u threads (%.1fx, efficiency %.0f%%), and %u threads "
+        "CPU-bound speedup peaks at %u thread%s (%.2fx), %s (%u cores, %u PUs "
+        "here), and %u thread%s give %.2fx; memory-bound work peaks at %u "
+        "thread%s (%.2fx); IO-bound work (%.0f ms blocking operations) keeps "
+        "scaling up to %u thread%s (%.1fx, efficiency %.0f%%), and %u thread%s "
         "give %.1fx.",
-        cpu->threads[c], cpu->speedups[c], where, cores, pus,
-        cpu->threads[cpu->count - 1], cpu->speedups[cpu->count - 1],
-        memory->threads[m], memory->speedups[m], io->work->io_block_ns / 1e6,
-        io->threads[i], io->speedups[i], 100 * io->speedups[i] / io->threads[i],
-        io->threads[io->count - 1], io->speedups[io->count - 1]);
+        cpu->threads[c], plural(cpu->threads[c]), cpu->speedups[c], where, cores,
+        pus, cpu->threads[cpu->count - 1], plural(cpu->threads[cpu->count - 1]),
+        cpu->speedups[cpu->count - 1], memory->threads[m],
+        plural(memory->threads[m]), memory->speedups[m],
+        io->work->io_block_ns / 1e6, io->threads[i], plural(io->threads[i]),
+        io->speedups[i], 100 * io->speedups[i] / io->threads[i],
+        io->threads[io->count - 1], plural(io->threads[io->count - 1]),
+        io->speedups[io->count - 1]);
 }
 
 int main(int argc, char **argv)

@@ -14,9 +14,10 @@ endif()
 
 set(_b5_openmp ${OpenMP_C_FOUND})
 set(_b5_quick --quick --quiet --reps 2 --min-time 0.001)
+set(_b5_no_openmp "") # for the benches with OpenMP series
 if(TL_SANITIZE STREQUAL "thread")
   set(_b5_openmp OFF)
-  list(APPEND _b5_quick --no-openmp)
+  set(_b5_no_openmp --no-openmp)
 endif()
 set(_b5_check ${TL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/check_bench_csv.py)
 set(_b5_flags ${TL_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/check_bench_flags.py)
@@ -44,7 +45,7 @@ add_test(NAME bench_spawn_cost_quick
   COMMAND ${_b5_check} --out ${_b5_scratch}/spawn_cost
           --columns section,strategy,threads --keys section,strategy,threads
           ${_expect} --exact
-          -- $<TARGET_FILE:spawn_cost> ${_b5_quick} --threads 1,2)
+          -- $<TARGET_FILE:spawn_cost> ${_b5_quick} ${_b5_no_openmp} --threads 1,2)
 
 # ---- thread_count: workload,strategy,runtime,pin,threads + metrics -------------
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
@@ -71,7 +72,7 @@ add_test(NAME bench_thread_count_quick
           --keys workload,strategy,runtime,pin,threads
           --filled speedup,efficiency,voluntary_csw,involuntary_csw
           ${_expect} --exact
-          -- $<TARGET_FILE:thread_count> ${_b5_quick} --threads 1,2
+          -- $<TARGET_FILE:thread_count> ${_b5_quick} ${_b5_no_openmp} --threads 1,2
              --array-bytes 4M)
 
 # ---- join_order: section,kind,strategy,tasks,metric ------------------------------
