@@ -10,6 +10,9 @@
  * (--threads): spawned and joined one by one, in a scope, as a parallel_for
  * of T chunks on an idle T-worker pool, and as an empty OpenMP region of T
  * threads. The pool and OpenMP reuse their threads; the others create them.
+ * Like an OpenMP team, a T-worker pool's parallel_for runs on the calling
+ * thread and T - 1 workers: at T = 1 no other thread takes part. --pin is
+ * not used: the question is the cost of a thread, wherever it lands.
  */
 #define _GNU_SOURCE
 #include <threadlab/pool.h>

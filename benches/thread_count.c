@@ -14,6 +14,10 @@
  * plus the core and PU counts); for io: 1 to 256 in powers of two. Each row
  * also has the speedup against T = 1, the efficiency, and the context
  * switches of a run (getrusage of the whole process, before and after).
+ * The threads are spawned for each run, one after the other, as a thread
+ * per request would be: at high T their spawning (tens of us each) is part
+ * of the time, which is what ends the IO-bound scaling. --pin applies to the
+ * memory and io workloads; cpu sweeps all three policies.
  */
 #define _GNU_SOURCE
 #include <threadlab/thread.h>
