@@ -8,8 +8,9 @@
  *
  * fork_join: T threads started and all joined, T = 1 .. PUs and 2 x PUs
  * (--threads): spawned and joined one by one, in a scope, as a parallel_for
- * of T chunks on an idle T-worker pool, and as an empty OpenMP region of T
- * threads. The pool and OpenMP reuse their threads; the others create them.
+ * of T chunks on an otherwise idle T-worker pool (each chunk waits until all
+ * T have started, so that T threads take part), and as an empty OpenMP
+ * region of T threads. The pool and OpenMP reuse their threads; the others create them.
  * Like an OpenMP team, a T-worker pool's parallel_for runs on the calling
  * thread and T - 1 workers: at T = 1 no other thread takes part. --pin is
  * not used: the question is the cost of a thread, wherever it lands.
@@ -22,6 +23,8 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,9 @@
 /* After an OpenMP region its threads spin for a while before they sleep:
  * this long a pause keeps them off the cores of the next case. */
 #define SETTLE_NS 20000000u
+/* How long a pool chunk waits for the others before the bench says the pool
+ * did not run T chunks at once (it would otherwise hang). */
+#define RENDEZVOUS_TIMEOUT_NS 5000000000u
 
 /* ---- create_join: one thread ----------------------------------------------- */
 
@@ -176,6 +182,8 @@ typedef struct fork_join {
     unsigned threads;
     tl_thread **handles; /* room for threads handles */
     tl_pool *pool;       /* threads workers, for pool_parallel_for */
+    atomic_uint arrived; /* pool chunks started in this parallel_for */
+    atomic_bool stuck;   /* a chunk gave up waiting for the others */
 } fork_join;
 
 static int spawn_join_all(void *ctx, uint64_t iterations)
@@ -204,19 +212,40 @@ static int scope_join_all(void *ctx, uint64_t iterations)
     return 0;
 }
 
-static void empty_range(size_t begin, size_t end, void *ctx)
+/* A pool chunk that waits until all T chunks have started: without it the
+ * calling thread would run every empty chunk itself before a worker woke
+ * up, and the pool would be timed forking no thread at all. The other
+ * strategies run T threads by construction (an OpenMP region ends with a
+ * barrier of its T threads). */
+static void rendezvous(size_t begin, size_t end, void *ctx)
 {
-    (void)begin, (void)end, (void)ctx;
+    (void)begin, (void)end;
+    fork_join *fj = ctx;
+    atomic_fetch_add(&fj->arrived, 1);
+    uint64_t deadline = 0;
+    for (unsigned spins = 0; atomic_load(&fj->arrived) < fj->threads; spins++) {
+        if (spins < 1000)
+            continue;
+        sched_yield(); /* more threads than PUs: let the others run */
+        if (deadline == 0)
+            deadline = tl_now_ns() + RENDEZVOUS_TIMEOUT_NS;
+        if (tl_now_ns() > deadline) {
+            atomic_store(&fj->stuck, true);
+            return;
+        }
+    }
 }
 
 static int pool_parallel_for(void *ctx, uint64_t iterations)
 {
     fork_join *fj = ctx;
     for (uint64_t i = 0; i < iterations; i++) {
-        int err = tl_pool_parallel_for(fj->pool, 0, fj->threads, 1, empty_range,
-                                       NULL);
+        atomic_store(&fj->arrived, 0);
+        int err = tl_pool_parallel_for(fj->pool, 0, fj->threads, 1, rendezvous, fj);
         if (err)
             return err;
+        if (atomic_load(&fj->stuck))
+            return ETIMEDOUT; /* the pool ran fewer than T chunks at once */
     }
     return 0;
 }
@@ -242,6 +271,9 @@ static double fork_join_row(tl_bench *b, const char *strategy, tl_bench_op op,
     snprintf(label, sizeof label, "fork_join %s threads=%u", strategy, fj->threads);
     tl_stats s;
     int err = tl_bench_measure(b, op, fj, &(tl_measure_opts){ .label = label }, &s);
+    if (err == ETIMEDOUT)
+        tl_bench_fail(b, "%s: the pool did not run %u chunks at once", label,
+                      fj->threads);
     if (err)
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     tl_bench_row(b, &s, TL_STR("fork_join"), TL_STR(strategy), TL_UINT(fj->threads));
