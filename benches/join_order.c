@@ -8,9 +8,11 @@
  *   spawn_all_join_all  spawn all N, then join all N;
  *   scope               spawn all N in a tl_scope, which joins them;
  *   pool                submit all N to a pool of PUs workers, wait for all.
- * The statistic is the time until all N are joined; join_in_loop over
- * spawn_all_join_all is the slowdown the answer compares with N / min(N, PUs),
- * what it would be if tasks ran PUs at a time and spawning were free.
+ * The statistic is the time until all N are joined. The answer compares
+ * join_in_loop over spawn_all_join_all with what it would be if spawning
+ * were free: one at a time, N tasks take N task times; all at once, CPU-bound
+ * tasks take N / min(N, PUs) (they run PUs at a time), so the slowdown is
+ * min(N, PUs); sleeping tasks all wait at once, so theirs is N.
  *
  * order: 16 sleeping tasks whose durations vary (1 to 16 half-tasks, in a
  * fixed shuffled order), each result taking half a task of CPU work to
@@ -297,16 +299,16 @@ static order_medians measure_order(tl_bench *b, bool as_completed,
 
 /* ---- the answer -------------------------------------------------------------------- */
 
-/* join_in_loop over spawn_all_join_all, per kind and N. */
-typedef struct slowdowns {
+/* The medians of join_in_loop and spawn_all_join_all, per kind and N. */
+typedef struct sweep {
     const unsigned *tasks;
     size_t count;
-    double *cpu, *sleep;
-} slowdowns;
+    double *in_loop_ns[2], *all_ns[2]; /* [kind][i] */
+} sweep;
 
 /* The index of N = want in the sweep, else of the largest N below it (the
  * sweep may have been changed with --threads), else 0. */
-static size_t find_tasks(const slowdowns *s, unsigned want)
+static size_t find_tasks(const sweep *s, unsigned want)
 {
     size_t found = 0;
     for (size_t i = 0; i < s->count; i++)
@@ -315,25 +317,41 @@ static size_t find_tasks(const slowdowns *s, unsigned want)
     return found;
 }
 
-static void answer(tl_bench *b, const slowdowns *s, unsigned task_us,
+/* "8 tasks 2.0x slower (expected min(N, PUs) = 2x; 8.1 task times against
+ * 4.0, N/min(N, PUs) = 4)": the slowdown, and both times in task times. */
+static void describe_cpu(const sweep *s, size_t i, double task_ns, unsigned pus,
+                         char *buf, size_t size)
+{
+    unsigned n = s->tasks[i], parallel = n < pus ? n : pus;
+    snprintf(buf, size,
+             "%u tasks %.1fx slower (expected min(N, PUs) = %ux; %.1f task "
+             "times against %.1f, N/min(N, PUs) = %.0f)",
+             n, s->in_loop_ns[CPU][i] / s->all_ns[CPU][i], parallel,
+             s->in_loop_ns[CPU][i] / task_ns, s->all_ns[CPU][i] / task_ns,
+             (double)n / parallel);
+}
+
+static void answer(tl_bench *b, const sweep *s, double task_ns,
                    order_medians in_order, order_medians as_completed)
 {
     unsigned pus = tl_available_parallelism();
     size_t i8 = find_tasks(s, 8), i64 = find_tasks(s, 64);
-    unsigned n8 = s->tasks[i8], n64 = s->tasks[i64];
+    char cpu8[192], cpu64[192];
+    describe_cpu(s, i8, task_ns, pus, cpu8, sizeof cpu8);
+    describe_cpu(s, i64, task_ns, pus, cpu64, sizeof cpu64);
     tl_bench_answer(
         b,
-        "Joining each thread inside the spawn loop made %u CPU-bound %u us "
-        "tasks %.1fx slower than spawning all then joining all (expected "
-        "N/min(N, PUs) = %.1fx with %u PUs) and %u tasks %.1fx slower "
-        "(expected %.1fx); for sleeping tasks %.1fx and %.1fx; taking %d varied "
-        "results as they complete consumed the first after %.1f ms instead of "
-        "%.1f ms and the last after %.1f ms instead of %.1f ms in spawn order.",
-        n8, task_us, s->cpu[i8], (double)n8 / (n8 < pus ? n8 : pus), pus, n64,
-        s->cpu[i64], (double)n64 / (n64 < pus ? n64 : pus), s->sleep[i8],
-        s->sleep[i64], ORDER_TASKS, as_completed.first_ns / 1e6,
-        in_order.first_ns / 1e6, as_completed.last_ns / 1e6,
-        in_order.last_ns / 1e6);
+        "Joining each thread inside the spawn loop made %.0f us CPU-bound "
+        "tasks run one at a time on %u PUs: %s, and %s; sleeping tasks, which "
+        "would all wait at once, %.1fx slower for %u (expected N) and %.1fx "
+        "for %u; taking %d varied results as they complete consumed the first "
+        "after %.1f ms instead of %.1f ms in spawn order, and the last after "
+        "%.1f ms instead of %.1f ms.",
+        task_ns / 1e3, pus, cpu8, cpu64,
+        s->in_loop_ns[SLEEP][i8] / s->all_ns[SLEEP][i8], s->tasks[i8],
+        s->in_loop_ns[SLEEP][i64] / s->all_ns[SLEEP][i64], s->tasks[i64],
+        ORDER_TASKS, as_completed.first_ns / 1e6, in_order.first_ns / 1e6,
+        as_completed.last_ns / 1e6, in_order.last_ns / 1e6);
 }
 
 int main(int argc, char **argv)
@@ -360,9 +378,11 @@ int main(int argc, char **argv)
 
     pattern p = { .handles = calloc(tasks[count - 1], sizeof(tl_thread *)),
                   .pool_tasks = calloc(tasks[count - 1], sizeof(tl_task *)) };
-    double *slowdown = calloc(2 * count, sizeof(double));
-    if (!p.handles || !p.pool_tasks || !slowdown)
+    double *medians = calloc(4 * count, sizeof(double));
+    if (!p.handles || !p.pool_tasks || !medians)
         tl_bench_fail(b, "out of memory for %u tasks", tasks[count - 1]);
+    sweep s = { tasks, count, { medians, medians + count },
+                { medians + 2 * count, medians + 3 * count } };
     int err = tl_pool_create(&(tl_pool_options){ .name_prefix = "join-order" },
                              &p.pool);
     if (err)
@@ -374,17 +394,16 @@ int main(int argc, char **argv)
             double medians_ns[N_STRATEGIES];
             p.tasks = tasks[i];
             measure_pattern(b, &p, medians_ns);
-            slowdown[kind * count + i] =
-                medians_ns[JOIN_IN_LOOP] / medians_ns[SPAWN_ALL_JOIN_ALL];
+            s.in_loop_ns[kind][i] = medians_ns[JOIN_IN_LOOP];
+            s.all_ns[kind][i] = medians_ns[SPAWN_ALL_JOIN_ALL];
         }
     }
     tl_pool_free(p.pool);
     order_medians in_order = measure_order(b, false, task_ns);
     order_medians as_completed = measure_order(b, true, task_ns);
 
-    slowdowns s = { tasks, count, slowdown, slowdown + count };
-    answer(b, &s, (unsigned)task_us, in_order, as_completed);
-    free(slowdown);
+    answer(b, &s, (double)task_ns, in_order, as_completed);
+    free(medians);
     free(p.handles);
     free(p.pool_tasks);
     return tl_bench_close(b);
