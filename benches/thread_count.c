@@ -7,7 +7,9 @@
  *           with the threads unpinned, pinned compact and pinned scatter,
  *           and as an OpenMP `parallel for` of T iterations on T threads;
  *   memory  passes over an array eight times the last-level cache (64 MiB
- *           to 1 GiB; 16 MiB with --quick), summing it: bandwidth-bound;
+ *           to 1 GiB; four times, 32 to 256 MiB, with --quick), summing it:
+ *           bandwidth-bound (even at 4 x PUs threads, the slices of the
+ *           threads running at once add up to twice the cache or more);
  *   io      256 blocking operations of 2 ms (a sleep standing for a read;
  *           64 of 1 ms with --quick), split over up to 256 threads.
  * T for cpu and memory: --threads (default 1 to 4 x PUs in powers of two,
@@ -46,7 +48,8 @@
 #define CPU_WORK_NS_QUICK 20e6
 #define MEMORY_BYTES_MIN (64 * MIB)
 #define MEMORY_BYTES_MAX (1024 * MIB)
-#define MEMORY_BYTES_QUICK (16 * MIB)
+#define MEMORY_BYTES_MIN_QUICK (32 * MIB)
+#define MEMORY_BYTES_MAX_QUICK (256 * MIB)
 #define MEMORY_STREAMED_BYTES (512 * MIB) /* per run: passes over the array */
 #define MEMORY_STREAMED_BYTES_QUICK (64 * MIB)
 #define IO_OPERATIONS 256
@@ -342,19 +345,23 @@ static unsigned *io_threads(unsigned operations, size_t *count)
     return list;
 }
 
+static size_t clamp_bytes(size_t bytes, size_t min, size_t max)
+{
+    return bytes < min ? min : bytes > max ? max : bytes;
+}
+
 /* The memory workload's array: --array-bytes, else 8 x the last-level cache
- * within [64 MiB, 1 GiB] (a VM may report an implausible cache), 16 MiB with
- * --quick. Filled before any timing, so no page fault is measured. */
+ * within [64 MiB, 1 GiB] (a VM may report an implausible cache), 4 x within
+ * [32 MiB, 256 MiB] with --quick. Filled before any timing, so no page fault
+ * is measured. */
 static uint64_t *make_array(tl_bench *b, size_t bytes, size_t *words)
 {
-    if (bytes == 0 && tl_bench_quick(b)) {
-        bytes = MEMORY_BYTES_QUICK;
-    } else if (bytes == 0) {
-        bytes = 8 * tl_topo_llc_size(tl_bench_topo(b));
-        bytes = bytes < MEMORY_BYTES_MIN ? MEMORY_BYTES_MIN
-                : bytes > MEMORY_BYTES_MAX ? MEMORY_BYTES_MAX
-                                           : bytes;
-    }
+    size_t llc_bytes = tl_topo_llc_size(tl_bench_topo(b));
+    if (bytes == 0 && tl_bench_quick(b))
+        bytes = clamp_bytes(4 * llc_bytes, MEMORY_BYTES_MIN_QUICK,
+                            MEMORY_BYTES_MAX_QUICK);
+    else if (bytes == 0)
+        bytes = clamp_bytes(8 * llc_bytes, MEMORY_BYTES_MIN, MEMORY_BYTES_MAX);
     *words = bytes / sizeof(uint64_t);
     uint64_t *array = malloc(*words * sizeof *array);
     if (!array)
@@ -440,7 +447,8 @@ int main(int argc, char **argv)
         { .name = "array-bytes", .metavar = "SIZE", .size_value = &array_bytes,
           .min = 1 << 20, .max = (double)(16 * MEMORY_BYTES_MAX),
           .help = "the memory workload's array (default 8x the last-level\n"
-                  "cache, within 64M and 1G; 16M with --quick)" },
+                  "cache, within 64M and 1G; 4x within 32M and 256M with\n"
+                  "--quick)" },
         { 0 },
     };
     char threads_default[64];
