@@ -345,7 +345,7 @@ static void answer(tl_bench *b, const double *create_join_ns,
         "tl_spawn+tl_join %s, a named tl_builder_spawn %.2fx, C11 thrd_create "
         "%.2fx%s, and fork+waitpid %.0fx (%.0f us); starting and joining %u "
         "threads costs %.1f us with tl_spawn, %.1f us in a scope, %.1f us as a "
-        "parallel_for on an idle pool%s.",
+        "parallel_for on a pool of as many workers%s.",
         pthread_ns / 1e3, overhead, create_join_ns[CJ_TL_BUILDER] / pthread_ns,
         create_join_ns[CJ_C11] / pthread_ns, glib,
         create_join_ns[CJ_FORK] / pthread_ns,
