@@ -1,7 +1,11 @@
 # threadlab: a thin front door over CMake. `make help` lists the targets.
 #
 #   make test                 build and run every test (CTest)
-#   make bench                build, run every benchmark (BENCH_FLAGS=--quick: fast)
+#   make bench                build, run every benchmark, plot, write the report
+#   make bench QUICK=1            ... a rough run in a minute (results/<machine>-quick/)
+#   make bench MACHINE=name       ... name the results folder (default: from the CPU)
+#   make plots | report       redraw the charts | rewrite the report of results/<machine>/
+#   make compare A=results/x B=results/y    overlay two machines, with ratios
 #   make examples             build and run every lesson, checking what each prints
 #   make test SANITIZE=thread     ... under ThreadSanitizer (or =address: ASan+UBSan)
 #   make test CC=clang            ... with another compiler (its own build dir)
@@ -29,11 +33,12 @@ WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
 # tests with address randomisation off for those processes only.
 RUN_TESTS := $(if $(filter thread,$(SANITIZE)),setarch $(shell uname -m) -R)
 
-.PHONY: help deps configure build test examples bench clean install
+.PHONY: help deps configure build test examples bench plots report compare \
+        results-index clean install
 
 help:
-	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "  make deps | build | install PREFIX=dir | clean"
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "  make deps | build | install PREFIX=dir | results-index | clean"
 
 deps:
 	@scripts/deps.sh $(DEPS_CC)
@@ -55,16 +60,33 @@ examples: deps
 	@echo "Each lesson runs on its own too, e.g. $(BUILD)/examples/01_spawn_join;"
 	@echo "examples/README.md says what to look for in each."
 
-# Every bench the build lists (benches.txt) but the harness's selftest, one
-# after the other, each into results/<machine>/; BENCH_FLAGS go to each
-# (e.g. BENCH_FLAGS=--quick for a rough run in seconds).
-BENCH_FLAGS ?=
+# ---- benchmarks and results (the logic is in scripts/; see each --help) -----------
+QUICK   ?=
+QUICK_FLAG := $(if $(filter 1 ON on yes,$(QUICK)),--quick)
+# The results folder plots and report work on: RESULTS=dir, else
+# results/<machine>[-quick] as make bench names it.
+RESULTS ?=
+RESULTS_DIR = $(or $(RESULTS),results/$$(scripts/machine_name.sh --build $(BUILD))$(if $(QUICK_FLAG),-quick))
+
 bench: deps
+	@if [ -n "$(SANITIZE)" ]; then \
+	  echo "make bench: not under a sanitizer: it would measure the sanitizer" >&2; exit 2; fi
 	@$(MAKE) --no-print-directory build
-	@set -e; for b in $$(grep -vx harness_selftest $(BUILD)/benches/benches.txt); do \
-	  echo "make bench: $$b $(BENCH_FLAGS)" >&2; \
-	  $(BUILD)/benches/$$b $(BENCH_FLAGS); \
-	done
+	@MACHINE="$(MACHINE)" scripts/bench.sh --build $(BUILD) $(QUICK_FLAG)
+
+plots:
+	@dir=$(RESULTS_DIR) && python3 scripts/plot.py "$$dir"
+
+report:
+	@dir=$(RESULTS_DIR) && python3 scripts/report.py "$$dir" && echo "The report: $$dir/README.md"
+
+compare:
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+	  echo "make compare: give two results folders: make compare A=results/x B=results/y" >&2; exit 2; fi
+	@scripts/compare.sh "$(A)" "$(B)"
+
+results-index:
+	@python3 scripts/results_index.py results
 
 PREFIX ?= /usr/local
 install: build

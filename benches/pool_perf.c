@@ -13,7 +13,8 @@
  *               asleep), vs GLib (push, then wait on a GCond the task signals)
  * and the CPU time an idle pool uses over a second.
  *
- * Will be folded into the pool_vs_raw benchmark once the harness exists.
+ * Not a harness bench (no --out: scripts/bench.sh skips it); its cases
+ * are to be folded into the pool_vs_raw benchmark.
  */
 #define _GNU_SOURCE
 #include <threadlab/pool.h>
@@ -27,16 +28,18 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-#ifdef TL_PERF_GLIB
+#ifdef TL_HAVE_GLIB
 #include <glib.h>
 #endif
 
 typedef struct config {
     unsigned threads;
+    bool threadlab_only;  /* skip the OpenMP and GLib series */
     int reps;
     size_t batch_tasks;   /* tasks per batch sample */
     size_t for_iters;     /* iterations per parallel_for */
@@ -80,7 +83,7 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* ---- the work ------------------------------------------------------------------ */
+/* ---- the work ------------------------------------------------------------ */
 
 static void *empty_task(void *arg)
 {
@@ -102,7 +105,7 @@ static void empty_range(size_t begin, size_t end, void *ctx)
     (void)begin, (void)end, (void)ctx;
 }
 
-/* ---- threadlab ------------------------------------------------------------------ */
+/* ---- threadlab ----------------------------------------------------------- */
 
 static double tl_batch(tl_pool *pool, const config *c)
 {
@@ -134,6 +137,20 @@ static double tl_forkjoin(tl_pool *pool, const config *c)
     return (double)(now_ns() - t0) / c->forkjoin_calls;
 }
 
+/* One fork-join after gap_us of idleness, median of c->trips. */
+static double tl_forkjoin_idle(tl_pool *pool, const config *c, long gap_us)
+{
+    double ns[1024];
+    size_t n = tl_pool_threads(pool);
+    for (int k = 0; k < c->trips; k++) {
+        sleep_us(gap_us);
+        uint64_t t0 = now_ns();
+        tl_pool_parallel_for(pool, 0, n, 1, empty_range, NULL);
+        ns[k] = (double)(now_ns() - t0);
+    }
+    return median(ns, c->trips);
+}
+
 static double tl_trip(tl_pool *pool, const config *c, long gap_us)
 {
     double ns[1024];
@@ -148,7 +165,7 @@ static double tl_trip(tl_pool *pool, const config *c, long gap_us)
     return median(ns, c->trips);
 }
 
-/* ---- OpenMP --------------------------------------------------------------------- */
+/* ---- OpenMP -------------------------------------------------------------- */
 
 #ifdef _OPENMP
 static double omp_batch(const config *c)
@@ -177,6 +194,25 @@ static double omp_for(const config *c)
     return median(ms, c->for_calls);
 }
 
+static double omp_forkjoin_idle(const config *c, long gap_us)
+{
+    double ns[1024];
+    for (int k = 0; k < c->trips; k++) {
+        sleep_us(gap_us);
+        uint64_t t0 = now_ns();
+#pragma omp parallel
+        {
+            __asm__ __volatile__("" ::: "memory");
+        }
+        ns[k] = (double)(now_ns() - t0);
+    }
+    return median(ns, c->trips);
+}
+
+/* CPU milliseconds the process uses in the `seconds` after one region:
+ * libgomp's threads spin before they sleep. */
+static double omp_idle_cpu_ms(double seconds);
+
 static double omp_forkjoin(const config *c)
 {
     uint64_t t0 = now_ns();
@@ -190,9 +226,9 @@ static double omp_forkjoin(const config *c)
 }
 #endif
 
-/* ---- GLib ------------------------------------------------------------------------ */
+/* ---- GLib ---------------------------------------------------------------- */
 
-#ifdef TL_PERF_GLIB
+#ifdef TL_HAVE_GLIB
 static void glib_empty(gpointer data, gpointer user)
 {
     (void)data, (void)user;
@@ -251,7 +287,7 @@ static double glib_trip(const config *c, long gap_us)
 }
 #endif
 
-/* ---- idle CPU -------------------------------------------------------------------- */
+/* ---- idle CPU ------------------------------------------------------------ */
 
 static double cpu_ms(void)
 {
@@ -260,6 +296,19 @@ static double cpu_ms(void)
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
+
+#ifdef _OPENMP
+static double omp_idle_cpu_ms(double seconds)
+{
+#pragma omp parallel
+    {
+        __asm__ __volatile__("" ::: "memory");
+    }
+    double before = cpu_ms();
+    sleep_us((long)(seconds * 1e6));
+    return cpu_ms() - before;
+}
+#endif
 
 /* CPU milliseconds the process uses while a pool that just ran tasks sits
  * idle for c->idle_seconds. */
@@ -271,23 +320,26 @@ static double idle_cpu_ms(tl_pool *pool, const config *c)
     return cpu_ms() - before;
 }
 
-/* ---- the run --------------------------------------------------------------------- */
+/* ---- the run ------------------------------------------------------------- */
 
-enum { BATCH, FOR, FORKJOIN, TRIP_IDLE, TRIP_HOT, N_CASES };
+enum { BATCH, FOR, FORKJOIN, FORKJOIN_IDLE, TRIP_IDLE, TRIP_HOT, N_CASES };
 enum { TL, OMP, GLIB, N_LIBS };
 
 static const char *const case_names[N_CASES] = {
-    "batch of empty tasks", "parallel_for, trivial body", "fork-join, empty",
-    "round trip, idle pool", "round trip, back to back"};
-static const char *const case_units[N_CASES] = {"ns/task", "ms", "ns", "ns",
-                                                "ns"};
+    "batch of empty tasks",  "parallel_for, trivial body",
+    "fork-join, back to back", "fork-join, after idle",
+    "round trip, idle pool",  "round trip, back to back"};
+static const char *const case_units[N_CASES] = {"ns/task", "ms", "ns",
+                                                "ns",      "ns", "ns"};
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: pool_perf [--quick] [--reps N] [--threads N]\n"
-            "Measures the threadlab pool against OpenMP and GLib, interleaved,\n"
-            "and prints medians of N repetitions and their ratios:\n"
+            "usage: pool_perf [--quick] [--reps N] [--threads N] "
+            "[--threadlab-only]\n"
+            "Measures the threadlab pool against OpenMP and GLib,\n"
+            "interleaved, and prints medians of N repetitions and their\n"
+            "ratios:\n"
             "  batch       1,000,000 empty tasks submitted then waited\n"
             "  for         parallel_for of 10,000,000 trivial iterations\n"
             "  fork-join   empty parallel_for, one chunk per worker\n"
@@ -296,16 +348,17 @@ static void usage(FILE *f)
             "  --quick       small sizes and 3 repetitions (a few seconds)\n"
             "  --reps N      repetitions (default 7)\n"
             "  --threads N   workers / team size (default: available CPUs)\n"
+            "  --threadlab-only  skip the OpenMP and GLib series (sanitizer\n"
+            "                builds: their runtimes are not instrumented)\n"
             "  --help        this text\n");
 }
 
 static int parse(int argc, char **argv, config *c)
 {
-    static const struct option longs[] = {{"quick", no_argument, 0, 'q'},
-                                          {"reps", required_argument, 0, 'r'},
-                                          {"threads", required_argument, 0, 't'},
-                                          {"help", no_argument, 0, 'h'},
-                                          {0, 0, 0, 0}};
+    static const struct option longs[] = {
+        {"quick", no_argument, 0, 'q'},     {"reps", required_argument, 0, 'r'},
+        {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+        {"threadlab-only", no_argument, 0, 'o'}, {0, 0, 0, 0}};
     int opt;
     char *end;
     long v;
@@ -341,6 +394,9 @@ static int parse(int argc, char **argv, config *c)
             else
                 c->threads = (unsigned)v;
             break;
+        case 'o':
+            c->threadlab_only = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -357,16 +413,55 @@ static int parse(int argc, char **argv, config *c)
     return 0;
 }
 
-static void print_ratio(double num, double den, double target)
+/* Prints the ratio of the medians against its target (0: none), and the
+ * range of the per-repetition ratios (each repetition ran both sides back to
+ * back); blank when one side was not measured. */
+static void print_ratio(const double *num, const double *den, int reps,
+                        double med_num, double med_den, double target)
 {
-    if (num <= 0 || den <= 0) {
-        printf("  %-22s", "-");
+    if (med_num <= 0 || med_den <= 0) {
+        printf("  %-30s", "");
         return;
     }
-    char buf[64];
-    snprintf(buf, sizeof buf, "%.2fx (<= %.2gx %s)", num / den, target,
-             num / den <= target ? "met" : "MISSED");
-    printf("  %-22s", buf);
+    double lo = 1e300, hi = 0;
+    for (int r = 0; r < reps; r++) {
+        double q = num[r] / den[r];
+        lo = q < lo ? q : lo;
+        hi = q > hi ? q : hi;
+    }
+    char buf[96];
+    double q = med_num / med_den;
+    if (target > 0)
+        snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] <=%.2gx %s", q, lo, hi,
+                 target, q <= target ? "met" : "MISSED");
+    else
+        snprintf(buf, sizeof buf, "%.2fx [%.2f-%.2f] (no target)", q, lo, hi);
+    printf("  %-30s", buf);
+}
+
+/* CPU seconds the whole machine has been busy (all CPUs, /proc/stat), or a
+ * negative value if unknown. */
+static double machine_busy_s(void)
+{
+    unsigned long long user, nice, sys, idle, iowait, irq, softirq, steal;
+    FILE *f = fopen("/proc/stat", "r");
+    int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user,
+                       &nice, &sys, &idle, &iowait, &irq, &softirq, &steal)
+              : 0;
+    if (f)
+        fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (n != 8 || hz <= 0)
+        return -1;
+    return (double)(user + nice + sys + irq + softirq + steal) / (double)hz;
+}
+
+static void print_load(const char *when)
+{
+    double load[3];
+    if (getloadavg(load, 3) == 3)
+        printf("load average %s: %.2f %.2f %.2f\n", when, load[0], load[1],
+               load[2]);
 }
 
 int main(int argc, char **argv)
@@ -400,74 +495,122 @@ int main(int argc, char **argv)
 #else
     const char *omp_name = "OpenMP (not built)";
 #endif
-    printf("pool_perf: %u threads, %d repetitions, medians; threadlab vs %s "
-           "and GLib%s\n",
-           c.threads, c.reps, omp_name,
-#ifdef TL_PERF_GLIB
-           ""
+    if (c.threadlab_only)
+        printf("pool_perf: %u threads, %d repetitions, medians; threadlab "
+               "only\n",
+               c.threads, c.reps);
+    else
+        printf("pool_perf: %u threads, %d repetitions, medians; threadlab vs "
+               "%s and GLib%s\n",
+               c.threads, c.reps, omp_name,
+#ifdef TL_HAVE_GLIB
+               ""
 #else
-           " (not built)"
+               " (not built)"
 #endif
-    );
+        );
+    print_load("at start");
     fflush(stdout);
+    double busy0 = machine_busy_s(), self0 = cpu_ms();
+    uint64_t wall0 = now_ns();
 
+    bool progress = isatty(2);
     for (int r = 0; r < c.reps; r++) {
-        fprintf(stderr, "\rrepetition %d/%d", r + 1, c.reps);
+        if (progress)
+            fprintf(stderr, "\rrepetition %d/%d", r + 1, c.reps);
         samples[BATCH][TL][r] = tl_batch(pool, &c);
         samples[FOR][TL][r] = tl_for(pool, &c);
         samples[FORKJOIN][TL][r] = tl_forkjoin(pool, &c);
+        samples[FORKJOIN_IDLE][TL][r] =
+            tl_forkjoin_idle(pool, &c, c.trip_gap_us);
         samples[TRIP_IDLE][TL][r] = tl_trip(pool, &c, c.trip_gap_us);
         samples[TRIP_HOT][TL][r] = tl_trip(pool, &c, 0);
         settle();
 #ifdef _OPENMP
-        samples[BATCH][OMP][r] = omp_batch(&c);
-        settle();
-        samples[FOR][OMP][r] = omp_for(&c);
-        settle();
-        samples[FORKJOIN][OMP][r] = omp_forkjoin(&c);
-        settle();
+        if (!c.threadlab_only) {
+            samples[BATCH][OMP][r] = omp_batch(&c);
+            settle();
+            samples[FOR][OMP][r] = omp_for(&c);
+            settle();
+            samples[FORKJOIN][OMP][r] = omp_forkjoin(&c);
+            samples[FORKJOIN_IDLE][OMP][r] =
+                omp_forkjoin_idle(&c, c.trip_gap_us);
+            settle();
+        }
 #endif
-#ifdef TL_PERF_GLIB
-        samples[BATCH][GLIB][r] = glib_batch(&c);
-        samples[TRIP_IDLE][GLIB][r] = glib_trip(&c, c.trip_gap_us);
-        samples[TRIP_HOT][GLIB][r] = glib_trip(&c, 0);
-        settle();
+#ifdef TL_HAVE_GLIB
+        if (!c.threadlab_only) {
+            samples[BATCH][GLIB][r] = glib_batch(&c);
+            samples[TRIP_IDLE][GLIB][r] = glib_trip(&c, c.trip_gap_us);
+            samples[TRIP_HOT][GLIB][r] = glib_trip(&c, 0);
+            settle();
+        }
 #endif
     }
-    fprintf(stderr, "\r%*s\r", 30, "");
+    if (progress)
+        fprintf(stderr, "\r%*s\r", 30, "");
+    double busy1 = machine_busy_s(), self1 = cpu_ms();
+    double wall_s = (double)(now_ns() - wall0) / 1e9;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     for (int k = 0; k < N_CASES; k++)
         for (int l = 0; l < N_LIBS; l++)
-            if (samples[k][l][0] > 0)
-                med[k][l] = median(samples[k][l], c.reps);
+            if (samples[k][l][0] > 0) {
+                /* median() sorts: keep the per-repetition order intact */
+                double sorted[1000];
+                memcpy(sorted, samples[k][l], sizeof(double) * (size_t)c.reps);
+                med[k][l] = median(sorted, c.reps);
+            }
 
-    printf("\n%-28s %-8s %11s %11s %11s  %-22s  %-22s\n", "case", "unit",
-           "threadlab", "OpenMP", "GLib", "threadlab/OpenMP", "threadlab/GLib");
+    printf("\n%-28s %-8s %10s %10s %10s  %-30s  %-30s\n", "case", "unit",
+           "threadlab", "OpenMP", "GLib", "threadlab/OpenMP [range]",
+           "threadlab/GLib [range]");
     for (int k = 0; k < N_CASES; k++) {
         printf("%-28s %-8s", case_names[k], case_units[k]);
         for (int l = 0; l < N_LIBS; l++)
             if (med[k][l] > 0)
-                printf(" %11.*f", k == FOR ? 3 : 1, med[k][l]);
+                printf(" %10.*f", k == FOR ? 3 : 1, med[k][l]);
             else
-                printf(" %11s", "-");
-        static const double omp_target[N_CASES] = {1.5, 1.5, 2, 0, 0};
-        static const double glib_target[N_CASES] = {0.5, 0, 0, 1, 0};
+                printf(" %10s", "-");
+        /* The targets; 0 = shown without one. */
+        static const double omp_target[N_CASES] = {1.5, 1.5, 2, 0, 0, 0};
+        static const double glib_target[N_CASES] = {0.5, 0, 0, 0, 1, 0};
         if (omp_target[k] > 0)
-            print_ratio(med[k][TL], med[k][OMP], omp_target[k]);
+            print_ratio(samples[k][TL], samples[k][OMP], c.reps, med[k][TL],
+                        med[k][OMP], omp_target[k]);
         else
-            printf("  %-22s", "");
-        if (glib_target[k] > 0)
-            print_ratio(med[k][TL], med[k][GLIB], glib_target[k]);
+            print_ratio(samples[k][TL], samples[k][OMP], c.reps, med[k][TL],
+                        med[k][OMP], 0);
+        print_ratio(samples[k][TL], samples[k][GLIB], c.reps, med[k][TL],
+                    med[k][GLIB], glib_target[k]);
         printf("\n");
     }
     printf("\nbatch: %zu tasks; for: %zu iterations, median of %d calls; "
-           "fork-join: mean of %d; round trip: median of %d, idle = %ld us "
-           "asleep before each\n",
+           "fork-join back to back: mean of %d; after idle and round trips: "
+           "median of %d, %ld us asleep before each\n",
            c.batch_tasks, c.for_iters, c.for_calls, c.forkjoin_calls, c.trips,
            c.trip_gap_us);
+    if (busy0 >= 0 && busy1 >= 0 && cpus > 0) {
+        double others = (busy1 - busy0) - (self1 - self0) / 1e3;
+        printf("other processes used %.0f%% of the machine's %ld CPUs during "
+               "the measurements (%.1f s); above a few %% the numbers are "
+               "noisy: re-run\n",
+               100 * (others > 0 ? others : 0) / (wall_s * (double)cpus), cpus,
+               wall_s);
+    }
     double idle = idle_cpu_ms(pool, &c);
     printf("idle pool: %.2f ms of CPU over %.1f s (%.3f%% of one core)\n", idle,
            c.idle_seconds, idle / (c.idle_seconds * 10));
+#ifdef _OPENMP
+    if (!c.threadlab_only) {
+        settle();
+        idle = omp_idle_cpu_ms(c.idle_seconds);
+        printf("OpenMP team after one region: %.2f ms of CPU over %.1f s (its "
+               "threads spin before they sleep)\n",
+               idle, c.idle_seconds);
+    }
+#endif
+    print_load("at end");
     tl_pool_free(pool);
     free(for_data);
     return 0;

@@ -3,6 +3,7 @@
 #include "tl_test.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,24 @@ int tl_test_child(const char *name, const char *const *env,
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return 0;
+}
+
+void tl_test_child_ok(const char *name, const char *skip_why)
+{
+    static tl_test_child_result r; /* large: not on the stack */
+    tl_test_child(name, NULL, &r);
+    TL_TEST_SKIP_IF(r.exit_code == TL_TEST_SKIP, skip_why);
+    if (r.exit_code != 0)
+        fprintf(stderr, "child '%s' said:\n%s\n", name, r.output);
+    ASSERT_EQ(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "child ok");
+}
+
+bool tl_test_drop_root(void)
+{
+    const unsigned nobody = 65534;
+    return geteuid() != 0 || (setgroups(0, NULL) == 0 && setgid(nobody) == 0 &&
+                              setuid(nobody) == 0);
 }
 
 #if defined(__has_feature)

@@ -108,6 +108,15 @@ typedef struct tl_test_child_result {
 int tl_test_child(const char *name, const char *const *env,
                   tl_test_child_result *r);
 
+/* Runs child case `name` and requires that it exit 0 having printed
+ * "child ok" (its output is shown if not). A child exiting TL_TEST_SKIP
+ * skips the whole test, printing skip_why. */
+void tl_test_child_ok(const char *name, const char *skip_why);
+
+/* For limits that root ignores (RLIMIT_NPROC): if running as root, becomes
+ * user and group nobody. Returns false if that fails. */
+bool tl_test_drop_root(void);
+
 /* In main(): if argv asks for a child case, returns its name, else NULL. */
 const char *tl_test_child_case(int argc, char **argv);
 

@@ -19,9 +19,11 @@
 
 #define CACHE_LINE 64
 #define DEFAULT_QUEUE_SIZE 4096
-#define MAX_QUEUE_SIZE ((size_t)1 << 26)
-/* Nested task runs one thread may stack (a full queue's caller-runs, a
- * waiter's help) before it stops taking unrelated tasks: bounds the stack. */
+/* A ring never grows past this many slots (32 MiB); more backlog links more
+ * rings of this size. */
+#define MAX_RING_SIZE ((size_t)1 << 20)
+/* Nested task runs one thread may stack while it waits and helps, before it
+ * stops taking unrelated tasks: bounds the stack. */
 #define MAX_HELP_DEPTH 16
 /* How long an idle worker, or a waiter, spins before it sleeps: long enough
  * to cover back-to-back submits and a fork-join's gap, short enough that an
@@ -30,9 +32,9 @@
 /* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
  * starts yielding its CPU at every turn: with more runnable threads than
  * cores, the thread it waits for may be queued behind it on the same core. */
-#define SPIN_PAUSES 64
+#define SPIN_PAUSES 16
 
-/* ---- small tools ------------------------------------------------------------ */
+/* ---- small tools --------------------------------------------------------- */
 
 static void futex_wait(atomic_uint *word, unsigned expected)
 {
@@ -61,8 +63,9 @@ static uint64_t now_ns(void)
 }
 
 /* A bounded spin: spin_again() says whether to keep spinning, for about
- * SPIN_NS in all: SPIN_PAUSES turns of `pause`, then turns of sched_yield,
- * which costs little when the core has nothing else to run. */
+ * SPIN_NS in all: SPIN_PAUSES turns of `pause` (half a microsecond), then
+ * turns of sched_yield, which cost little when the core has nothing else to
+ * run. */
 typedef struct spin {
     uint64_t deadline;
     unsigned turns;
@@ -83,9 +86,10 @@ static bool spin_again(spin *s)
     return true;
 }
 
-/* ---- the pool's data ---------------------------------------------------------- */
+/* ---- the pool's data ----------------------------------------------------- */
 
-/* One queued task: what the ring and the overflow list hold, by value. */
+/* One queued task, held by value in a ring slot. fn NULL marks a refused
+ * submit's slot: there is nothing to run. */
 typedef struct entry {
     tl_thread_fn fn;
     void *arg;
@@ -101,10 +105,21 @@ typedef struct slot {
     entry e;
 } slot;
 
-typedef struct overflow_node {
-    struct overflow_node *next;
-    entry e;
-} overflow_node;
+/* tail's top bit: the ring is closed to producers (a bigger one follows). */
+#define CLOSED ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* One bounded lock-free ring. Positions are global across the pool's rings:
+ * a ring linked after a full one starts where that one stopped, so the pool
+ * counts everything ever queued by its newest ring's tail alone. */
+typedef struct ring {
+    alignas(CACHE_LINE) atomic_size_t tail; /* next position to reserve
+                                               (CAS by producers), | CLOSED */
+    alignas(CACHE_LINE) atomic_size_t head; /* next position to take (CAS by
+                                               consumers) */
+    alignas(CACHE_LINE) size_t mask;        /* slots - 1; read-only */
+    _Atomic(struct ring *) next;            /* set once, before CLOSED */
+    slot slots[];
+} ring;
 
 /* A worker's sleep state, the futex word it sleeps on. */
 enum { W_RUNNING, W_SLEEPING, W_NOTIFIED };
@@ -131,42 +146,35 @@ typedef struct worker {
 #define SLEEPERS(v) ((uint32_t)((v) >> 32))
 
 struct tl_pool {
-    /* Read-only after create, or written once (closing, stop): read on
-     * every submit, so they share a line nobody writes often. */
-    slot *ring;
-    size_t mask; /* ring size - 1 */
-    worker *workers;
-    unsigned threads;
-    unsigned max_spinners; /* more spinning would only take CPU from work */
+    /* Read on every submit and by spinning workers, written rarely (a ring
+     * added) or once (closing, stop): a line of its own. */
+    alignas(CACHE_LINE) _Atomic(ring *) producing; /* newest ring */
+    _Atomic(ring *) consuming;                     /* oldest not drained */
+    worker *workers;                               /* read-only */
+    unsigned threads;                              /* read-only */
+    unsigned max_spinners; /* read-only; more spinning would only take CPU
+                              from the work */
     atomic_uint closing;   /* set by free: refuse submits from outside */
     atomic_uint stop;      /* set by free once drained: workers exit */
 
-    /* The ring's ends, each on its own line: producers CAS tail, consumers
-     * CAS head, and spinning workers poll head (never tail), so a producer
-     * keeps its line to itself. */
-    alignas(CACHE_LINE) atomic_size_t tail;
-    alignas(CACHE_LINE) atomic_size_t head;
     alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
     /* Entries taken off the queue and done (run, skipped or refused), added
-     * by workers in batches. The pool is quiet when it equals tail +
-     * overflow_pushed: everything queued has been dealt with. */
+     * by workers in batches. The pool is quiet when it equals the newest
+     * ring's tail: everything ever queued has been dealt with. */
     alignas(CACHE_LINE) atomic_size_t finished;
     /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
      * bumped by the finisher that makes the pool quiet while waiters wait. */
     alignas(CACHE_LINE) atomic_uint quiet_seq;
     atomic_uint quiet_waiters;
     /* Calls from outside the pool that touch it beyond a ring reservation
-     * (parallel_for, a submit that finds the ring full): free waits for
-     * them to leave. */
+     * (parallel_for, a submit that links a new ring): free waits for them to
+     * leave. */
     alignas(CACHE_LINE) atomic_uint callers;
-
-    /* Entries that found the ring full on a thread too deep in nested runs
-     * to run one itself. overflow_lock protects the list; the counts are
-     * changed under it and read without it. */
-    alignas(CACHE_LINE) pthread_mutex_t overflow_lock;
-    overflow_node *overflow_head, *overflow_tail;
-    atomic_size_t overflow_len;
-    atomic_size_t overflow_pushed;
+    /* Serializes linking a new ring; rings is the list of every ring, oldest
+     * first, freed with the pool (a consumer may still be reading a drained
+     * ring, so none is freed earlier). Both protected by grow_lock. */
+    pthread_mutex_t grow_lock;
+    ring *rings;
 };
 
 /* A task handle. */
@@ -195,22 +203,46 @@ static _Thread_local struct {
     unsigned depth;
 } here;
 
-/* ---- the ring --------------------------------------------------------------- */
+/* ---- one ring ------------------------------------------------------------ */
+
+/* Allocates a ring of `size` slots (a power of two); ring_start numbers it. */
+static ring *ring_alloc(size_t size)
+{
+    void *mem;
+    if (posix_memalign(&mem, CACHE_LINE, sizeof(ring) + size * sizeof(slot)))
+        return NULL;
+    ring *r = mem;
+    r->mask = size - 1;
+    atomic_init(&r->next, NULL);
+    return r;
+}
+
+/* Makes base the ring's first position: slot j first serves the first
+ * position >= base that maps to it. */
+static void ring_start(ring *r, size_t base)
+{
+    atomic_init(&r->tail, base);
+    atomic_init(&r->head, base);
+    for (size_t j = 0; j <= r->mask; j++)
+        atomic_init(&r->slots[j].seq, base + ((j - base) & r->mask));
+}
 
 /* Vyukov's bounded MPMC queue, with the push split in two: reserve a slot
  * (the CAS on tail), then publish the entry in it. The CAS is seq_cst: it
  * pairs with the reads of `closing` (free) and of tail (a worker going to
- * sleep). Returns NULL when the ring is full. */
-static slot *ring_reserve(tl_pool *pool, size_t *pos_out)
+ * sleep). Returns NULL when the ring is full or closed. */
+static slot *ring_reserve(ring *r, size_t *pos_out)
 {
-    size_t pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
+    size_t pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
     for (;;) {
-        slot *s = &pool->ring[pos & pool->mask];
+        if (pos & CLOSED)
+            return NULL;
+        slot *s = &r->slots[pos & r->mask];
         size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         intptr_t dif = (intptr_t)seq - (intptr_t)pos;
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(
-                    &pool->tail, &pos, pos + 1, memory_order_seq_cst,
+                    &r->tail, &pos, pos + 1, memory_order_seq_cst,
                     memory_order_relaxed)) {
                 *pos_out = pos;
                 return s;
@@ -218,7 +250,7 @@ static slot *ring_reserve(tl_pool *pool, size_t *pos_out)
         } else if (dif < 0) {
             return NULL;
         } else {
-            pos = atomic_load_explicit(&pool->tail, memory_order_relaxed);
+            pos = atomic_load_explicit(&r->tail, memory_order_relaxed);
         }
     }
 }
@@ -229,94 +261,122 @@ static void slot_publish(slot *s, size_t pos, const entry *e)
     atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
 }
 
-static bool ring_pop(tl_pool *pool, entry *out)
+static bool ring_pop(ring *r, entry *out)
 {
-    size_t pos = atomic_load_explicit(&pool->head, memory_order_relaxed);
+    size_t pos = atomic_load_explicit(&r->head, memory_order_relaxed);
     slot *s;
     for (;;) {
-        s = &pool->ring[pos & pool->mask];
+        s = &r->slots[pos & r->mask];
         size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
         intptr_t dif = (intptr_t)seq - (intptr_t)(pos + 1);
         if (dif == 0) {
             if (atomic_compare_exchange_weak_explicit(
-                    &pool->head, &pos, pos + 1, memory_order_relaxed,
+                    &r->head, &pos, pos + 1, memory_order_relaxed,
                     memory_order_relaxed))
                 break;
         } else if (dif < 0) {
             return false; /* empty, or its producer has not published yet */
         } else {
-            pos = atomic_load_explicit(&pool->head, memory_order_relaxed);
+            pos = atomic_load_explicit(&r->head, memory_order_relaxed);
         }
     }
     *out = s->e;
-    atomic_store_explicit(&s->seq, pos + pool->mask + 1, memory_order_release);
+    atomic_store_explicit(&s->seq, pos + r->mask + 1, memory_order_release);
     return true;
 }
 
-static void overflow_push(tl_pool *pool, overflow_node *n)
-{
-    pthread_mutex_lock(&pool->overflow_lock);
-    if (pool->overflow_tail)
-        pool->overflow_tail->next = n;
-    else
-        pool->overflow_head = n;
-    pool->overflow_tail = n;
-    /* seq_cst: pairs with worker_sleep, as the CAS on tail does. */
-    atomic_fetch_add(&pool->overflow_pushed, 1);
-    atomic_fetch_add(&pool->overflow_len, 1);
-    pthread_mutex_unlock(&pool->overflow_lock);
-}
+/* ---- the queue: a chain of rings ----------------------------------------- */
 
-static bool overflow_pop(tl_pool *pool, entry *out)
+/* Links a ring twice the size of the full ring r (up to MAX_RING_SIZE) and
+ * closes r, unless another producer did already. Producers that find r
+ * closed move to the new ring; consumers move once r is drained. Returns 0
+ * or ENOMEM (r left as it was). */
+static int queue_grow(tl_pool *pool, ring *r)
 {
-    overflow_node *n;
-    if (atomic_load_explicit(&pool->overflow_len, memory_order_relaxed) == 0)
-        return false;
-    pthread_mutex_lock(&pool->overflow_lock);
-    if ((n = pool->overflow_head) != NULL) {
-        pool->overflow_head = n->next;
-        if (!n->next)
-            pool->overflow_tail = NULL;
-        atomic_fetch_sub(&pool->overflow_len, 1);
+    int err = 0;
+    pthread_mutex_lock(&pool->grow_lock);
+    if (atomic_load(&pool->producing) == r) {
+        size_t size = r->mask + 1 < MAX_RING_SIZE ? (r->mask + 1) * 2
+                                                  : MAX_RING_SIZE;
+        ring *n = ring_alloc(size);
+        if (!n) {
+            err = ENOMEM;
+        } else {
+            /* seq_cst: published (release) before a consumer or producer
+             * can reach n through r->next or pool->producing. */
+            ring_start(n, atomic_fetch_or(&r->tail, CLOSED) & ~CLOSED);
+            atomic_store(&r->next, n);
+            atomic_store(&pool->producing, n);
+        }
     }
-    pthread_mutex_unlock(&pool->overflow_lock);
-    if (!n)
-        return false;
-    *out = n->e;
-    free(n);
-    return true;
+    pthread_mutex_unlock(&pool->grow_lock);
+    return err;
 }
 
-/* Takes the next queued entry. The overflow list goes first: it only fills
- * while the ring is full, and must not starve behind it. */
+/* Takes the oldest queued entry: from the consuming ring, moving on to the
+ * next ring once a closed one is drained. */
 static bool take(tl_pool *pool, entry *out)
 {
-    return overflow_pop(pool, out) || ring_pop(pool, out);
+    for (;;) {
+        ring *r = atomic_load_explicit(&pool->consuming, memory_order_acquire);
+        if (ring_pop(r, out))
+            return true;
+        size_t tail = atomic_load(&r->tail);
+        ring *next = atomic_load(&r->next);
+        if (!(tail & CLOSED) || !next ||
+            atomic_load(&r->head) != (tail & ~CLOSED))
+            return false; /* empty, or the last entries not yet published */
+        atomic_compare_exchange_strong(&pool->consuming, &r, next);
+    }
+}
+
+/* The newest position reserved: everything ever queued. */
+static size_t queued_total(tl_pool *pool)
+{
+    return atomic_load(&atomic_load(&pool->producing)->tail) & ~CLOSED;
 }
 
 /* Whether anything is queued or about to be (a slot reserved, not yet
  * published). seq_cst loads: see worker_sleep. */
 static bool maybe_queued(tl_pool *pool)
 {
-    return atomic_load(&pool->tail) != atomic_load(&pool->head) ||
-           atomic_load(&pool->overflow_len) != 0;
+    ring *c = atomic_load(&pool->consuming);
+    return c != atomic_load(&pool->producing) ||
+           (atomic_load(&c->tail) & ~CLOSED) != atomic_load(&c->head);
 }
 
-/* ---- counting finished entries ------------------------------------------------ */
+/* Reserves a slot in the newest ring, linking a bigger ring when it is full.
+ * Calls that may link a ring must be ones free waits for (see `callers`).
+ * Returns NULL only if out of memory. */
+static slot *queue_reserve(tl_pool *pool, size_t *pos, bool may_grow)
+{
+    for (;;) {
+        ring *r = atomic_load_explicit(&pool->producing, memory_order_acquire);
+        slot *s = ring_reserve(r, pos);
+        if (s || !may_grow)
+            return s;
+        if (atomic_load(&r->tail) & CLOSED)
+            cpu_relax(); /* another producer is linking the next ring */
+        else if (queue_grow(pool, r) != 0)
+            return NULL;
+    }
+}
+
+/* ---- counting finished entries ------------------------------------------- */
 
 static bool quiet(tl_pool *pool)
 {
-    /* finished first: both only grow, and finished <= pushed, so equality
+    /* finished first: both only grow, and finished <= queued, so equality
      * here means they were equal when finished was read. */
     size_t done = atomic_load(&pool->finished);
-    return done == atomic_load(&pool->tail) + atomic_load(&pool->overflow_pushed);
+    return done == queued_total(pool);
 }
 
 /* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
  * finisher and the waiter each write their side before reading the other's,
  * both seq_cst, so the wake-up cannot be lost. Only workers (joined by free)
- * and threads counted in `callers` or running a task of the pool call it, so
- * free cannot take the pool away under it. */
+ * and threads running a task of the pool call it, so free cannot take the
+ * pool away under it. */
 static void finish_entries(tl_pool *pool, size_t n)
 {
     atomic_fetch_add(&pool->finished, n);
@@ -342,7 +402,7 @@ static void wait_quiet(tl_pool *pool)
     atomic_fetch_sub(&pool->quiet_waiters, 1);
 }
 
-/* ---- sleeping and waking workers ------------------------------------------ */
+/* ---- sleeping and waking workers ----------------------------------------- */
 
 /* Wakes w if it sleeps, turning it into a spinner; false if it did not. */
 static bool wake_worker(tl_pool *pool, worker *w)
@@ -364,7 +424,7 @@ static bool wake_one(tl_pool *pool)
     return false;
 }
 
-/* Called with new work queued (or reserved): make sure up to `want` workers
+/* Called with new work queued (or reserved): makes sure up to `want` workers
  * will look. A spinning worker will, and a woken one becomes a spinner, so
  * with nobody asleep (or enough spinning) this is one load of pool->idle. */
 static void wake_for_work(tl_pool *pool, unsigned want)
@@ -386,7 +446,7 @@ static bool become_spinner(tl_pool *pool)
 }
 
 /* A spinner found work. If it was the last spinner and more is queued, it
- * wakes a sleeper to take the rest (the submitters only wake when nobody
+ * wakes a sleeper to take the rest (submitters only wake when nobody
  * spins). */
 static void stop_spinning(worker *w)
 {
@@ -407,7 +467,7 @@ static void worker_sleep(worker *w)
     tl_pool *pool = w->pool;
     atomic_store(&w->state, W_SLEEPING);
     atomic_fetch_add(&pool->idle, SLEEPER - (w->spinner ? SPINNER : 0));
-    w->spinner = true; /* once awake, a waker will have made it one */
+    w->spinner = true; /* once awake, its waker will have made it one */
     if (maybe_queued(pool) || atomic_load(&pool->stop)) {
         unsigned expected = W_SLEEPING;
         if (atomic_compare_exchange_strong(&w->state, &expected, W_RUNNING))
@@ -428,6 +488,15 @@ static bool next_entry(worker *w, entry *out)
     tl_pool *pool = w->pool;
     if (take(pool, out))
         return true;
+    /* A short poll first, counted nowhere: a producer a little slower than
+     * the workers refills the queue within it, and a worker that does not
+     * flip its spinner count at each gap spares the producer a cache miss
+     * on pool->idle at every submit. */
+    for (int i = 0; i < SPIN_PAUSES; i++) {
+        cpu_relax();
+        if (take(pool, out))
+            return true;
+    }
     if (w->finished) {
         finish_entries(pool, w->finished);
         w->finished = 0;
@@ -453,7 +522,20 @@ static bool next_entry(worker *w, entry *out)
     }
 }
 
-/* ---- tasks ------------------------------------------------------------------- */
+/* ---- tasks --------------------------------------------------------------- */
+
+static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
+{
+    tl_task *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
+                   .arg = arg};
+    atomic_init(&t->state, T_QUEUED);
+    atomic_init(&t->refs, 2);
+    atomic_init(&t->consumed, false);
+    return t;
+}
 
 static void task_unref(tl_task *t)
 {
@@ -464,7 +546,7 @@ static void task_unref(tl_task *t)
     free(t);
 }
 
-/* Claims the right to run a queued task: one claimer wins, the worker that
+/* Claims the right to run a queued task: one claimer wins, the thread that
  * took its entry or a waiter running it inline. */
 static bool task_claim(tl_task *t)
 {
@@ -491,9 +573,9 @@ static void task_finish(tl_task *t, bool panicked, void *value, char *message)
         futex_wake(&t->state, INT_MAX);
 }
 
-/* Runs fn(arg) (and finishes t) off the worker loop: a caller running a task
- * because the queue is full, a waiter helping, a task run inline. Its own
- * catch frame keeps a panic from leaving this run. */
+/* Runs fn(arg) (and finishes t) off the worker loop: a waiter helping, or
+ * running the task it waits for. Its own catch frame keeps a panic from
+ * leaving this run. */
 static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
 {
     tl__catch c;
@@ -518,8 +600,7 @@ static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
     here.depth = saved_depth;
 }
 
-/* Runs an entry taken off the queue, off the worker loop, and counts it.
- * fn NULL is a refused submit's placeholder: nothing to run. */
+/* Runs an entry taken off the queue, off the worker loop, and counts it. */
 static void run_taken(tl_pool *pool, const entry *e)
 {
     if (e->fn && (!e->task || task_claim(e->task)))
@@ -527,39 +608,6 @@ static void run_taken(tl_pool *pool, const entry *e)
     if (e->task)
         task_unref(e->task);
     finish_entries(pool, 1);
-}
-
-/* Queues an entry, from a thread that free waits for (a task of the pool or
- * a caller counted in `callers`). A full ring makes the caller run the
- * oldest entry first, unless it is too deep in nested runs: then the entry
- * goes to the overflow list. Wakes up to `wake` workers. Returns 0 or
- * ENOMEM. */
-static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
-{
-    for (;;) {
-        size_t pos;
-        slot *s = ring_reserve(pool, &pos);
-        if (s) {
-            slot_publish(s, pos, e);
-            break;
-        }
-        if (here.depth >= MAX_HELP_DEPTH) {
-            overflow_node *n = malloc(sizeof *n);
-            if (!n)
-                return ENOMEM;
-            *n = (overflow_node){NULL, *e};
-            overflow_push(pool, n);
-            break;
-        }
-        entry oldest;
-        if (take(pool, &oldest))
-            run_taken(pool, &oldest);
-        else
-            cpu_relax(); /* the head slot is being taken or filled */
-    }
-    if (wake)
-        wake_for_work(pool, wake);
-    return 0;
 }
 
 /* Counts a call from outside the pool in `callers`; false (and not counted)
@@ -579,17 +627,19 @@ static void leave_outside(tl_pool *pool)
     atomic_fetch_sub(&pool->callers, 1);
 }
 
-static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
+/* Queues an entry from a thread free waits for (a task of the pool, or a
+ * caller counted in `callers`), and wakes up to `wake` workers. Returns 0
+ * or ENOMEM. */
+static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 {
-    tl_task *t = malloc(sizeof *t);
-    if (!t)
-        return NULL;
-    *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
-                   .arg = arg};
-    atomic_init(&t->state, T_QUEUED);
-    atomic_init(&t->refs, 2);
-    atomic_init(&t->consumed, false);
-    return t;
+    size_t pos;
+    slot *s = queue_reserve(pool, &pos, true);
+    if (!s)
+        return ENOMEM;
+    slot_publish(s, pos, e);
+    if (wake)
+        wake_for_work(pool, wake);
+    return 0;
 }
 
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
@@ -605,13 +655,13 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
     bool inside = here.pool == pool;
     entry e = {fn, arg, t};
     size_t pos;
-    slot *s = ring_reserve(pool, &pos);
+    slot *s = queue_reserve(pool, &pos, inside);
     if (s) {
-        /* The fast path touches the pool no more once the slot is
-         * published (a worker may finish it and free may then proceed), so
-         * it decides to wake first. A refused submit (free has begun: the
-         * seq_cst reservation and free's seq_cst store of closing order
-         * this) still fills its slot, with nothing to run. */
+        /* Once its slot is published, a worker may finish the entry and
+         * free may then proceed: the fast path decides to wake first, and
+         * touches the pool no more. Free's seq_cst store of closing and
+         * this seq_cst reservation order a refused submit; it still fills
+         * its slot, with nothing to run. */
         bool refused = !inside && atomic_load(&pool->closing);
         wake_for_work(pool, 1);
         slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
@@ -620,13 +670,12 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
             return ECANCELED;
         }
     } else {
-        int err = 0;
-        if (!inside && !enter_outside(pool))
-            err = ECANCELED;
-        else {
+        /* The ring is full: linking a bigger one touches the pool further,
+         * so a call from outside counts itself in `callers` first. */
+        int err = inside ? ENOMEM : ECANCELED;
+        if (!inside && enter_outside(pool)) {
             err = enqueue(pool, &e, 1);
-            if (!inside)
-                leave_outside(pool);
+            leave_outside(pool);
         }
         if (err) {
             free(t);
@@ -638,7 +687,7 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
     return 0;
 }
 
-/* ---- waiting for a task ----------------------------------------------------- */
+/* ---- waiting for a task -------------------------------------------------- */
 
 /* Sleeps until t is done, after a short spin. */
 static void task_block(tl_task *t)
@@ -729,7 +778,7 @@ bool tl_task_is_finished(const tl_task *task)
     return task && task_done(task);
 }
 
-/* ---- workers ------------------------------------------------------------------ */
+/* ---- workers ------------------------------------------------------------- */
 
 /* The worker's loop. The catch frame is armed once here, not per task; a
  * panic lands back here, finishes the task as panicked, and the loop goes
@@ -768,14 +817,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* ---- create and free -------------------------------------------------------- */
-
-/* Pinning needs topo.c, which may not be in this build of the library yet:
- * weak references link either way and are NULL without it. (A static
- * libthreadlab only provides them if the program pulls topo.o in.) */
-#pragma weak tl_topo_load
-#pragma weak tl_topo_free
-#pragma weak tl_topo_pin_thread
+/* ---- create and free ----------------------------------------------------- */
 
 /* Stops and joins the first `started` workers; the queue must be empty. */
 static void stop_workers(tl_pool *pool, unsigned started)
@@ -789,9 +831,14 @@ static void stop_workers(tl_pool *pool, unsigned started)
 
 static void destroy(tl_pool *pool)
 {
-    pthread_mutex_destroy(&pool->overflow_lock);
+    ring *r = pool->rings;
+    while (r) {
+        ring *next = atomic_load(&r->next);
+        free(r);
+        r = next;
+    }
+    pthread_mutex_destroy(&pool->grow_lock);
     free(pool->workers);
-    free(pool->ring);
     free(pool);
 }
 
@@ -811,27 +858,26 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
     if (posix_memalign(&mem, CACHE_LINE, sizeof *pool) != 0)
         return ENOMEM;
     pool = memset(mem, 0, sizeof *pool);
-    if (posix_memalign(&mem, CACHE_LINE, queue_size * sizeof(slot)) != 0) {
+    if (!(pool->rings = ring_alloc(queue_size))) {
         free(pool);
         return ENOMEM;
     }
-    pool->ring = mem;
+    ring_start(pool->rings, 0);
     if (posix_memalign(&mem, CACHE_LINE, threads * sizeof(worker)) != 0) {
-        free(pool->ring);
+        free(pool->rings);
         free(pool);
         return ENOMEM;
     }
     pool->workers = memset(mem, 0, threads * sizeof(worker));
-    pool->mask = queue_size - 1;
+    atomic_init(&pool->producing, pool->rings);
+    atomic_init(&pool->consuming, pool->rings);
     pool->threads = threads;
     pool->max_spinners = threads / 2 > 1 ? threads / 2 : 1;
-    for (size_t i = 0; i < queue_size; i++)
-        atomic_init(&pool->ring[i].seq, i);
     for (unsigned i = 0; i < threads; i++) {
         atomic_init(&pool->workers[i].state, W_RUNNING);
         pool->workers[i].pool = pool;
     }
-    pthread_mutex_init(&pool->overflow_lock, NULL);
+    pthread_mutex_init(&pool->grow_lock, NULL);
     *out = pool;
     return 0;
 }
@@ -873,16 +919,12 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
     if (!pool_out)
         return EINVAL;
     *pool_out = NULL;
-    if (prefix[0] == '\0' || queue_size > MAX_QUEUE_SIZE ||
+    if (prefix[0] == '\0' || queue_size > MAX_RING_SIZE ||
         (o->pin != TL_PIN_NONE && o->pin != TL_PIN_COMPACT &&
          o->pin != TL_PIN_SCATTER))
         return EINVAL;
-    if (o->pin != TL_PIN_NONE) {
-        if (!tl_topo_load || !tl_topo_free || !tl_topo_pin_thread)
-            return ENOTSUP;
-        if ((err = tl_topo_load(&topo)) != 0)
-            return err;
-    }
+    if (o->pin != TL_PIN_NONE && (err = tl_topo_load(&topo)) != 0)
+        return err;
     if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
         if (topo)
             tl_topo_free(topo);
@@ -936,17 +978,32 @@ int tl_pool_wait(tl_pool *pool)
     return 0;
 }
 
-/* ---- parallel_for ------------------------------------------------------------- */
+/* ---- parallel_for -------------------------------------------------------- */
+
+/* The chunks are split into one contiguous block per participant (the
+ * caller is participant 0, helpers number themselves 1, 2...). Each runs its
+ * own block first, then takes what is left of the others': the same part of
+ * the range goes to the same thread call after call, as with OpenMP's static
+ * schedule, so data that fits in a core's cache stays there; a late or slow
+ * participant's chunks are still taken by the others. */
+typedef struct pf_block {
+    alignas(CACHE_LINE) atomic_size_t next; /* next chunk of the block */
+    size_t end;                             /* one past its last chunk */
+} pf_block;
 
 /* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
  * and reference-counted when helpers are queued: a helper that starts after
  * the caller returned finds no chunk left and only drops its reference. */
 typedef struct pf_job {
     atomic_uint refs;
-    tl_range_fn fn; /* fn, ctx, ranges: read-only once helpers are queued */
+    tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
+                       are queued */
     void *ctx;
     size_t begin, end, chunk, chunks;
-    alignas(CACHE_LINE) atomic_size_t next; /* next chunk to hand out */
+    unsigned width;                  /* participants = blocks */
+    pf_block *blocks;                /* [width], after the job or on the
+                                        caller's stack */
+    alignas(CACHE_LINE) atomic_uint joined; /* helpers that have started */
     atomic_size_t done;                     /* chunks finished */
     atomic_uint panicked;                   /* chunks that panicked */
     atomic_uint finish;                     /* futex word, PF_* */
@@ -961,11 +1018,30 @@ static void chunk_done(pf_job *j)
         futex_wake(&j->finish, 1);
 }
 
+/* Claims the next chunk for participant `me`: from its own block, else from
+ * the others' in turn. Returns false when none is left. */
+static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
+{
+    for (unsigned k = 0; k < j->width; k++) {
+        pf_block *b = &j->blocks[(me + k) % j->width];
+        if (atomic_load_explicit(&b->next, memory_order_relaxed) >= b->end)
+            continue;
+        size_t i = atomic_fetch_add_explicit(&b->next, 1,
+                                             memory_order_relaxed);
+        if (i < b->end) {
+            *chunk = i;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Takes and runs chunks until none is left. A panicking chunk lands back here
  * (the frame is re-armed), counts as done, and the loop goes on. */
-static void run_chunks(pf_job *j)
+static void run_chunks(pf_job *j, unsigned me)
 {
     tl__catch c;
+    size_t i;
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
@@ -976,10 +1052,7 @@ static void run_chunks(pf_job *j)
         chunk_done(j);
     }
     tl__catch_top = &c;
-    for (;;) {
-        size_t i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
-        if (i >= j->chunks)
-            break;
+    while (next_chunk(j, me, &i)) {
         size_t b = j->begin + i * j->chunk;
         j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
         chunk_done(j);
@@ -995,8 +1068,10 @@ static void pf_unref(pf_job *j)
 
 static void *pf_helper(void *arg)
 {
-    run_chunks(arg);
-    pf_unref(arg);
+    pf_job *j = arg;
+    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
+    run_chunks(j, me < j->width ? me : 0);
+    pf_unref(j);
     return NULL;
 }
 
@@ -1036,17 +1111,41 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
         return 0;
     size_t n = end - begin;
     size_t width = pool->threads; /* the caller and threads - 1 workers */
-    if (chunk == 0)
-        chunk = (n + width * 4 - 1) / (width * 4);
+    if (chunk == 0) /* n / (4 * width), rounded up without overflow */
+        chunk = n / (width * 4) + (n % (width * 4) != 0);
     size_t chunks = n / chunk + (n % chunk != 0);
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
     bool inside = here.pool == pool;
+    unsigned width_used = helpers + 1;
     pf_job on_stack, *j = &on_stack;
-    if (helpers > 0 && !(j = malloc(sizeof *j)))
-        return ENOMEM;
-    *j = (pf_job){.fn = fn, .ctx = ctx, .begin = begin, .end = end,
-                  .chunk = chunk, .chunks = chunks};
+    pf_block one_block;
+    if (helpers > 0) {
+        /* The blocks live right after the job, aligned to a line. */
+        size_t job_size = (sizeof(pf_job) + CACHE_LINE - 1) / CACHE_LINE *
+                          CACHE_LINE;
+        void *mem;
+        if (posix_memalign(&mem, CACHE_LINE,
+                           job_size + width_used * sizeof(pf_block)) != 0)
+            return ENOMEM;
+        j = mem;
+        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+    } else {
+        *j = (pf_job){.blocks = &one_block};
+    }
+    j->fn = fn;
+    j->ctx = ctx;
+    j->begin = begin;
+    j->end = end;
+    j->chunk = chunk;
+    j->chunks = chunks;
+    j->width = width_used;
+    /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
+    size_t q = chunks / width_used, r = chunks % width_used;
+    for (unsigned b = 0; b < width_used; b++) {
+        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
+        j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
+    }
     atomic_init(&j->refs, 1 + helpers);
     if (!inside && !enter_outside(pool)) {
         if (j != &on_stack)
@@ -1058,7 +1157,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     tl_pool *saved_pool = here.pool;
     here.pool = pool; /* chunks that wait on tasks of this pool help it */
     here.depth++;
-    run_chunks(j);
+    run_chunks(j, 0);
     here.depth--;
     here.pool = saved_pool;
 

@@ -30,27 +30,38 @@
  *
  * Design, and why. The benchmarks put this pool beside libgomp and GLib, so
  * the common paths take no lock and make no system call:
- * - One bounded lock-free MPMC ring per pool (Vyukov's queue: a sequence
- *   number per slot). A submit is one compare-and-swap plus three stores; a
- *   task without a handle allocates nothing (the ring holds fn and arg by
- *   value). On a 2-core machine one shared queue beats per-worker deques with
- *   stealing: there is at most one other consumer to contend with, and one
- *   queue keeps FIFO order and the wake-up rule simple.
- * - When the ring is full, the submitting thread runs the oldest queued task
- *   itself before it queues its own (back-pressure, as libgomp does past its
- *   task throttle); a thread already deep in nested task runs queues on a
- *   mutex-protected overflow list instead, so submit never deadlocks.
- * - Workers count finished tasks privately and publish the count when they
- *   find the queue empty, so the "all done" counter is not a cache line
- *   bouncing between the producer and every worker on every task.
- * - Each worker sleeps on its own futex word. A submit reads one shared
- *   counter of sleeping workers and makes a system call only when it is not
- *   zero; the waker takes the sleeper's token itself, so a burst of submits
- *   wakes each sleeper once, not once per task.
- * - parallel_for submits one "join me" task per helping worker; the caller
- *   and the helpers take chunks with one atomic add each. The caller never
- *   waits for a helper that has not started: the job is reference-counted, so
- *   a late helper finds no chunk left and just drops its reference.
+ * - A lock-free MPMC ring (Vyukov's queue: a sequence number per slot). A
+ *   submit is one compare-and-swap plus three stores; a task without a
+ *   handle allocates nothing (the ring holds fn and arg by value). One
+ *   shared queue meets the targets on the 2-core machine this was measured
+ *   on (a worker has at most one other consumer to contend with), keeps FIFO
+ *   order and keeps the wake-up rule simple; per-worker deques with stealing
+ *   were not needed, so they were not built.
+ * - The queue never refuses and never blocks: a full ring is closed and a
+ *   ring twice its size linked after it (positions carry on, so counting
+ *   stays one subtraction). Running a queued task on the submitting thread
+ *   (libgomp's back-pressure) or blocking until there is room can both
+ *   deadlock a submitter that queues a task waiting for something it does
+ *   next; an unbounded queue cannot. Rings are freed with the pool: memory
+ *   follows the largest backlog.
+ * - The count of queued tasks is the ring's own tail, so a submit touches no
+ *   shared counter; workers count finished tasks privately and publish the
+ *   count when they find the queue empty. A submit checks for shutdown
+ *   after its reservation and wakes a worker before it publishes, so once a
+ *   task is visible its submitter no longer touches the pool.
+ * - Each worker sleeps on its own futex word. At most max(1, threads/2)
+ *   workers spin (about 50 us, yielding the CPU after the first 0.5 us) before
+ *   they sleep; a submit reads one word of spinner and sleeper counts and
+ *   makes a system call only when nobody spins and someone sleeps. The waker
+ *   turns the sleeper into a spinner itself, so a burst of submits wakes one
+ *   worker, which wakes the next if it finds more work (as Go and Tokio do).
+ * - parallel_for submits one "join me" task per helping worker. The chunks
+ *   are split into one contiguous block per participant, taken first by its
+ *   owner (the same part of the range goes to the same thread each call, as
+ *   with OpenMP's static schedule), then by anyone (one atomic add a chunk),
+ *   so a late or slow thread holds nobody up. The caller never waits for a
+ *   helper that has not started: the job is reference-counted, so a late
+ *   helper finds no chunk left and just drops its reference.
  * - The setjmp that catches panics is armed once per worker loop (again only
  *   after a panic), not once per task.
  *
@@ -88,20 +99,21 @@ typedef struct tl_pool_options {
                                 system default */
     tl_pin_policy pin;       /* TL_PIN_NONE (default): the OS places workers;
                                 COMPACT/SCATTER: worker i is pinned as the
-                                i-th thread of the policy (topo.h). Needs the
-                                topology module in the library: without it,
-                                create returns ENOTSUP. */
-    size_t queue_size;       /* slots of the lock-free ring, rounded up to a
-                                power of two; 0 = 4096. Past it, submit runs
-                                a queued task first (see the design notes). */
+                                i-th thread of the policy (topo.h), at
+                                create. */
+    size_t queue_size;       /* slots of the first lock-free ring, rounded up
+                                to a power of two, at most 2^20; 0 = 4096.
+                                The queue grows past it (design notes). */
 } tl_pool_options;
 
 /* Creates a pool and starts all its workers. Returns 0 and stores the pool
  * in *pool_out, or: EINVAL (pool_out NULL, empty name prefix, queue_size
- * above 2^26), ENOTSUP (a pin policy without the topology module), ENOMEM,
- * or the errno with which a worker failed to spawn (EAGAIN: out of threads
- * or stack memory) or to be pinned. On error *pool_out is NULL, the workers
- * already started have been stopped and joined, and nothing is leaked. */
+ * above 2^20, a pin value not in tl_pin_policy), ENOMEM, the errno of
+ * loading the topology (a pin policy only), or the errno with which a worker
+ * failed to spawn (EAGAIN: out of threads or stack memory) or to be pinned
+ * (EPERM, ENOSYS, EXDEV: see tl_topo_pin_thread).
+ * On error *pool_out is NULL, the workers already started have been stopped
+ * and joined, and nothing is leaked. */
 int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
 
 /* Drains the pool (waits until every submitted task has run, including the
@@ -118,10 +130,10 @@ unsigned tl_pool_threads(const tl_pool *pool);
 /* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
  * handle the caller owns and must consume with tl_task_wait or
  * tl_task_detach; if NULL, the task's value is discarded (a panic is still
- * printed by the panic hook). If the queue is full, runs the oldest queued
- * task on the calling thread first. Returns 0, or EINVAL (pool or fn NULL),
- * ECANCELED (tl_pool_free has begun and the caller is not a task of this
- * pool), ENOMEM (no memory for the handle or an overflow entry). On error
+ * printed by the panic hook). Never blocks and never runs a task on the
+ * calling thread. Returns 0, or EINVAL (pool or fn NULL), ECANCELED
+ * (tl_pool_free has begun and the caller is not a task of this pool),
+ * ENOMEM (no memory for the handle, or for a bigger ring). On error
  * *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
@@ -134,11 +146,12 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * or a thread inside a task or parallel_for chunk of it) does not block: it
  * runs the task itself if no one has started it, else runs other queued
  * tasks while it waits. Other threads spin briefly, then sleep. Returns 0 or
- * EINVAL (task NULL). */
+ * EINVAL (task NULL, or already being waited or detached by another
+ * thread). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
- * discarded. Returns 0 or EINVAL (task NULL). */
+ * discarded. Returns 0 or EINVAL (task NULL, or being waited elsewhere). */
 int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# bench.sh: what `make bench` runs once the build is done: every benchmark,
+# then the charts, then the report, all into a temporary folder that
+# replaces results/<machine>/ only when everything has completed. A run
+# that fails or is interrupted leaves the previous results as they were.
+#
+#   scripts/bench.sh [--quick] [--machine NAME] [--build DIR] [--results DIR]
+#     --quick         pass --quick to every bench (small sweeps, a minute);
+#                     results go to results/<machine>-quick/, never over
+#                     the full results
+#     --machine NAME  the machine's name (default $MACHINE, else the benches'
+#                     own default from the CPU model and PU count)
+#     --build DIR     the build folder (default build/default)
+#     --results DIR   the folder of all machines' results (default results)
+#
+# Runs the benches listed in DIR/benches/benches.txt that are written on the
+# harness (their --help documents --out), harness_selftest first: it checks
+# the timer that every other number relies on, in under a second.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; }
+die_usage() { echo "bench.sh: $1 (try --help)" >&2; exit 2; }
+
+quick=0
+build=build/default
+root=results
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --machine) [ $# -ge 2 ] || die_usage "--machine needs a name"; export MACHINE="$2"; shift ;;
+    --build) [ $# -ge 2 ] || die_usage "--build needs a folder"; build="$2"; shift ;;
+    --results) [ $# -ge 2 ] || die_usage "--results needs a folder"; root="$2"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die_usage "unknown argument '$1'" ;;
+  esac
+  shift
+done
+
+list="$build/benches/benches.txt"
+if [ ! -f "$list" ]; then
+  echo "bench.sh: no $list: build first ('make build', or use 'make bench')" >&2
+  exit 1
+fi
+machine=$("$here/machine_name.sh" --build "$build")
+name="$machine$([ "$quick" = 1 ] && echo -quick || true)"
+dest="$root/$name"
+
+# The benches to run: harness benches only (a program without --out would
+# write elsewhere or nowhere), the timer check first.
+benches=()
+while IFS= read -r bench; do
+  [ -n "$bench" ] || continue
+  exe="$build/benches/$bench"
+  if [ ! -x "$exe" ]; then
+    echo "bench.sh: $exe is listed in $list but not built: run 'make build'" >&2
+    exit 1
+  fi
+  # (The whole help first: grep -q stopping early would make the bench's
+  # write fail, and pipefail call that a failure.)
+  help=$("$exe" --help </dev/null 2>/dev/null || true)
+  if [[ "$help" != *"--out DIR"* ]]; then
+    echo "bench.sh: skipping $bench: not a harness bench (its --help has no --out)" >&2
+  elif [ "$bench" = harness_selftest ]; then
+    benches=("$bench" ${benches[@]+"${benches[@]}"})
+  else
+    benches+=("$bench")
+  fi
+done <"$list"
+if [ ${#benches[@]} -eq 0 ]; then
+  echo "bench.sh: $list names no benchmark to run" >&2
+  exit 1
+fi
+
+mkdir -p "$root"
+tmp=$(mktemp -d "$root/.tmp-$name-XXXXXX")
+chmod 755 "$tmp" # mktemp's 0700 would become the results folder's mode
+done_ok=0
+interrupted=0
+finish() {
+  # Done, or the rename into place happened just as a signal came.
+  [ "$done_ok" = 0 ] && [ -d "$tmp" ] || return 0
+  if [ "$interrupted" = 1 ]; then
+    rm -rf "$tmp"
+    echo "bench.sh: interrupted; $dest is unchanged" >&2
+  else
+    echo "bench.sh: stopped; $dest is unchanged, what this run wrote is in $tmp (remove it when done)" >&2
+  fi
+}
+trap finish EXIT
+trap 'interrupted=1; exit 130' INT TERM HUP
+
+started=$SECONDS
+echo "bench.sh: ${#benches[@]} benches for $machine$([ "$quick" = 1 ] && echo ", quick" || true), into $tmp" >&2
+i=0
+for bench in "${benches[@]}"; do
+  i=$((i + 1))
+  flags=(--out "$tmp" --machine "$machine")
+  [ "$quick" = 1 ] && flags+=(--quick)
+  # The selftest's default tolerance (5%) is for a quiet machine; here it
+  # only has to catch a timer that cannot be trusted at all, as in CTest.
+  [ "$bench" = harness_selftest ] && flags+=(--tolerance 50)
+  echo "==> [$i/${#benches[@]}] $bench" >&2
+  t0=$SECONDS
+  status=0
+  "$build/benches/$bench" "${flags[@]}" </dev/null || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "bench.sh: $bench failed (exit status $status)" >&2
+    exit 1
+  fi
+  echo "    $bench: $((SECONDS - t0)) s" >&2
+done
+
+echo "==> charts and report" >&2
+python3 "$here/plot.py" "$tmp"
+python3 "$here/report.py" "$tmp"
+
+"$here/replace_dir.sh" "$tmp" "$dest"
+done_ok=1
+python3 "$here/results_index.py" "$root"
+
+elapsed=$((SECONDS - started))
+echo "bench.sh: done in $((elapsed / 60)) min $((elapsed % 60)) s." >&2
+echo "The report: $dest/README.md (charts: $dest/*.png)"
+if [ "$quick" = 1 ]; then
+  echo "(A quick run: rough numbers, kept apart from the full results; 'make bench' measures properly.)"
+fi

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""report.py: writes a results folder's report, <folder>/README.md.
+
+usage: report.py RESULTS
+
+The report has the machine card (from meta.json), the figures at a glance,
+then each bench's question with its measured answer (<bench>.answer.txt),
+its charts (the PNGs plot.py drew; run it first), its method and how many
+of its cases were unstable. A bench that did not run is said to be missing.
+Written to README.md.partial, then renamed. Exit 1 on a missing or
+malformed results file (one line naming it), 2 on a usage error.
+"""
+import os
+import sys
+
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+import tlbenches  # noqa: E402
+import tlcharts  # noqa: E402
+from tlresults import (bench_csv, cli, count, is_quick, nanoseconds, read_answer,  # noqa: E402
+                       read_csv, read_meta, size_bytes, write_markdown)
+
+
+def machine_card(meta):
+    def get(key):
+        value = meta.get(key, "unknown")
+        return "unknown" if value in (None, "") else value
+
+    def cache(key):
+        b = meta.get(key)
+        return size_bytes(b) if isinstance(b, (int, float)) and b > 0 else "?"
+    load = meta.get("load_average") or []
+    rows = [
+        ("CPU", get("cpu_model")),
+        ("Packages, cores, PUs (hardware threads)", "%s, %s, %s" % (
+            count(meta.get("packages", 0)), count(meta["cores"]), count(meta["pus"]))),
+        ("PUs this process may use", count(meta.get("available_parallelism", meta["pus"]))),
+        ("NUMA nodes", count(meta.get("numa_nodes", 0))),
+        ("Caches", "L1d %s, L2 %s, L3 %s" % (cache("l1d_cache_bytes"), cache("l2_cache_bytes"),
+                                             cache("l3_cache_bytes"))),
+        ("Kernel", get("kernel")),
+        ("C library", get("libc")),
+        ("Compiler", "%s, `%s` (%s)" % (get("compiler"), get("compiler_flags"),
+                                        get("build_type"))),
+        ("OpenMP", get("openmp")),
+        ("CPU frequency governor", get("cpufreq_governor")),
+        ("Load average at the start (1, 5, 15 min)",
+         ", ".join("%.2f" % x for x in load if isinstance(x, (int, float))) or "unknown"),
+        ("Timer", "%s per read, steps of %s" % (
+            nanoseconds(meta.get("timer_overhead_ns", float("nan"))),
+            nanoseconds(meta.get("timer_resolution_ns", float("nan"))))),
+        ("Date (UTC)", get("date")),
+        ("threadlab", "%s, commit %s" % (get("threadlab_version"), get("git_commit"))),
+    ]
+    lines = ["| | |", "|---|---|"]
+    lines += ["| %s | %s |" % (k, str(v).replace("|", "\\|")) for k, v in rows]
+    return lines
+
+
+def warnings(meta):
+    out = []
+    if is_quick(meta):
+        out.append("> **Quick run** (`make bench QUICK=1`): small sweeps and few repetitions, "
+                   "to check that everything works. Do not compare these numbers; run "
+                   "`make bench` for real ones.")
+    load = (meta.get("load_average") or [0])[0]
+    pus = meta["pus"]
+    if isinstance(load, (int, float)) and pus and load > 0.5 * pus:
+        out.append("> **The machine was busy** when the run started (load average %.2f on "
+                   "%s PUs): other work competed with the benches, so expect noise." % (
+                       load, count(pus)))
+    return out
+
+
+def glance(folder, meta):
+    """The headline figures of every bench that ran, in one table."""
+    lines = ["| bench | figure | value |", "|---|---|---|"]
+    for bench in tlbenches.BENCHES:
+        figures = bench.figures(folder, meta)
+        for headline, value in figures or []:
+            lines.append("| %s | %s | %s |" % (bench.name, headline.label, headline.format(value)))
+    return lines if len(lines) > 2 else []
+
+
+def unstable_note(folder, bench):
+    rows = read_csv(bench_csv(folder, bench), ("unstable",))
+    measured = [r for r in rows if r["unstable"].strip()]
+    shaky = [r for r in measured if r["unstable"].strip() == "1"]
+    if not shaky:
+        return "All %d cases were stable (CV under 10%%, no extreme samples)." % len(measured)
+    return ("Unstable cases: %d of %d (CV above 10%%, or a sample far from the median; "
+            "`unstable` = 1 in the CSV): read them with care, or rerun on a quieter "
+            "machine." % (len(shaky), len(measured)))
+
+
+def section_table(folder, bench):
+    """The rows of the sections that have no chart: section, strategy, median."""
+    rows = read_csv(bench_csv(folder, bench.name), ("section", "strategy") + tlcharts.STATS)
+    lines = ["| case | strategy | median | 95% CI |", "|---|---|---|---|"]
+    for r in rows:
+        if r["section"] in bench.table_sections and r["median"].strip():
+            m, lo, hi = tlcharts.median_ci(r)
+            lines.append("| %s | %s | %s | %s – %s |" % (
+                bench.table_sections[r["section"]], tlcharts.title_of(r["strategy"]), nanoseconds(m),
+                nanoseconds(lo), nanoseconds(hi)))
+    return lines if len(lines) > 2 else []
+
+
+def bench_section(folder, bench):
+    lines = ["## %s" % bench.question, "", "`%s`" % bench.name, ""]
+    if not os.path.exists(bench_csv(folder, bench.name)):
+        return lines + ["**Missing:** `%s.csv` is not in this folder: the bench was not "
+                        "built or did not run on this machine." % bench.name, ""]
+    answer = read_answer(folder, bench.name)
+    lines += ["**Answer (measured):** " + (answer or "*the bench wrote no answer.*"), ""]
+    for chart in tlcharts.charts_of(bench.name):
+        if os.path.exists(os.path.join(folder, chart.name + ".png")):
+            lines += ["![%s](%s.png)" % (chart.title, chart.name), "",
+                      "*%s* ([SVG](%s.svg))" % (chart.title, chart.name), ""]
+        else:
+            lines += ["*%s*: no chart (no rows for it in `%s.csv`, or `make plots` "
+                      "has not run)." % (chart.title, bench.name), ""]
+    table = section_table(folder, bench) if bench.table_sections else []
+    if table:
+        lines += table + [""]
+    lines += ["**Method.** %s Each figure is the median of its samples; error bars and "
+              "bands are its 95%% bootstrap confidence interval. %s Data: [%s.csv](%s.csv)."
+              % (bench.method, unstable_note(folder, bench.name), bench.name, bench.name), ""]
+    return lines
+
+
+def other_benches(folder):
+    """Benches this report does not know (a new one): their answers."""
+    known = {b.name for b in tlbenches.BENCHES} | {tlbenches.HARNESS_SELFTEST.name}
+    lines = []
+    for name in sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv")):
+        if name not in known:
+            answer = read_answer(folder, name) or "*no answer written*"
+            lines += ["- `%s`: %s ([%s.csv](%s.csv))" % (name, answer, name, name)]
+    return ["## Other benches", ""] + lines + [""] if lines else []
+
+
+def report(folder):
+    meta = read_meta(folder)
+    lines = ["# threadlab results: %s" % meta["machine"], ""]
+    lines += [w + "\n" for w in warnings(meta)]
+    lines += ["What the benchmarks measured on this machine. Each section asks one question, "
+              "quotes the answer the bench computed from its own data, and shows the charts. "
+              "Medians throughout; dashed vertical lines mark the core and PU counts. "
+              "How to read and reproduce this: the top-level README, section \"Results\".", "",
+              "## The machine", ""] + machine_card(meta) + [""]
+    selftest = read_answer(folder, tlbenches.HARNESS_SELFTEST.name)
+    if selftest:
+        lines += ["**Timer check** (`harness_selftest`): %s %s" % (
+            selftest, tlbenches.HARNESS_SELFTEST.method), ""]
+    figures = glance(folder, meta)
+    if figures:
+        lines += ["## At a glance", ""] + figures + [""]
+    for bench in tlbenches.BENCHES:
+        lines += bench_section(folder, bench)
+    write_markdown(folder, lines + other_benches(folder))
+
+
+if __name__ == "__main__":
+    sys.exit(cli("report.py", __doc__, (1, 1),
+                 "give one results folder, e.g. results/amd-epyc-2pu", report))

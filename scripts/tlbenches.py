@@ -1,0 +1,244 @@
+"""tlbenches.py: what the report and the comparison say about each bench:
+its question, a short note on its method, and its headline figures (the
+few numbers that sum it up, compared between machines). Which charts each
+bench has is in tlcharts.py."""
+import math
+import os
+
+from tlresults import bench_csv, count, nanoseconds, read_csv, significant, size_bytes
+
+
+class Headline:
+    """One figure: a label, its unit ('ns', 'bytes', 'x' for ratios,
+    'threads'), whether a higher value is better (True, False, or None
+    when neither is), and value(rows, meta) -> a number or None."""
+
+    def __init__(self, label, unit, higher_is_better, value):
+        self.label, self.unit = label, unit
+        self.higher_is_better, self.value = higher_is_better, value
+
+    def format(self, x):
+        if x is None or not math.isfinite(x):
+            return "—"
+        if self.unit == "ns":
+            return nanoseconds(x)
+        if self.unit == "bytes":
+            return size_bytes(x)
+        if self.unit == "x":
+            return significant(x) + "×"
+        return count(round(x, 2))
+
+
+class Bench:
+    """columns: what the headlines read; table_sections: sections without a
+    chart, whose rows the report lists in a table ({section: what a row is})."""
+
+    def __init__(self, name, question, method, columns=("median",), headlines=(),
+                 table_sections=None):
+        self.name, self.question, self.method = name, question, method
+        self.columns, self.headlines = columns, headlines
+        self.table_sections = table_sections or {}
+
+    def rows(self, folder):
+        """The bench's CSV rows in folder, or None when it did not run there."""
+        path = bench_csv(folder, self.name)
+        return read_csv(path, self.columns) if os.path.exists(path) else None
+
+    def figures(self, folder, meta):
+        """[(headline, value or None)], or None when the bench did not run."""
+        rows = self.rows(folder)
+        if rows is None:
+            return None
+        return [(h, h.value(rows, meta)) for h in self.headlines]
+
+
+# ---- picking one number out of the rows ----------------------------------------------------------
+
+def median_of(rows, **equal):
+    """The median of the one row with those column values (numbers compared
+    as numbers), or None."""
+    for r in rows:
+        if r["median"].strip() and all(_same(r[c], v) for c, v in equal.items()):
+            return r.num("median")
+    return None
+
+
+def _same(text, value):
+    if isinstance(value, str):
+        return text == value
+    try:
+        return float(text) == float(value)
+    except ValueError:
+        return False
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def closest_threads(rows, target, **equal):
+    """The largest thread count <= target among rows matching equal (the
+    sweeps differ between machines), or None."""
+    counts = [r.num("threads") for r in rows
+              if all(_same(r[c], v) for c, v in equal.items()) and r["median"].strip()]
+    below = [t for t in counts if t <= target]
+    return max(below) if below else None
+
+
+def speedup_at(rows, workload, threads):
+    for r in rows:
+        if (r["workload"] == workload and r["strategy"] == "threads" and r["pin"] == "none"
+                and _same(r["threads"], threads) and r["speedup"].strip()):
+            return r.num("speedup")
+    return None
+
+
+def best_speedup(rows, workload):
+    values = [r.num("speedup") for r in rows if r["workload"] == workload
+              and r["strategy"] == "threads" and r["pin"] == "none" and r["speedup"].strip()]
+    return max(values) if values else None
+
+
+def most_threads(rows, workload):
+    counts = [r.num("threads") for r in rows if r["workload"] == workload]
+    return max(counts) if counts else None
+
+
+def default_stack(rows):
+    return median_of(rows, section="default", metric="default_stack") or float(8 << 20)
+
+
+def rss_untouched(rows, stack):
+    """RSS per thread, untouched stack of that size, with the most threads
+    alive (the steadiest per-thread figure)."""
+    best = None
+    for r in rows:
+        if (r["section"] == "memory" and r["metric"] == "rss_per_thread"
+                and _same(r["stack_bytes"], stack) and _same(r["touched_bytes"] or "0", 0)
+                and r["median"].strip()):
+            if best is None or r.num("threads") > best.num("threads"):
+                best = r
+    return best.num("median") if best is not None else None
+
+
+def smallest_grain(rows):
+    grains = [r.num("grain_ns") for r in rows if r["section"] == "grain" and r.num("grain_ns") > 0]
+    return min(grains) if grains else None
+
+
+def overhead_at(rows, strategy, grain):
+    for r in rows:
+        if (r["section"] == "grain" and r["strategy"] == strategy and grain is not None
+                and _same(r["grain_ns"], grain) and r["overhead_ns_per_task"].strip()):
+            return r.num("overhead_ns_per_task")
+    return None
+
+
+def join_slowdown(kind, tasks=8):
+    def value(rows, meta):
+        loop = median_of(rows, section="pattern", kind=kind, strategy="join_in_loop", tasks=tasks)
+        all_ = median_of(rows, section="pattern", kind=kind, strategy="spawn_all_join_all",
+                         tasks=tasks)
+        return ratio(loop, all_)
+    return value
+
+
+def fork_join_at_pus(strategy):
+    def value(rows, meta):
+        t = closest_threads(rows, meta["pus"], section="fork_join", strategy=strategy)
+        return median_of(rows, section="fork_join", strategy=strategy, threads=t) if t else None
+    return value
+
+
+# ---- the benches ------------------------------------------------------------------------------------
+
+STATS = ("median",)
+HARNESS_SELFTEST = Bench(
+    "harness_selftest", "Does the harness measure known operations correctly?",
+    "An empty call, a clock read and a 1 ms sleep (with the kernel's default timer "
+    "slack and with 1 ns of slack) are timed like any bench case: if the 1 ms sleep "
+    "does not measure about 1 ms here, distrust the other numbers too.")
+
+BENCHES = [
+    Bench("spawn_cost", "What does one thread cost, and what does threadlab add?",
+          "create_join: one thread created and joined, back to back, for each API "
+          "(and a process, fork + waitpid, for scale). fork_join: T threads started "
+          "and all joined, for T = 1 to the PU count and twice that, by each "
+          "strategy: tl_spawn/tl_join, a scope, a pool's parallel_for with T "
+          "chunks, an empty OpenMP parallel region. Operations shorter than "
+          "--min-time are timed in calibrated batches.",
+          ("section", "strategy", "threads") + STATS,
+          [Headline("pthread create + join", "ns", False,
+                    lambda rows, meta: median_of(rows, section="create_join", strategy="pthread")),
+           Headline("tl_spawn create + join", "ns", False,
+                    lambda rows, meta: median_of(rows, section="create_join", strategy="tl_spawn")),
+           Headline("fork-join, T = the PU count, tl_spawn", "ns", False,
+                    fork_join_at_pus("spawn_join_all")),
+           Headline("fork-join, T = the PU count, tl_pool", "ns", False,
+                    fork_join_at_pus("pool_parallel_for"))]),
+    Bench("thread_count", "How many threads for CPU-, memory- and IO-bound work?",
+          "A fixed amount of work is split among T threads, one share each, and timed "
+          "as a whole. Speedup = the median wall time at T = 1 divided by the one at T "
+          "(same workload, strategy and pin policy); efficiency = speedup / T. The "
+          "bands come from the 95% confidence interval of the wall time at T. CPU-bound "
+          "work computes, memory-bound work streams through memory, IO-bound work "
+          "sleeps. Dashed lines mark the core and PU counts.",
+          ("workload", "strategy", "pin", "threads", "speedup") + STATS,
+          [Headline("CPU-bound speedup at T = cores", "x", True,
+                    lambda rows, meta: speedup_at(rows, "cpu", meta["cores"])),
+           Headline("best memory-bound speedup", "x", True,
+                    lambda rows, meta: best_speedup(rows, "memory")),
+           Headline("IO-bound speedup at the most threads", "x", True,
+                    lambda rows, meta: speedup_at(rows, "io", most_threads(rows, "io")))]),
+    Bench("join_order", "Why spawn all, then join all?",
+          "pattern: N tasks of a fixed length (CPU work, or a sleep) run four ways: "
+          "each joined inside the spawn loop, all spawned then all joined, in a scope, "
+          "on a pool; the time is until all are joined. order: N tasks of varied "
+          "length, their results consumed in spawn order or as each completes; the "
+          "times are to the first and to the last result consumed.",
+          ("section", "kind", "strategy", "tasks") + STATS,
+          [Headline("join in the loop, 8 sleeping tasks: slowdown", "x", None,
+                    join_slowdown("sleep")),
+           Headline("join in the loop, 8 CPU-bound tasks: slowdown", "x", None,
+                    join_slowdown("cpu"))]),
+    Bench("stack_size", "What does a stack cost?",
+          "latency: spawn + join with stacks from PTHREAD_STACK_MIN to 64 MiB. "
+          "memory: resident memory (RSS) and address space (VSZ) per thread while many "
+          "threads are alive, their stacks untouched or partly written. live_threads: "
+          "one more spawn + join, and a context switch, with up to 10,000 other threads "
+          "alive and blocked. capacity: in a child process with a cap on threads and "
+          "memory, how many threads fit before spawning fails, and the error that "
+          "stopped it.",
+          ("section", "metric", "stack_bytes", "threads", "touched_bytes") + STATS,
+          [Headline("spawn + join, default stack", "ns", False,
+                    lambda rows, meta: median_of(rows, section="latency", metric="spawn_join",
+                                                 stack_bytes=default_stack(rows))),
+           Headline("RSS per thread, default stack untouched", "bytes", False,
+                    lambda rows, meta: rss_untouched(rows, default_stack(rows))),
+           Headline("threads created, default stack", "threads", True,
+                    lambda rows, meta: median_of(rows, section="capacity",
+                                                 stack_bytes=default_stack(rows)))]),
+    Bench("pool_vs_raw", "When does a pool beat raw threads?",
+          "grain: M tasks of g ns of busy work each, run on W workers by each "
+          "strategy; overhead per task = (wall time × W − M × g) / M and efficiency = "
+          "(M × g / W) / wall time. Where a grain was run with several task counts the "
+          "chart keeps the largest; overheads lost in the noise of long tasks are "
+          "left out. batch: 1,000,000 empty tasks submitted, then waited for. "
+          "parallel_for: 10,000,000 trivial iterations. fork_join: an empty "
+          "parallel_for, one chunk per worker, on an idle pool. round_trip: one task "
+          "submitted to an idle pool and waited for.",
+          ("section", "strategy", "grain_ns", "overhead_ns_per_task") + STATS,
+          [Headline("pool batch, per task", "ns", False,
+                    lambda rows, meta: median_of(rows, section="batch", strategy="pool_submit")),
+           Headline("pool round trip, idle pool", "ns", False,
+                    lambda rows, meta: median_of(rows, section="round_trip",
+                                                 strategy="pool_submit")),
+           Headline("overhead per task at the smallest grain, a thread per task", "ns", False,
+                    lambda rows, meta: overhead_at(rows, "thread_per_task",
+                                                   smallest_grain(rows))),
+           Headline("overhead per task at the smallest grain, tl_pool submit", "ns", False,
+                    lambda rows, meta: overhead_at(rows, "pool_submit",
+                                                   smallest_grain(rows)))],
+          table_sections={"batch": "batch, per task", "parallel_for": "parallel_for, per loop",
+                          "fork_join": "fork-join, idle pool", "round_trip": "round trip, idle pool"}),
+]

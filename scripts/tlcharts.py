@@ -1,0 +1,407 @@
+"""tlcharts.py: every chart threadlab draws: the bench CSV it reads, the
+columns it needs, its title (the question it answers), the gnuplot script
+under scripts/plots/ that draws it, and how its series are cut from the
+rows. plot.py writes the series to files and runs the script; report.py and
+compare_report.py list the charts of each bench from here.
+
+A series is a list of points, one tuple per line of its data file: for
+"lines" charts the x value first, then what the script plots (a value and
+its 95% confidence interval, usually); for "bars" charts a label first."""
+import math
+from collections import OrderedDict
+
+from tlresults import ResultsError, nanoseconds, size_bytes
+
+STATS = ("median", "ci_lo", "ci_hi")
+NEEDED = ("unit",) + STATS  # what every chart reads, besides its own columns
+
+# One colour per strategy wherever it appears, so that a reader who learnt
+# "pool is red" on one chart can trust it on the next (Okabe-Ito colours,
+# safe for colour-blind readers, plus a few darker shades).
+COLORS = {
+    "pthread": "#0072B2", "thread_per_task": "#0072B2", "join_in_loop": "#000000",
+    "tl_spawn": "#009E73", "spawn_join_all": "#009E73", "spawn_all_join_all": "#009E73",
+    "threads": "#009E73",
+    "tl_builder_named": "#44AA99", "c11_thrd": "#000000", "fork_waitpid": "#777777",
+    "scope": "#56B4E9", "scoped_static": "#56B4E9",
+    "pool": "#D55E00", "pool_submit": "#D55E00", "pool_parallel_for": "#882255",
+    "openmp": "#CC79A7", "omp_parallel": "#CC79A7", "omp_for_dynamic": "#CC79A7",
+    "omp_for_static": "#CC79A7", "omp_task": "#6A3D9A",
+    "glib_thread": "#E69F00", "glib_pool": "#E69F00",
+    "in_order": "#0072B2", "as_completed": "#D55E00",
+}
+# What the key calls each strategy (the CSV's names are for programs).
+TITLES = {
+    "pthread": "pthread", "tl_spawn": "tl_spawn", "tl_builder_named": "tl_builder, named",
+    "c11_thrd": "C11 thrd", "glib_thread": "GLib thread",
+    "fork_waitpid": "fork + waitpid",
+    "spawn_join_all": "tl_spawn T, then tl_join T", "scope": "tl_scope",
+    "pool_parallel_for": "tl_pool parallel_for", "omp_parallel": "OpenMP parallel region",
+    "thread_per_task": "a thread per task", "scoped_static": "static chunks on scoped threads",
+    "pool_submit": "tl_pool submit", "omp_for_dynamic": "OpenMP for, dynamic",
+    "omp_for_static": "OpenMP for, static", "omp_task": "OpenMP task",
+    "glib_pool": "GLib GThreadPool",
+    "join_in_loop": "join inside the spawn loop", "spawn_all_join_all": "spawn all, then join all",
+    "pool": "tl_pool",
+    "in_order": "in spawn order", "as_completed": "as completed",
+    "first_result": "first result", "last_result": "last result",
+}
+FALLBACK_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                   "#56B4E9", "#000000", "#777777")
+# Point shapes (gnuplot pointtypes), hollow: two series on the same spot
+# both stay visible.
+CIRCLE, SQUARE, TRIANGLE, DIAMOND, DOWN_TRIANGLE = 6, 4, 8, 12, 10
+SHAPES = (CIRCLE, SQUARE, TRIANGLE, DIAMOND, DOWN_TRIANGLE)
+
+
+class Series:
+    def __init__(self, key, title, points, color, point=CIRCLE):
+        self.key, self.title, self.points = key, title, points
+        self.color, self.point = color, point
+
+
+class Chart:
+    """kind: "lines" (x, then values) or "bars" (a label, then values);
+    core_marks: x is a thread count, so the core and PU counts are marked."""
+
+    def __init__(self, name, bench, title, script, columns, extract, kind="lines",
+                 size="900,620", core_marks=False):
+        self.name, self.bench, self.title = name, bench, title
+        self.script, self.extract = script, extract
+        self.columns = tuple(columns) + NEEDED
+        self.kind, self.size, self.core_marks = kind, size, core_marks
+
+
+class Drawing:
+    """What extract() returns: the series; marks, [(x, label)] for dashed
+    vertical reference lines; and any further gnuplot variables the script
+    uses (numbers or strings)."""
+
+    def __init__(self, series, marks=(), **variables):
+        self.series, self.marks, self.variables = series, list(marks), variables
+
+
+# ---- cutting rows into series -------------------------------------------------------------
+
+def where(rows, unit, **equal):
+    """The rows whose columns have the given values, and a median (a row
+    without statistics is a case that measured nothing), after checking that
+    their statistics are in the unit the chart's axis says."""
+    found = [r for r in rows if all(r[c] == v for c, v in equal.items())
+             and r["median"].strip() != ""]
+    for r in found:
+        if r["unit"] != unit:
+            raise ResultsError("%s:%d: unit '%s', but the chart expects '%s'"
+                               % (r.path, r.line, r["unit"], unit))
+    return found
+
+
+def grouped(rows, *columns):
+    """Rows by the values of columns, in the order they first appear."""
+    groups = OrderedDict()
+    for r in rows:
+        groups.setdefault(tuple(r[c] for c in columns), []).append(r)
+    return groups
+
+
+def median_ci(r, scale=1.0):
+    """(median, ci_lo, ci_hi) divided by scale."""
+    return tuple(r.num(c) / scale for c in STATS)
+
+
+def color_of(key, index):
+    return COLORS.get(key, FALLBACK_COLORS[index % len(FALLBACK_COLORS)])
+
+
+def title_of(key):
+    return TITLES.get(key, key)
+
+
+def series_by(rows, key_column, x_column, values, title=title_of):
+    """One series per value of key_column: points (x, *values(row)), sorted
+    by x, coloured by the key, each with its own point shape."""
+    out = []
+    for i, ((key,), rs) in enumerate(grouped(rows, key_column).items()):
+        points = sorted((r.num(x_column),) + values(r) for r in rs)
+        out.append(Series(key, title(key), points, color_of(key, i),
+                          SHAPES[i % len(SHAPES)]))
+    return out
+
+
+def require(series, chart_rows_what):
+    if not series:
+        raise NoRows(chart_rows_what)
+    return series
+
+
+class NoRows(ResultsError):
+    """The CSV is well formed but has no rows for this chart: the chart is
+    left out (plot.py says so), not drawn empty."""
+
+
+def scaled_ratio(value, r):
+    """A ratio derived from the median (speedup, efficiency) with the band
+    the wall time's confidence interval gives it: a wall time at ci_hi means
+    a ratio smaller by median / ci_hi."""
+    m, lo, hi = median_ci(r)
+    if not (m > 0 and lo > 0 and hi > 0):
+        return (value, value, value)
+    return (value, value * m / hi, value * m / lo)
+
+
+# ---- spawn_cost ------------------------------------------------------------------------------
+
+def spawn_create_join(rows, meta):
+    rs = where(rows, "ns", section="create_join")
+    points = [(title_of(r["strategy"]),) + median_ci(r, 1e3) for r in rs]
+    series = [Series("create_join", "", points, "#0072B2")] if points else []
+    return Drawing(require(series, "section create_join"))
+
+
+def spawn_fork_join(rows, meta):
+    rs = where(rows, "ns", section="fork_join")
+    series = series_by(rs, "strategy", "threads", lambda r: median_ci(r, 1e3))
+    return Drawing(require(series, "section fork_join"))
+
+
+# ---- thread_count ------------------------------------------------------------------------------
+
+PIN_COLORS = {"compact": "#0072B2", "scatter": "#D55E00"}
+
+
+def thread_count_title(strategy, runtime, pin):
+    if strategy == "openmp":
+        name = "OpenMP parallel for (%s)" % runtime
+    elif strategy == "threads":
+        name = "tl threads"
+    else:
+        name = strategy
+    return name + ("" if pin == "none" else ", pinned %s" % pin)
+
+
+def thread_count(workload):
+    """Speedup and efficiency against T, one series per strategy and pin
+    policy, for one workload."""
+    def extract(rows, meta):
+        rs = [r for r in where(rows, "ns", workload=workload) if r["speedup"].strip()]
+        series = []
+        for i, ((strategy, runtime, pin), group) in enumerate(
+                grouped(rs, "strategy", "runtime", "pin").items()):
+            points = sorted((r.num("threads"),)
+                            + scaled_ratio(r.num("speedup"), r)
+                            + scaled_ratio(r.num("efficiency"), r) for r in group)
+            color = color_of(strategy, i) if pin == "none" else PIN_COLORS.get(pin, "#777777")
+            series.append(Series("%s-%s-%s" % (strategy, runtime, pin),
+                                 thread_count_title(strategy, runtime, pin), points,
+                                 color, SHAPES[i % len(SHAPES)]))
+        return Drawing(require(series, "workload %s" % workload),
+                       workload={"cpu": "CPU-bound", "memory": "memory-bound",
+                                 "io": "IO-bound (sleeping)"}.get(workload, workload))
+    return extract
+
+
+# ---- join_order -------------------------------------------------------------------------------
+
+def join_order_wall(rows, meta):
+    """Wall time against N, CPU-bound tasks and sleeping ones side by side:
+    one series per strategy, columns tasks, then (ms, lo, hi) for cpu and
+    for sleep (NaN where a kind lacks that N)."""
+    rs = where(rows, "ns", section="pattern", metric="wall")
+    series = []
+    for i, ((strategy,), group) in enumerate(grouped(rs, "strategy").items()):
+        by_tasks = OrderedDict()
+        for r in group:
+            cells = by_tasks.setdefault(r.num("tasks"), {})
+            cells[r["kind"]] = median_ci(r, 1e6)
+        nan3 = (math.nan,) * 3
+        points = sorted((tasks,) + cells.get("cpu", nan3) + cells.get("sleep", nan3)
+                        for tasks, cells in by_tasks.items())
+        series.append(Series(strategy, title_of(strategy), points,
+                             color_of(strategy, i), SHAPES[i % len(SHAPES)]))
+    return Drawing(require(series, "section pattern"))
+
+
+def join_order_results(rows, meta):
+    rs = where(rows, "ns", section="order")
+    series = []
+    for i, ((strategy, metric), group) in enumerate(
+            grouped(rs, "strategy", "metric").items()):
+        points = sorted((r.num("tasks"),) + median_ci(r, 1e6) for r in group)
+        series.append(Series(strategy + "-" + metric, "%s: %s" % (
+            title_of(strategy), title_of(metric)), points,
+            color_of(strategy, i), SHAPES[i % len(SHAPES)]))
+    return Drawing(require(series, "section order"))
+
+
+# ---- stack_size ------------------------------------------------------------------------------
+
+def default_stack_bytes(rows):
+    rs = where(rows, "bytes", section="default", metric="default_stack")
+    return rs[0].num("median") if rs else 0
+
+
+def stack_marks(rows, meta, cache=False):
+    """The default stack and (cache) under glibc its stack cache's size (40
+    MiB: a freed stack is kept for the next thread only while the cache
+    holds it, so bigger stacks are mapped anew at every spawn)."""
+    marks = []
+    default = default_stack_bytes(rows)
+    if default > 0:
+        marks.append((default, "default stack " + size_bytes(default)))
+    if cache and str(meta.get("libc", "")).startswith("glibc"):
+        marks.append((40 << 20, "glibc stack cache 40 MiB"))
+    return marks
+
+
+def stack_size_latency(rows, meta):
+    rs = where(rows, "ns", section="latency", metric="spawn_join")
+    series = series_by(rs, "metric", "stack_bytes", lambda r: median_ci(r, 1e3),
+                       lambda key: "spawn + join")
+    return Drawing(require(series, "section latency"),
+                   marks=stack_marks(rows, meta, cache=True))
+
+
+def stack_size_memory(rows, meta):
+    rs = where(rows, "bytes", section="memory")
+    thread_counts = {r["threads"] for r in rs}
+    series = []
+    for i, ((metric, touched, threads), group) in enumerate(
+            grouped(rs, "metric", "touched_bytes", "threads").items()):
+        if metric == "vsz_per_thread":
+            title = "address space (VSZ)"
+        else:
+            t = float(touched or 0)
+            title = "RSS, " + ("untouched" if t == 0 else
+                               "%s touched" % size_bytes(t))
+        if len(thread_counts) > 1:
+            title += ", %s threads alive" % threads
+        points = sorted((r.num("stack_bytes"),) + median_ci(r) for r in group)
+        series.append(Series(metric + touched + "-" + threads, title, points,
+                             "#777777" if metric == "vsz_per_thread"
+                             else FALLBACK_COLORS[i % 6], SHAPES[i % len(SHAPES)]))
+    return Drawing(require(series, "section memory"), marks=stack_marks(rows, meta))
+
+
+def stack_size_live_threads(rows, meta):
+    rs = where(rows, "ns", section="live_threads")
+    titles = {"spawn_join": "spawn + join one more thread",
+              "context_switch": "context switch"}
+    series = series_by(rs, "metric", "threads", lambda r: median_ci(r, 1e3),
+                       lambda key: titles.get(key, key))
+    return Drawing(require(series, "section live_threads"))
+
+
+def stack_size_capacity(rows, meta):
+    rs = where(rows, "threads", section="capacity", metric="threads_created")
+    stopped = {"cap": "the probe's cap"}
+    points = sorted((r.num("stack_bytes"), r.num("median"),
+                     stopped.get(r["result"], r["result"] or "?")) for r in rs)
+    series = [Series("capacity", "threads created", points, "#0072B2")] if points else []
+    return Drawing(require(series, "section capacity"), marks=stack_marks(rows, meta))
+
+
+# ---- pool_vs_raw --------------------------------------------------------------------------------
+
+def pool_grain(rows, meta):
+    """Overhead per task and efficiency against grain, one series per
+    strategy. Where a grain was run with several task counts, the row with
+    the most tasks is kept (the steadiest). Grain 0 cannot sit on a log
+    axis: it is drawn a decade left of the smallest grain, labelled "0".
+    The x tics are the grains measured (grain_tics, gnuplot's syntax)."""
+    rs = where(rows, "ns", section="grain")
+    grains = sorted({r.num("grain_ns") for r in rs if r.num("grain_ns") > 0})
+    zero_x = grains[0] / 10 if grains else 1.0
+    series = []
+    for i, ((strategy,), group) in enumerate(grouped(rs, "strategy").items()):
+        best = OrderedDict()
+        for r in group:
+            g = r.num("grain_ns")
+            if g not in best or r.num("tasks") > best[g].num("tasks"):
+                best[g] = r
+        points = sorted(grain_point(g, r, zero_x) for g, r in best.items())
+        series.append(Series(strategy, title_of(strategy), points, color_of(strategy, i),
+                             SHAPES[i % len(SHAPES)]))
+    tics = [(zero_x, "0")] if any(r.num("grain_ns") == 0 for r in rs) else []
+    tics += [(g, nanoseconds(g)) for g in grains]
+    return Drawing(require(series, "section grain"),
+                   grain_tics="(%s)" % ", ".join('"%s" %r' % (t, x) for x, t in tics))
+
+
+def grain_point(grain, r, zero_x):
+    """(x, overhead ns/task and its band, efficiency and its band). The
+    overhead of a wall time w is (w x workers - M x g) / M. Where the band
+    reaches zero the overhead is lost in the noise of a long task (and a
+    log axis cannot show it): NaN, so the point is left out."""
+    tasks, workers = r.num("tasks"), r.num("workers")
+    def overhead(wall):
+        o = (wall * workers - tasks * grain) / tasks
+        return o if o > 0 else math.nan
+    m, lo, hi = median_ci(r)
+    over, over_lo = r.num("overhead_ns_per_task"), overhead(lo)
+    if not (over > 0 and over_lo > 0):
+        over = over_lo = math.nan
+    return ((grain if grain > 0 else zero_x), over, over_lo, overhead(hi)) \
+        + scaled_ratio(r.num("efficiency"), r)
+
+
+# ---- the registry -------------------------------------------------------------------------------
+
+ID = ("section", "strategy")
+CHARTS = [
+    Chart("spawn_create_join", "spawn_cost",
+          "What does creating and joining one thread cost?",
+          "spawn_create_join.gp", ID, spawn_create_join, kind="bars",
+          size="1000,620"),
+    Chart("spawn_fork_join", "spawn_cost",
+          "How long does a fork-join of T threads take?",
+          "spawn_fork_join.gp", ID + ("threads",), spawn_fork_join,
+          core_marks=True),
+] + [
+    Chart("thread_count_" + w, "thread_count",
+          "How many threads for %s work?" % label, "thread_count.gp",
+          ("workload", "strategy", "runtime", "pin", "threads", "speedup",
+           "efficiency"), thread_count(w), size="900,880", core_marks=True)
+    for w, label in (("cpu", "CPU-bound"), ("memory", "memory-bound"), ("io", "IO-bound"))
+] + [
+    Chart("join_order_wall", "join_order",
+          "Why spawn all, then join all? Wall time for N tasks",
+          "join_order_wall.gp", ("section", "kind", "strategy", "tasks", "metric"),
+          join_order_wall, size="1100,620"),
+    Chart("join_order_results", "join_order",
+          "When does each result arrive, joining in order or as completed?",
+          "join_order_results.gp", ("section", "strategy", "tasks", "metric"),
+          join_order_results),
+    Chart("stack_size_latency", "stack_size",
+          "Does a bigger stack make a thread slower to start?",
+          "stack_size_latency.gp", ("section", "metric", "stack_bytes"),
+          stack_size_latency),
+    Chart("stack_size_memory", "stack_size",
+          "What memory does each thread's stack really take?",
+          "stack_size_memory.gp",
+          ("section", "metric", "stack_bytes", "threads", "touched_bytes"),
+          stack_size_memory),
+    Chart("stack_size_live_threads", "stack_size",
+          "Do threads get dearer when thousands are alive?",
+          "stack_size_live_threads.gp", ("section", "metric", "threads"),
+          stack_size_live_threads),
+    Chart("stack_size_capacity", "stack_size",
+          "How many threads fit before spawning fails?",
+          "stack_size_capacity.gp", ("section", "metric", "stack_bytes", "result"),
+          stack_size_capacity),
+    Chart("pool_grain", "pool_vs_raw",
+          "When does a pool beat raw threads? Cost per task against task size",
+          "pool_grain.gp",
+          ID + ("grain_ns", "tasks", "workers", "overhead_ns_per_task", "efficiency"),
+          pool_grain, size="900,880"),
+]
+
+
+def charts_of(bench):
+    return [c for c in CHARTS if c.bench == bench]
+
+
+def chart(name):
+    for c in CHARTS:
+        if c.name == name:
+            return c
+    raise KeyError(name)

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# fake_bench.sh: stands in for a harness bench in the pipeline test, under
+# the bench's name (a copy named spawn_cost, join_order...). It answers
+# --help like the harness and, with --out DIR --machine NAME [--quick],
+# copies that bench's fixture files into DIR. Behaviour for the test:
+#   FAKE_FIXTURES  the fixture machine folder to copy from
+#   FAKE_FAIL      the bench that writes a partial CSV, then fails
+#   FAKE_SLOW      the bench that says it started (DIR/started), then sleeps
+set -euo pipefail
+name=$(basename "$0")
+out="" machine="" quick=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --help) printf '%s: a fake\n  --out DIR          results folder\n' "$name"
+            printf "  --machine NAME     (default \$MACHINE, else\n                     'fake-cpu-4pu', from the CPU model and PU count)\n"
+            exit 0 ;;
+    --out) out=$2; shift ;;
+    --machine) machine=$2; shift ;;
+    --quick) quick=1 ;;
+    --tolerance) shift ;;
+    *) echo "$name: unknown flag $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$out"
+if [ "$name" = "${FAKE_FAIL:-}" ]; then
+  head -n 3 "$FAKE_FIXTURES/$name.csv" >"$out/$name.csv.partial"
+  echo "$name: error: failed half-way (as the test asked)" >&2
+  exit 1
+fi
+if [ "$name" = "${FAKE_SLOW:-}" ]; then
+  touch "$out/started"
+  sleep 30
+fi
+cp "$FAKE_FIXTURES/$name.csv" "$FAKE_FIXTURES/$name.answer.txt" "$out/"
+quick_flag=$([ "$quick" = 1 ] && echo '"--quick", ' || true)
+sed -e "s/\"machine\": \"[^\"]*\"/\"machine\": \"$machine\"/" \
+    -e "s/\"command_line\": \[/\"command_line\": [$quick_flag/" "$FAKE_FIXTURES/meta.json" >"$out/meta.json"
+echo "$name: $(cat "$FAKE_FIXTURES/$name.answer.txt")"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The bench pipeline (scripts/bench.sh) with fake benches: a complete run
+# replaces results/<machine>/ and writes the charts, report and index; a
+# bench that fails half-way, or a run stopped by a signal, leaves the
+# previous results as they were and nothing under the real name; a quick
+# run goes to results/<machine>-quick/. Then the machine name as the real
+# benches give it.
+#
+#   pipeline.sh SOURCE_DIR SCRATCH_DIR [REAL_BUILD_DIR]
+. "$(dirname "$0")/lib.sh"
+real_build=${3:-}
+
+build="$scratch/build"
+root="$scratch/results"
+mkdir -p "$build/benches"
+for bench in harness_selftest spawn_cost thread_count join_order stack_size pool_vs_raw; do
+  cp "$src/tests/plots/fake_bench.sh" "$build/benches/$bench"
+  echo "$bench" >>"$build/benches/benches.txt"
+done
+# A program that is not a harness bench (no --out in its --help) is skipped.
+printf '#!/bin/sh\necho "usage: not_a_bench [--quick]"\n' >"$build/benches/not_a_bench"
+chmod +x "$build/benches/not_a_bench"
+echo not_a_bench >>"$build/benches/benches.txt"
+export FAKE_FIXTURES="$fixtures/fixture-small-2pu"
+unset MACHINE FAKE_FAIL FAKE_SLOW
+run() { "$scripts/bench.sh" --build "$build" --results "$root" "$@" >"$scratch/out" 2>"$scratch/err"; }
+leftovers() { ls -A "$root" | grep '^\.tmp-' || true; }
+
+# ---- a complete run ------------------------------------------------------------------------------
+run || fail "bench.sh: exit $?: $(tail -n 3 "$scratch/err")"
+dest="$root/fake-cpu-4pu"
+[ -d "$dest" ] || fail "no $dest (the machine name comes from the benches' --help)"
+[ -s "$dest/README.md" ] && [ -s "$dest/spawn_fork_join.png" ] || fail "no report or charts in $dest"
+grep -q "fake-cpu-4pu" "$root/README.md" || fail "results/README.md does not list the machine"
+grep -q "skipping not_a_bench" "$scratch/err" || fail "not_a_bench was not skipped"
+grep -q "^bench.sh: 6 benches for fake-cpu-4pu" "$scratch/err" || fail "not 6 benches: $(cat "$scratch/err")"
+grep -m 1 "^==> " "$scratch/err" | grep -q "harness_selftest" || fail "harness_selftest did not run first"
+grep -q "The report: $dest/README.md" "$scratch/out" || fail "the user is not told where the report is"
+[ -z "$(leftovers)" ] || fail "temporary folders left: $(leftovers)"
+echo "from the previous run" >"$dest/marker"
+
+# ---- a bench fails half-way: the previous results stay -------------------------------------------
+FAKE_FAIL=join_order run && fail "bench.sh succeeded although join_order failed"
+[ -e "$dest/marker" ] || fail "a failed run replaced the previous results"
+[ ! -e "$dest/join_order.csv.partial" ] || fail "a failed run wrote into the real folder"
+grep -q "join_order failed" "$scratch/err" || fail "the failing bench is not named"
+kept=$(leftovers)
+[ -n "$kept" ] && [ -e "$root/$kept/join_order.csv.partial" ] ||
+  fail "the failed run's folder was not kept for a post-mortem"
+grep -q "unchanged" "$scratch/err" || fail "the user is not told the results are unchanged"
+rm -rf "${root:?}/$kept"
+
+# ---- a run stopped by a signal (as Ctrl-C stops the whole process group) --------------------------
+FAKE_SLOW=stack_size setsid "$scripts/bench.sh" --build "$build" --results "$root" \
+  >"$scratch/out" 2>"$scratch/err" &
+pid=$!
+for _ in $(seq 100); do
+  ls "$root"/.tmp-*/started >/dev/null 2>&1 && break
+  sleep 0.1
+done
+kill -TERM -- "-$pid" 2>/dev/null || fail "could not signal the run"
+wait "$pid"
+status=$?
+[ "$status" -ne 0 ] || fail "a stopped run exited 0"
+[ -e "$dest/marker" ] || fail "a stopped run replaced the previous results"
+[ -z "$(leftovers)" ] || fail "a stopped run left $(leftovers)"
+grep -q "interrupted" "$scratch/err" || fail "a stopped run does not say so: $(cat "$scratch/err")"
+
+# ---- a quick run: its own folder ------------------------------------------------------------------
+run --quick || fail "bench.sh --quick: exit $?"
+[ -s "$root/fake-cpu-4pu-quick/README.md" ] || fail "a quick run did not write fake-cpu-4pu-quick/"
+grep -q "Quick run" "$root/fake-cpu-4pu-quick/README.md" || fail "the quick report does not say so"
+[ -e "$dest/marker" ] || fail "a quick run touched the full results"
+! grep -q "fake-cpu-4pu-quick" "$root/README.md" || fail "the index lists the quick run"
+
+# ---- MACHINE names the folder; bad names and arguments are refused -----------------------------------
+MACHINE=my-box run || fail "MACHINE=my-box: exit $?"
+[ -s "$root/my-box/README.md" ] || fail "MACHINE=my-box did not write results/my-box/"
+grep -q '"machine": "my-box"' "$root/my-box/meta.json" || fail "the benches were not told --machine my-box"
+MACHINE=../evil run
+[ $? -eq 2 ] || fail "MACHINE=../evil was not a usage error"
+fails_with 2 "unknown argument" "$scripts/bench.sh" --bogus
+fails_with 1 "make build" "$scripts/bench.sh" --build "$scratch/nowhere" --results "$root"
+
+# ---- the machine name the real benches give -------------------------------------------------------------
+if [ -n "$real_build" ] && [ -s "$real_build/benches/benches.txt" ]; then
+  name=$(env -u MACHINE "$scripts/machine_name.sh" --build "$real_build") ||
+    fail "machine_name.sh on $real_build: exit $?"
+  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*-[0-9]+pu$ ]] || fail "the real default machine name is '$name'"
+fi
+finish
