@@ -14,9 +14,9 @@
  * tasks take N / min(N, PUs) (they run PUs at a time), so the slowdown is
  * min(N, PUs); sleeping tasks all wait at once, so theirs is N.
  *
- * order: 16 sleeping tasks whose durations vary (1 to 16 half-tasks, in a
+ * order: N sleeping tasks whose durations vary (1 to N half-tasks, in a
  * fixed shuffled order), each result taking half a task of CPU work to
- * consume on the joining thread. Joining in spawn order waits for a long
+ * consume on the joining thread; the answer quotes N = 16. Joining in spawn order waits for a long
  * task while finished ones queue up; taking results as they complete (each
  * task posts its index to a queue when it finishes) consumes each as soon as
  * it exists. Statistics: the time from the spawn of the first task until the
@@ -36,7 +36,8 @@
 
 #include "harness.h"
 
-#define ORDER_TASKS 16
+/* The order section's N that the answer quotes (or the largest below). */
+#define ORDER_TASKS_QUOTED 16
 
 /* Results of the work, kept so that no compiler can drop it. */
 static volatile uint64_t sink;
@@ -173,8 +174,8 @@ static void measure_pattern(tl_bench *b, pattern *p, double *medians_ns)
 typedef struct completions {
     pthread_mutex_t lock;
     pthread_cond_t posted;
-    unsigned done[ORDER_TASKS]; /* protected by lock */
-    unsigned count;             /* protected by lock */
+    unsigned *done;  /* room for every task; protected by lock */
+    unsigned count;  /* protected by lock */
 } completions;
 
 typedef struct order_task {
@@ -206,7 +207,9 @@ static unsigned next_completed(completions *c, unsigned k)
 
 typedef struct order {
     bool as_completed;
-    order_task tasks[ORDER_TASKS];
+    unsigned tasks;
+    order_task *task;            /* tasks of them */
+    tl_thread **handles;         /* room for tasks */
     completions completions;
     uint64_t consume_iterations; /* CPU work to consume one result */
     /* first-result times of each sample (the warm-up's included) */
@@ -220,14 +223,13 @@ typedef struct order {
 static int sample_order(void *ctx, double *last_ns)
 {
     order *o = ctx;
-    tl_thread *handles[ORDER_TASKS];
     o->completions.count = 0; /* no task of an earlier sample is left */
     uint64_t start = tl_now_ns(), first = 0;
-    for (unsigned i = 0; i < ORDER_TASKS; i++)
-        handles[i] = tl_spawn(run_order_task, &o->tasks[i]);
-    for (unsigned k = 0; k < ORDER_TASKS; k++) {
+    for (unsigned i = 0; i < o->tasks; i++)
+        o->handles[i] = tl_spawn(run_order_task, &o->task[i]);
+    for (unsigned k = 0; k < o->tasks; k++) {
         unsigned i = o->as_completed ? next_completed(&o->completions, k) : k;
-        tl_join(handles[i], NULL);
+        tl_join(o->handles[i], NULL);
         sink += tl_spin(o->consume_iterations);
         if (k == 0)
             first = tl_now_ns();
@@ -238,24 +240,21 @@ static int sample_order(void *ctx, double *last_ns)
     return 0;
 }
 
-/* Durations 1..ORDER_TASKS half-tasks, in a fixed order shuffled by a
- * seeded generator, so that every run and machine sees the same one. */
+/* Durations 1..N half-tasks, in a fixed order shuffled by a seeded
+ * generator (Fisher-Yates), so that every run and machine sees the same. */
 static void shuffle_durations(order *o, uint64_t unit_ns)
 {
-    unsigned order_of[ORDER_TASKS];
-    for (unsigned i = 0; i < ORDER_TASKS; i++)
-        order_of[i] = i + 1;
+    for (unsigned i = 0; i < o->tasks; i++)
+        o->task[i] = (order_task){ .sleep_ns = (i + 1) * unit_ns, .index = i,
+                                   .completions = &o->completions };
     uint64_t seed = 42;
-    for (unsigned i = ORDER_TASKS - 1; i > 0; i--) {
+    for (unsigned i = o->tasks - 1; i > 0 && i < o->tasks; i--) {
         seed = seed * 6364136223846793005u + 1442695040888963407u;
         unsigned j = (unsigned)((seed >> 33) % (i + 1));
-        unsigned swap = order_of[i];
-        order_of[i] = order_of[j];
-        order_of[j] = swap;
+        uint64_t swap = o->task[i].sleep_ns;
+        o->task[i].sleep_ns = o->task[j].sleep_ns;
+        o->task[j].sleep_ns = swap;
     }
-    for (unsigned i = 0; i < ORDER_TASKS; i++)
-        o->tasks[i] = (order_task){ .sleep_ns = order_of[i] * unit_ns, .index = i,
-                                    .completions = &o->completions };
 }
 
 /* The medians of one way of joining, for the answer. */
@@ -263,23 +262,28 @@ typedef struct order_medians {
     double first_ns, last_ns;
 } order_medians;
 
+/* Measures one way of joining N varied tasks and writes its two rows. */
 static order_medians measure_order(tl_bench *b, bool as_completed,
-                                   uint64_t task_ns)
+                                   unsigned tasks, uint64_t task_ns)
 {
     const char *strategy = as_completed ? "as_completed" : "in_order";
     unsigned reps = tl_bench_reps(b);
     order o = { .as_completed = as_completed,
+                .tasks = tasks,
+                .task = calloc(tasks, sizeof(order_task)),
+                .handles = calloc(tasks, sizeof(tl_thread *)),
+                .completions.done = calloc(tasks, sizeof(unsigned)),
                 .consume_iterations = tl_spin_iterations(task_ns / 2.0),
                 .first_ns = calloc(reps + 1, sizeof(double)),
                 .capacity = reps + 1 };
-    if (!o.first_ns)
-        tl_bench_fail(b, "out of memory");
+    if (!o.task || !o.handles || !o.completions.done || !o.first_ns)
+        tl_bench_fail(b, "out of memory for %u tasks", tasks);
     pthread_mutex_init(&o.completions.lock, NULL);
     pthread_cond_init(&o.completions.posted, NULL);
     shuffle_durations(&o, task_ns / 2);
 
     char label[64];
-    snprintf(label, sizeof label, "order %s tasks=%d", strategy, ORDER_TASKS);
+    snprintf(label, sizeof label, "order %s tasks=%u", strategy, tasks);
     tl_stats last, first;
     int err = tl_bench_sample(b, sample_order, &o,
                               &(tl_measure_opts){ .label = label }, &last);
@@ -288,22 +292,26 @@ static order_medians measure_order(tl_bench *b, bool as_completed,
     if (err)
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     tl_bench_row(b, &first, TL_STR("order"), TL_STR("varied"), TL_STR(strategy),
-                 TL_UINT(ORDER_TASKS), TL_STR("first_result"));
+                 TL_UINT(tasks), TL_STR("first_result"));
     tl_bench_row(b, &last, TL_STR("order"), TL_STR("varied"), TL_STR(strategy),
-                 TL_UINT(ORDER_TASKS), TL_STR("last_result"));
+                 TL_UINT(tasks), TL_STR("last_result"));
     pthread_cond_destroy(&o.completions.posted);
     pthread_mutex_destroy(&o.completions.lock);
+    free(o.task);
+    free(o.handles);
+    free(o.completions.done);
     free(o.first_ns);
     return (order_medians){ first.median, last.median };
 }
 
 /* ---- the answer -------------------------------------------------------------------- */
 
-/* The medians of join_in_loop and spawn_all_join_all, per kind and N. */
+/* The medians the answer quotes, per N of the sweep. */
 typedef struct sweep {
     const unsigned *tasks;
     size_t count;
-    double *in_loop_ns[2], *all_ns[2]; /* [kind][i] */
+    double *in_loop_ns[2], *all_ns[2]; /* pattern: [kind][i] */
+    order_medians *in_order, *as_completed; /* order: [i] */
 } sweep;
 
 /* The index of N = want in the sweep, else of the largest N below it (the
@@ -331,11 +339,11 @@ static void describe_cpu(const sweep *s, size_t i, double task_ns, unsigned pus,
              (double)n / parallel);
 }
 
-static void answer(tl_bench *b, const sweep *s, double task_ns,
-                   order_medians in_order, order_medians as_completed)
+static void answer(tl_bench *b, const sweep *s, double task_ns)
 {
     unsigned pus = tl_available_parallelism();
     size_t i8 = find_tasks(s, 8), i64 = find_tasks(s, 64);
+    size_t quoted = find_tasks(s, ORDER_TASKS_QUOTED);
     char cpu8[192], cpu64[192];
     describe_cpu(s, i8, task_ns, pus, cpu8, sizeof cpu8);
     describe_cpu(s, i64, task_ns, pus, cpu64, sizeof cpu64);
@@ -344,14 +352,15 @@ static void answer(tl_bench *b, const sweep *s, double task_ns,
         "Joining each thread inside the spawn loop made %.0f us CPU-bound "
         "tasks run one at a time on %u PUs: %s, and %s; sleeping tasks, which "
         "would all wait at once, %.1fx slower for %u (expected N) and %.1fx "
-        "for %u; taking %d varied results as they complete consumed the first "
+        "for %u; taking %u varied results as they complete consumed the first "
         "after %.1f ms instead of %.1f ms in spawn order, and the last after "
         "%.1f ms instead of %.1f ms.",
         task_ns / 1e3, pus, cpu8, cpu64,
         s->in_loop_ns[SLEEP][i8] / s->all_ns[SLEEP][i8], s->tasks[i8],
         s->in_loop_ns[SLEEP][i64] / s->all_ns[SLEEP][i64], s->tasks[i64],
-        ORDER_TASKS, as_completed.first_ns / 1e6, in_order.first_ns / 1e6,
-        as_completed.last_ns / 1e6, in_order.last_ns / 1e6);
+        s->tasks[quoted], s->as_completed[quoted].first_ns / 1e6,
+        s->in_order[quoted].first_ns / 1e6, s->as_completed[quoted].last_ns / 1e6,
+        s->in_order[quoted].last_ns / 1e6);
 }
 
 int main(int argc, char **argv)
@@ -374,15 +383,18 @@ int main(int argc, char **argv)
     size_t count;
     const unsigned *tasks = tl_bench_threads(b, &count);
     uint64_t task_ns = (uint64_t)task_us * 1000;
-    tl_bench_plan(b, (unsigned)(2 * count * N_STRATEGIES + 4));
+    /* pattern: 4 strategies x 2 kinds; order: 2 strategies x 2 metrics */
+    tl_bench_plan(b, (unsigned)(count * (2 * N_STRATEGIES + 4)));
 
     pattern p = { .handles = calloc(tasks[count - 1], sizeof(tl_thread *)),
                   .pool_tasks = calloc(tasks[count - 1], sizeof(tl_task *)) };
     double *medians = calloc(4 * count, sizeof(double));
-    if (!p.handles || !p.pool_tasks || !medians)
+    order_medians *orders = calloc(2 * count, sizeof(order_medians));
+    if (!p.handles || !p.pool_tasks || !medians || !orders)
         tl_bench_fail(b, "out of memory for %u tasks", tasks[count - 1]);
     sweep s = { tasks, count, { medians, medians + count },
-                { medians + 2 * count, medians + 3 * count } };
+                { medians + 2 * count, medians + 3 * count }, orders,
+                orders + count };
     int err = tl_pool_create(&(tl_pool_options){ .name_prefix = "join-order" },
                              &p.pool);
     if (err)
@@ -399,10 +411,13 @@ int main(int argc, char **argv)
         }
     }
     tl_pool_free(p.pool);
-    order_medians in_order = measure_order(b, false, task_ns);
-    order_medians as_completed = measure_order(b, true, task_ns);
+    for (size_t i = 0; i < count; i++) {
+        s.in_order[i] = measure_order(b, false, tasks[i], task_ns);
+        s.as_completed[i] = measure_order(b, true, tasks[i], task_ns);
+    }
 
-    answer(b, &s, (double)task_ns, in_order, as_completed);
+    answer(b, &s, (double)task_ns);
+    free(orders);
     free(medians);
     free(p.handles);
     free(p.pool_tasks);
