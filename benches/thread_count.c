@@ -408,29 +408,41 @@ static const char *plural(unsigned n)
     return n == 1 ? "" : "s";
 }
 
+/* What follows a peak in the answer: ", and 8 threads give 1.90x" (the
+ * most threads measured), or " (the most measured)" when the peak is
+ * there. */
+static void beyond_peak(const series *s, size_t peak, char *buf, size_t size)
+{
+    size_t last = s->count - 1;
+    if (peak == last)
+        snprintf(buf, size, " (the most measured)");
+    else
+        snprintf(buf, size, ", and %u thread%s give %.*fx", s->threads[last],
+                 plural(s->threads[last]), s->speedups[last] < 10 ? 2 : 1,
+                 s->speedups[last]);
+}
+
 static void answer(tl_bench *b, const series *cpu, const series *memory,
                    const series *io)
 {
     const tl_topo *topo = tl_bench_topo(b);
     unsigned cores = tl_topo_cores(topo), pus = tl_topo_pus(topo);
     size_t c = plateau(cpu), m = plateau(memory), i = plateau(io);
-    char where[64];
+    char where[64], cpu_beyond[64], io_beyond[64];
     relative_to_cores(cpu->threads[c], cores, where, sizeof where);
+    beyond_peak(cpu, c, cpu_beyond, sizeof cpu_beyond);
+    beyond_peak(io, i, io_beyond, sizeof io_beyond);
     tl_bench_answer(
         b,
         "CPU-bound speedup peaks at %u thread%s (%.2fx), %s (%u cores, %u PUs "
-        "here), and %u thread%s give %.2fx; memory-bound work peaks at %u "
-        "thread%s (%.2fx); IO-bound work (%.0f ms blocking operations) keeps "
-        "scaling up to %u thread%s (%.1fx, efficiency %.0f%%), and %u thread%s "
-        "give %.1fx.",
+        "here)%s; memory-bound work peaks at %u thread%s (%.2fx); IO-bound "
+        "work (%.0f ms blocking operations) keeps scaling up to %u thread%s "
+        "(%.1fx, efficiency %.0f%%)%s.",
         cpu->threads[c], plural(cpu->threads[c]), cpu->speedups[c], where, cores,
-        pus, cpu->threads[cpu->count - 1], plural(cpu->threads[cpu->count - 1]),
-        cpu->speedups[cpu->count - 1], memory->threads[m],
-        plural(memory->threads[m]), memory->speedups[m],
-        io->work->io_block_ns / 1e6, io->threads[i], plural(io->threads[i]),
-        io->speedups[i], 100 * io->speedups[i] / io->threads[i],
-        io->threads[io->count - 1], plural(io->threads[io->count - 1]),
-        io->speedups[io->count - 1]);
+        pus, cpu_beyond, memory->threads[m], plural(memory->threads[m]),
+        memory->speedups[m], io->work->io_block_ns / 1e6, io->threads[i],
+        plural(io->threads[i]), io->speedups[i],
+        100 * io->speedups[i] / io->threads[i], io_beyond);
 }
 
 int main(int argc, char **argv)
