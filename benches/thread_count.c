@@ -234,7 +234,7 @@ typedef struct series {
     tl_pin_policy pin;
     const unsigned *threads; /* ascending, starting at 1 */
     size_t count;
-    double *speedups;     /* out: one per T */
+    double *speedups;     /* one per T, against T = 1 */
 } series;
 
 /* Measures one case and writes its row; returns the median wall time. */
@@ -284,15 +284,23 @@ static double measure_case(tl_bench *b, const series *s, unsigned threads,
     return st.median;
 }
 
-static void measure_series(tl_bench *b, series *s)
+/* Measures one series over its T list and writes its rows; the caller
+ * frees the returned series' speedups. */
+static series measure_series(tl_bench *b, const work *w, const char *strategy,
+                             tl_pin_policy pin, const unsigned *threads,
+                             size_t count)
 {
+    series s = { w, strategy, pin, threads, count, calloc(count, sizeof(double)) };
+    if (!s.speedups)
+        tl_bench_fail(b, "out of memory");
     double one_thread_ns = NAN;
-    for (size_t i = 0; i < s->count; i++) {
-        double median_ns = measure_case(b, s, s->threads[i], one_thread_ns);
-        if (s->threads[i] == 1)
+    for (size_t i = 0; i < count; i++) {
+        double median_ns = measure_case(b, &s, threads[i], one_thread_ns);
+        if (threads[i] == 1)
             one_thread_ns = median_ns;
-        s->speedups[i] = one_thread_ns / median_ns;
+        s.speedups[i] = one_thread_ns / median_ns;
     }
+    return s;
 }
 
 /* ---- the sweeps ---------------------------------------------------------------- */
@@ -368,6 +376,27 @@ static uint64_t *make_array(tl_bench *b, size_t bytes, size_t *words)
         tl_bench_fail(b, "out of memory for a %zu MiB array", bytes / MIB);
     for (size_t i = 0; i < *words; i++)
         array[i] = i * 2654435761u;
+    return array;
+}
+
+/* The fixed total of each workload (smaller with --quick); returns the
+ * memory workload's array, for the caller to free. */
+static uint64_t *define_work(tl_bench *b, size_t array_bytes, work *cpu,
+                             work *memory, work *io)
+{
+    bool quick = tl_bench_quick(b);
+    *cpu = (work){ .kind = CPU,
+                   .spin_iterations = tl_spin_iterations(quick ? CPU_WORK_NS_QUICK
+                                                               : CPU_WORK_NS) };
+    *memory = (work){ .kind = MEMORY };
+    uint64_t *array = make_array(b, array_bytes, &memory->array_words);
+    memory->array = array;
+    size_t streamed = quick ? MEMORY_STREAMED_BYTES_QUICK : MEMORY_STREAMED_BYTES;
+    size_t array_size = memory->array_words * sizeof(uint64_t);
+    memory->passes = streamed > array_size ? (unsigned)(streamed / array_size) : 1;
+    *io = (work){ .kind = IO,
+                  .io_operations = quick ? IO_OPERATIONS_QUICK : IO_OPERATIONS,
+                  .io_block_ns = quick ? IO_BLOCK_NS_QUICK : IO_BLOCK_NS };
     return array;
 }
 
@@ -470,7 +499,6 @@ int main(int argc, char **argv)
         .columns = columns,
         .flags = flags,
         .threads_default = default_threads(threads_default, sizeof threads_default) });
-    bool quick = tl_bench_quick(b);
     bool openmp = !no_openmp;
 #ifndef TL_HAVE_OPENMP
     openmp = false;
@@ -479,47 +507,31 @@ int main(int argc, char **argv)
     /* compact and scatter need the topology */
     unsigned pin_policies = tl_bench_topo(b) ? 3 : 1;
 
-    work cpu_work = { .kind = CPU,
-                      .spin_iterations = tl_spin_iterations(quick ? CPU_WORK_NS_QUICK
-                                                                  : CPU_WORK_NS) };
-    work memory_work = { .kind = MEMORY };
-    uint64_t *array = make_array(b, array_bytes, &memory_work.array_words);
-    memory_work.array = array;
-    size_t streamed = quick ? MEMORY_STREAMED_BYTES_QUICK : MEMORY_STREAMED_BYTES;
-    size_t array_size = memory_work.array_words * sizeof(uint64_t);
-    memory_work.passes = streamed > array_size ? (unsigned)(streamed / array_size) : 1;
-    work io_work = { .kind = IO,
-                     .io_operations = quick ? IO_OPERATIONS_QUICK : IO_OPERATIONS,
-                     .io_block_ns = quick ? IO_BLOCK_NS_QUICK : IO_BLOCK_NS };
-
+    work cpu_work, memory_work, io_work;
+    uint64_t *array = define_work(b, array_bytes, &cpu_work, &memory_work, &io_work);
     size_t n_cpu, n_io;
     unsigned *threads = cpu_threads(b, &n_cpu);
     unsigned *io_list = io_threads(io_work.io_operations, &n_io);
-    double *speedups = calloc(n_cpu * (pin_policies + 2) + n_io, sizeof(double));
-    if (!io_list || !speedups)
+    if (!io_list)
         tl_bench_fail(b, "out of memory");
     tl_bench_plan(b, (unsigned)(n_cpu * (pin_policies + (openmp ? 2 : 1)) + n_io));
 
-    series cpu[3], memory, io, omp;
-    for (unsigned p = 0; p < pin_policies; p++) {
-        cpu[p] = (series){ &cpu_work, "threads", (tl_pin_policy)p, threads, n_cpu,
-                           speedups + p * n_cpu };
-        measure_series(b, &cpu[p]);
-    }
-    if (openmp) {
-        omp = (series){ &cpu_work, "openmp", TL_PIN_NONE, threads, n_cpu,
-                        speedups + pin_policies * n_cpu };
-        measure_series(b, &omp);
-    }
-    memory = (series){ &memory_work, "threads", tl_bench_pin(b), threads, n_cpu,
-                       speedups + (pin_policies + 1) * n_cpu };
-    measure_series(b, &memory);
-    io = (series){ &io_work, "threads", tl_bench_pin(b), io_list, n_io,
-                   speedups + (pin_policies + 2) * n_cpu };
-    measure_series(b, &io);
+    series cpu[3], omp = { 0 };
+    for (unsigned p = 0; p < pin_policies; p++)
+        cpu[p] = measure_series(b, &cpu_work, "threads", (tl_pin_policy)p, threads,
+                                n_cpu);
+    if (openmp)
+        omp = measure_series(b, &cpu_work, "openmp", TL_PIN_NONE, threads, n_cpu);
+    series memory = measure_series(b, &memory_work, "threads", tl_bench_pin(b),
+                                   threads, n_cpu);
+    series io = measure_series(b, &io_work, "threads", tl_bench_pin(b), io_list, n_io);
 
     answer(b, &cpu[TL_PIN_NONE], &memory, &io);
-    free(speedups);
+    for (unsigned p = 0; p < pin_policies; p++)
+        free(cpu[p].speedups);
+    free(omp.speedups);
+    free(memory.speedups);
+    free(io.speedups);
     free(io_list);
     free(threads);
     free(array);
