@@ -2,16 +2,21 @@
  *
  * Measures the four comparisons of issue 4 in one run, interleaved (every
  * repetition runs each case for each library in turn, so a noisy moment
- * hits them all), and reports medians and their ratios:
+ * hits them all), and reports medians, their ratios against the targets,
+ * and the range of the per-repetition ratios:
  *   batch       1,000,000 empty tasks submitted, then waited (per task)
  *               vs GLib GThreadPool and `omp task` from one producer
  *   for         parallel_for over 10,000,000 trivial iterations, automatic
  *               chunking, vs `omp parallel for schedule(static)`
  *   fork-join   an empty parallel_for over as many chunks as workers vs an
- *               empty `omp parallel` region, back to back
+ *               empty `omp parallel` region, back to back; and after 1 ms
+ *               idle (no target: libgomp's threads are still spinning then,
+ *               the pool's are asleep)
  *   round trip  submit one task and wait for it on an idle pool (workers
  *               asleep), vs GLib (push, then wait on a GCond the task signals)
- * and the CPU time an idle pool uses over a second.
+ * then the CPU time an idle pool uses over a second (and, for contrast, an
+ * OpenMP team after one region), and how much CPU other processes took
+ * during the run: on a shared machine, the sign to re-run.
  *
  * Not a harness bench (no --out: scripts/bench.sh skips it); its cases
  * are to be folded into the pool_vs_raw benchmark.
