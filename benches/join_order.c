@@ -351,13 +351,14 @@ static void answer(tl_bench *b, const sweep *s, double task_ns)
         b,
         "Joining each thread inside the spawn loop made %.0f us CPU-bound "
         "tasks run one at a time on %u PUs: %s, and %s; sleeping tasks, which "
-        "would all wait at once, %.1fx slower for %u (expected N) and %.1fx "
-        "for %u; taking %u varied results as they complete consumed the first "
+        "would all wait at once, %.1fx slower for %u (expected N = %u) and "
+        "%.1fx for %u (expected %u); taking %u varied results as they complete consumed the first "
         "after %.1f ms instead of %.1f ms in spawn order, and the last after "
         "%.1f ms instead of %.1f ms.",
         task_ns / 1e3, pus, cpu8, cpu64,
         s->in_loop_ns[SLEEP][i8] / s->all_ns[SLEEP][i8], s->tasks[i8],
-        s->in_loop_ns[SLEEP][i64] / s->all_ns[SLEEP][i64], s->tasks[i64],
+        s->tasks[i8], s->in_loop_ns[SLEEP][i64] / s->all_ns[SLEEP][i64],
+        s->tasks[i64], s->tasks[i64],
         s->tasks[quoted], s->as_completed[quoted].first_ns / 1e6,
         s->in_order[quoted].first_ns / 1e6, s->as_completed[quoted].last_ns / 1e6,
         s->in_order[quoted].last_ns / 1e6);
