@@ -192,6 +192,7 @@ static void malformed_flags(void)
     REFUSED("--cap: missing value", "--cap");
     REFUSED("--ratio", "--ratio", "-1");
     REFUSED("--stack", "--stack", "1K");
+    REFUSED("from 16K to 1G", "--stack", "1K"); /* bounds in size units */
     REFUSED("--stack", "--stack", "lots");
     REFUSED("--kind", "--kind", "gpu");
     REFUSED("--kind", "--kind", "");

@@ -104,6 +104,60 @@ int tl_bench_measure(tl_bench *b, tl_bench_op op, void *ctx,
     return err;
 }
 
+/* Warm-up and calibration of each case, then rounds of one batch each. */
+static int measure_rounds(tl_bench *b, const tl_bench_case *cases, size_t count,
+                          const tl_measure_opts *opts, double min_time_s,
+                          unsigned reps, batch_run *runs, double *samples)
+{
+    for (size_t i = 0; i < count; i++) {
+        runs[i] = (batch_run){ cases[i].op, cases[i].ctx, opts->iterations };
+        tl__progress_rep(b, cases[i].label, 0, 0);
+        int err = opts->no_warmup ? 0 : cases[i].op(cases[i].ctx, 1);
+        if (!err && runs[i].batch == 0)
+            err = calibrate(cases[i].op, cases[i].ctx,
+                            (uint64_t)(min_time_s * 1e9), &runs[i].batch);
+        if (err)
+            return err;
+    }
+    for (unsigned r = 0; r < reps; r++) {
+        for (size_t i = 0; i < count; i++) {
+            tl__progress_rep(b, cases[i].label, r + 1, reps);
+            int err = take_batch(&runs[i], &samples[i * reps + r]);
+            if (err)
+                return err;
+        }
+    }
+    return 0;
+}
+
+int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
+                                 size_t count, const tl_measure_opts *opts,
+                                 tl_stats *out)
+{
+    if (!opts)
+        opts = &default_opts;
+    if (!b || !cases || count == 0 || !out)
+        return EINVAL;
+    for (size_t i = 0; i < count; i++)
+        if (!cases[i].op)
+            return EINVAL;
+    double min_time_s = opts->min_time_s > 0 ? opts->min_time_s : b->cli.min_time_s;
+    unsigned reps = opts->reps ? opts->reps : b->cli.reps;
+    batch_run *runs = malloc(count * sizeof *runs);
+    double *samples = malloc(count * reps * sizeof *samples);
+    int err = runs && samples ? 0 : ENOMEM;
+    if (!err)
+        err = measure_rounds(b, cases, count, opts, min_time_s, reps, runs,
+                             samples);
+    for (size_t i = 0; !err && i < count; i++) {
+        err = tl_stats_compute(&samples[i * reps], reps, "ns", &out[i]);
+        out[i].iterations = runs[i].batch;
+    }
+    free(runs);
+    free(samples);
+    return err;
+}
+
 int tl_bench_sample(tl_bench *b, tl_bench_sampler sampler, void *ctx,
                     const tl_measure_opts *opts, tl_stats *out)
 {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,27 @@ static void list_choices(const char *const *choices, char *buf, size_t size)
     }
 }
 
+/* A bound of a flag as its user writes it: sizes in the largest unit that
+ * divides them ("1M", not 1.04858e+06), other numbers with %g. */
+static void format_bound(const tl_bench_flag *flag, double value, char *buf,
+                         size_t size)
+{
+    static const char units[] = "KMGT";
+    int unit = -1;
+    double scaled = value;
+    while (flag->size_value && unit < 3 && scaled >= 1024 &&
+           fmod(scaled, 1024) == 0) {
+        scaled /= 1024;
+        unit++;
+    }
+    if (unit >= 0)
+        snprintf(buf, size, "%.0f%c", scaled, units[unit]);
+    else if (flag->size_value)
+        snprintf(buf, size, "%.0f", value);
+    else
+        snprintf(buf, size, "%g", value);
+}
+
 /* What a bench flag accepts, in words: "an integer from 1 to 64". */
 static void describe_flag(const tl_bench_flag *flag, char *buf, size_t size)
 {
@@ -107,7 +129,10 @@ static void describe_flag(const tl_bench_flag *flag, char *buf, size_t size)
     } else if (!bounded) {
         snprintf(buf, size, "%s >= 0", what);
     } else {
-        snprintf(buf, size, "%s from %g to %g", what, flag->min, flag->max);
+        char lo[32], hi[32];
+        format_bound(flag, flag->min, lo, sizeof lo);
+        format_bound(flag, flag->max, hi, sizeof hi);
+        snprintf(buf, size, "%s from %s to %s", what, lo, hi);
     }
 }
 

@@ -217,6 +217,41 @@ int tl_bench_measure(tl_bench *b, tl_bench_op op, void *ctx,
 int tl_bench_sample(tl_bench *b, tl_bench_sampler sampler, void *ctx,
                     const tl_measure_opts *opts, tl_stats *out);
 
+/* One operation of an interleaved measurement. */
+typedef struct tl_bench_case {
+    const char *label; /* progress: "pthread"; NULL = no label */
+    tl_bench_op op;
+    void *ctx;
+} tl_bench_case;
+
+/* Times several operations as tl_bench_measure times one, but interleaved,
+ * so that their medians can be compared: drift (another process waking up,
+ * the clock frequency changing) hits them all alike instead of whichever
+ * ran at that moment. Each case gets its warm-up and calibrated batch size
+ * on its own (opts as for tl_bench_measure, applied to every case); then
+ * reps rounds each take one batch of every case, in order. Fills out[i] for
+ * cases[i] and returns 0, or returns the first op error, EINVAL (NULL
+ * arguments, count 0, a case without op) or ENOMEM. */
+int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
+                                 size_t count, const tl_measure_opts *opts,
+                                 tl_stats *out);
+
+/* ---- work to time --------------------------------------------------------------- */
+
+/* Busy CPU work the compiler can neither remove nor shorten: `iterations`
+ * steps of a dependent multiply-add chain (a few ns each, no memory
+ * traffic), whose result is returned. The unit of CPU-bound tasks. */
+uint64_t tl_spin(uint64_t iterations);
+
+/* The tl_spin iterations that last about ns on this machine, from a rate
+ * measured once per process (the fastest of a few short runs, so that a
+ * preempted run does not count). Thread-safe. */
+uint64_t tl_spin_iterations(double ns);
+
+/* Sleeps ns nanoseconds (CLOCK_MONOTONIC), resuming after signals: the unit
+ * of tasks that block, standing for IO. */
+void tl_sleep_ns(uint64_t ns);
+
 /* ---- writing results ----------------------------------------------------------- */
 
 /* One value of a bench column: make them with the macros below. */
