@@ -12,12 +12,13 @@
  *                 waited (ns per task): pool, omp task, GThreadPool
  *   parallel_for  10,000,000 trivial iterations, automatic chunking, vs
  *                 omp parallel for schedule(static) (ns per loop)
- *   fork_join     an empty parallel_for over one chunk per worker, back to
+ *   fork_join     a parallel_for over one chunk per worker, every worker
+ *                 taking part (the chunks meet at a rendezvous), back to
  *                 back, vs an empty omp parallel region (ns each)
  *   round_trip    one task submitted and waited on an idle pool, workers
  *                 asleep after 1 ms without work, vs GLib (ns each)
  *
- * As pool_perf did, every section is measured in interleaved rounds: each
+ * Every section is measured in interleaved rounds: each
  * round takes one sample of every strategy in turn, so a noisy moment on a
  * shared machine hits them all rather than one. libgomp's threads spin for
  * a while after a region; the round sleeps after the OpenMP strategies
@@ -78,49 +79,24 @@ static void sleep_ns(long ns)
 
 /* ---- the work: a calibrated spin ----------------------------------------------------- */
 
-/* Links each spin to the one before it on the same thread. */
+/* Links each spin to the one before it on the same thread (see
+ * tl_spin_from: tasks of a few ns must not overlap). */
 static _Thread_local uint64_t spin_chain;
 
-/* An LCG step the compiler cannot fold away: CPU work with no memory
- * traffic, so that workers do not compete for anything but cores. The
- * chain of multiplies carries on from the thread's previous spin: were each
- * spin's chain independent, the CPU would overlap the end of one task with
- * the start of the next, and short tasks would run faster than calibrated. */
+/* CPU work with no memory traffic, so that workers compete for nothing but
+ * cores. */
 __attribute__((noinline)) static void spin(uint64_t iterations)
 {
-    uint64_t x = spin_chain;
-    for (uint64_t i = 0; i < iterations; i++) {
-        x = x * 6364136223846793005u + 1442695040888963407u;
-        __asm__ volatile("" : "+r"(x));
-    }
-    spin_chain = x;
+    spin_chain = tl_spin_from(spin_chain, iterations);
 }
 
 static double spin_ns_per_iteration;
 
-/* Times spin in batches of about 1 ms, after 100 ms of warm-up, and keeps
- * the fastest of 100: on a shared VM most longer batches lose some time to
- * other guests, which would make every grain run short. Recorded in a
- * note. */
 static void calibrate_spin(tl_bench *b)
 {
-    uint64_t n = 512, t0;
-    do {
-        n *= 2;
-        t0 = tl_now_ns();
-        spin(n);
-    } while (tl_now_ns() - t0 < 1000000u);
-    for (t0 = tl_now_ns(); tl_now_ns() - t0 < 100000000u;)
-        spin(n);
-    double best = INFINITY;
-    for (int i = 0; i < 100; i++) {
-        t0 = tl_now_ns();
-        spin(n);
-        best = fmin(best, (double)(tl_now_ns() - t0) / (double)n);
-    }
-    spin_ns_per_iteration = best;
-    tl_bench_note(b, "spin calibrated: %.4f ns per iteration (%.0f per us)", best,
-                  1e3 / best);
+    spin_ns_per_iteration = tl_spin_ns_per_iteration();
+    tl_bench_note(b, "spin calibrated: %.4f ns per iteration (%.0f per us)",
+                  spin_ns_per_iteration, 1e3 / spin_ns_per_iteration);
 }
 
 static uint64_t spins_for(double grain_ns)
@@ -273,7 +249,7 @@ static void glib_spin(gpointer data, gpointer user)
     spin((uint64_t)(uintptr_t)data - 1); /* +1 in the push: NULL is refused */
 }
 
-/* GThreadPool the way pool_perf measured it: the pool is made (its
+/* GThreadPool made fair: the pool is made (its
  * exclusive threads started) before the clock starts; g_thread_pool_free
  * with wait = TRUE, GLib's "wait for all", is inside the timing. */
 static int glib_push_all(GFunc fn, unsigned workers, size_t tasks,
@@ -422,24 +398,29 @@ static int for_omp(void *ctx, double *ns)
 #endif
 
 /* fork_join: ns per empty fork-join, the mean of a run back to back, as
- * issue 4 defines it. Not quite like for like: the pool's caller takes
- * chunks itself and returns once all are done, so with empty chunks it may
- * finish before a helper even wakes; an omp parallel region always gathers
- * its whole team. */
+ * issue 4 defines it: one chunk per worker, and every worker takes part.
+ * The chunks meet at a rendezvous, as the threads of an OpenMP region meet
+ * at its closing barrier: with plain empty chunks the pool's caller could
+ * run them all before a worker woke, and be timed forking no thread. */
 
-static void empty_range(size_t begin, size_t end, void *ctx)
+static void meet(size_t begin, size_t end, void *ctx)
 {
-    (void)begin, (void)end, (void)ctx;
+    (void)begin, (void)end;
+    tl_rendezvous_wait(ctx);
 }
 
 static int fork_join_pool(void *ctx, double *ns)
 {
     target_case *t = ctx;
+    tl_rendezvous met;
     uint64_t t0 = tl_now_ns();
     for (unsigned k = 0; k < t->fork_joins; k++) {
-        int err = tl_pool_parallel_for(t->pool, 0, t->workers, 1, empty_range, NULL);
+        tl_rendezvous_reset(&met, t->workers);
+        int err = tl_pool_parallel_for(t->pool, 0, t->workers, 1, meet, &met);
         if (err)
             return err;
+        if (atomic_load(&met.stuck))
+            return ETIMEDOUT; /* fewer than `workers` chunks ran at once */
     }
     *ns = (double)(tl_now_ns() - t0) / t->fork_joins;
     return 0;
@@ -478,7 +459,7 @@ static int trip_pool(void *ctx, double *ns)
 
 #ifdef TL_HAVE_GLIB
 /* GLib has no task handle: the task signals a condition the caller waits
- * on, as pool_perf did. */
+ * on. */
 static void glib_signal(gpointer data, gpointer user)
 {
     target_case *t = user;

@@ -43,7 +43,6 @@
 #define SETTLE_NS 20000000u
 /* How long a pool chunk waits for the others before the bench says the pool
  * did not run T chunks at once (it would otherwise hang). */
-#define RENDEZVOUS_TIMEOUT_NS 5000000000u
 
 /* ---- create_join: one thread ----------------------------------------------- */
 
@@ -182,8 +181,7 @@ typedef struct fork_join {
     unsigned threads;
     tl_thread **handles; /* room for threads handles */
     tl_pool *pool;       /* threads workers, for pool_parallel_for */
-    atomic_uint arrived; /* pool chunks started in this parallel_for */
-    atomic_bool stuck;   /* a chunk gave up waiting for the others */
+    tl_rendezvous met;   /* pool chunks meet here: all T take part */
 } fork_join;
 
 static int spawn_join_all(void *ctx, uint64_t iterations)
@@ -221,30 +219,18 @@ static void rendezvous(size_t begin, size_t end, void *ctx)
 {
     (void)begin, (void)end;
     fork_join *fj = ctx;
-    atomic_fetch_add(&fj->arrived, 1);
-    uint64_t deadline = 0;
-    for (unsigned spins = 0; atomic_load(&fj->arrived) < fj->threads; spins++) {
-        if (spins < 1000)
-            continue;
-        sched_yield(); /* more threads than PUs: let the others run */
-        if (deadline == 0)
-            deadline = tl_now_ns() + RENDEZVOUS_TIMEOUT_NS;
-        if (tl_now_ns() > deadline) {
-            atomic_store(&fj->stuck, true);
-            return;
-        }
-    }
+    tl_rendezvous_wait(&fj->met);
 }
 
 static int pool_parallel_for(void *ctx, uint64_t iterations)
 {
     fork_join *fj = ctx;
     for (uint64_t i = 0; i < iterations; i++) {
-        atomic_store(&fj->arrived, 0);
+        tl_rendezvous_reset(&fj->met, fj->threads);
         int err = tl_pool_parallel_for(fj->pool, 0, fj->threads, 1, rendezvous, fj);
         if (err)
             return err;
-        if (atomic_load(&fj->stuck))
+        if (atomic_load(&fj->met.stuck))
             return ETIMEDOUT; /* the pool ran fewer than T chunks at once */
     }
     return 0;

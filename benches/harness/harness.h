@@ -45,6 +45,7 @@
 #ifndef TL_HARNESS_H
 #define TL_HARNESS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -243,10 +244,40 @@ int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
  * traffic), whose result is returned. The unit of CPU-bound tasks. */
 uint64_t tl_spin(uint64_t iterations);
 
-/* The tl_spin iterations that last about ns on this machine, from a rate
- * measured once per process (the fastest of a few short runs, so that a
- * preempted run does not count). Thread-safe. */
+/* The same chain carried on from x (tl_spin(n) is tl_spin_from(n, n)).
+ * Tasks of a few ns that run back to back on one thread should link their
+ * chains (x = tl_spin_from(x, n)): independent chains let the CPU overlap
+ * the end of one task with the start of the next, and such tasks would run
+ * faster than calibrated. */
+uint64_t tl_spin_from(uint64_t x, uint64_t iterations);
+
+/* The time one tl_spin iteration takes on this machine, measured once per
+ * process: the fastest of 100 batches of about 1 ms, after 100 ms of
+ * warm-up (on a shared VM most batches lose some time to other guests,
+ * which would make every calibrated task run short). Thread-safe. */
+double tl_spin_ns_per_iteration(void);
+
+/* The tl_spin iterations that last about ns (at least 1). Thread-safe. */
 uint64_t tl_spin_iterations(double ns);
+
+/* A meeting point for a team of threads, to time a fork-join in which every
+ * thread takes part: an empty task could otherwise be run by whichever
+ * thread comes first, and a pool timed "forking" no thread at all. */
+typedef struct tl_rendezvous {
+    atomic_uint arrived; /* threads that reached it since the reset */
+    unsigned expected;   /* team size */
+    atomic_bool stuck;   /* someone gave up waiting (see tl_rendezvous_wait) */
+} tl_rendezvous;
+
+/* Prepares r for a team of `expected` threads; not while one waits. */
+void tl_rendezvous_reset(tl_rendezvous *r, unsigned expected);
+
+/* Arrives and waits until the whole team has: spins briefly, then yields
+ * (more threads than PUs must let the others run). Returns true, or false
+ * after 5 s without the team, having set r->stuck: the strategy under test
+ * ran fewer threads at once than asked, which the bench reports as an
+ * error rather than hang. */
+bool tl_rendezvous_wait(tl_rendezvous *r);
 
 /* Sleeps ns nanoseconds (CLOCK_MONOTONIC), resuming after signals: the unit
  * of tasks that block, standing for IO. */
