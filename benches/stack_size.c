@@ -761,17 +761,27 @@ static size_t kernel_headroom_threads(void)
     return headroom;
 }
 
-/* How many threads of stack_bytes the probe may create: --cap, the stack
- * reserve within --budget (stack plus guard page), the kernel headroom. */
-static size_t probe_limit(const options *o, size_t stack_bytes)
+/* How many threads of stack_bytes the probe may create, and which of its
+ * bounds says so (the `result` of a probe that reaches it): --cap ("cap"),
+ * the stack reserve within --budget, stack plus guard page ("budget"), or
+ * the kernel's headroom ("kernel"). */
+static size_t probe_limit(const options *o, size_t stack_bytes,
+                          const char **bound)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t limit = (size_t)o->cap_threads;
     size_t by_budget = o->budget_bytes / (stack_bytes + page);
     size_t by_kernel = kernel_headroom_threads();
-    if (by_budget < limit)
+    *bound = "cap";
+    if (by_budget < limit) {
         limit = by_budget;
-    return by_kernel < limit ? by_kernel : limit;
+        *bound = "budget";
+    }
+    if (by_kernel < limit) {
+        limit = by_kernel;
+        *bound = "kernel";
+    }
+    return limit;
 }
 
 /* RLIMIT_NPROC = nproc for this process, after dropping root if we are
@@ -842,6 +852,7 @@ static int run_probe(size_t stack_bytes, size_t limit, long nproc,
 typedef struct capacity_case {
     tl_bench *b;
     size_t stack_bytes, limit;
+    const char *bound; /* which bound set limit: "cap", "budget", "kernel" */
     long nproc;
     int err; /* what stopped the last probe (0: the limit) */
 } capacity_case;
@@ -879,8 +890,8 @@ static void measure_capacity(tl_bench *b, const options *o, capacity_result *r)
     r->count = 0;
     for (size_t i = 0; i < N_CAPACITY_STACKS; i++) {
         capacity_case k = { .b = b, .stack_bytes = capacity_stacks[i],
-                            .limit = probe_limit(o, capacity_stacks[i]),
                             .nproc = o->probe_nproc };
+        k.limit = probe_limit(o, k.stack_bytes, &k.bound);
         char label[64];
         snprintf(label, sizeof label, "capacity stack=%s limit=%zu",
                  BYTES(k.stack_bytes), k.limit);
@@ -893,7 +904,7 @@ static void measure_capacity(tl_bench *b, const options *o, capacity_result *r)
                         &s);
         tl_bench_row(b, &s, TL_STR("capacity"), TL_STR("threads_created"),
                      TL_UINT(k.stack_bytes), TL_UINT(k.limit), TL_STR(NULL),
-                     TL_STR(k.err ? errno_name(k.err) : "cap"));
+                     TL_STR(k.err ? errno_name(k.err) : k.bound));
         r->stack_bytes[r->count] = k.stack_bytes;
         r->limit[r->count] = k.limit;
         r->err[r->count] = k.err;

@@ -215,7 +215,8 @@ BENCHES = [
                                                  stack_bytes=default_stack(rows))),
            Headline("RSS per thread, default stack untouched", "bytes", False,
                     lambda rows, meta: rss_untouched(rows, default_stack(rows))),
-           Headline("threads created, default stack", "threads", True,
+           Headline("threads created, default stack (a floor if the probe's own "
+                    "limit stopped it)", "threads", True,
                     lambda rows, meta: median_of(rows, section="capacity",
                                                  stack_bytes=default_stack(rows)))]),
     Bench("pool_vs_raw", "When does a pool beat raw threads?",

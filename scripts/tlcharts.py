@@ -293,7 +293,8 @@ def stack_size_live_threads(rows, meta):
 
 def stack_size_capacity(rows, meta):
     rs = where(rows, "threads", section="capacity", metric="threads_created")
-    stopped = {"cap": "the probe's cap"}
+    stopped = {"cap": "the probe's cap", "budget": "the probe's memory budget",
+               "kernel": "the kernel's thread limit, halved"}
     points = sorted((r.num("stack_bytes"), r.num("median"),
                      stopped.get(r["result"], r["result"] or "?")) for r in rs)
     series = [Series("capacity", "threads created", points, "#0072B2")] if points else []
