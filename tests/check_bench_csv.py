@@ -1,27 +1,39 @@
 #!/usr/bin/env python3
-"""Runs a bench and checks what it wrote against its schema (benches/README.md).
+"""Runs a bench and checks what it wrote against its schema (benches/README.md,
+"Columns of each CSV"), copied in SCHEMAS below for every bench tested.
 
-    check_bench_csv.py --out DIR --columns section,strategy,threads \
-        --keys section,strategy [--expect create_join,pthread ...] [--exact] \
-        [--rows N] [--filled speedup,efficiency] -- BENCH [ARGS...]
+    check_bench_csv.py --out DIR [--keys COLUMNS [--expect VALUES]... [--exact]]
+        [--rows N] [--filled COLUMNS] [--require COND]... [--each WHERE:COND]...
+        -- BENCH [ARGS...]
 
 Runs BENCH ARGS --out DIR (DIR emptied first), then checks:
-- the exit status is 0, and stdout has the answer line "<bench>: ...";
-- DIR/<bench>.csv exists (no .partial left), its header is the bench's
-  columns then the fixed statistics columns, every row has every field;
-- every row is measured: no statistics column empty, n >= 1, the numbers
-  parse, min <= median <= max and ci_lo <= median <= ci_hi;
-- the columns named by --filled are non-empty in every row;
-- the key tuples (values of the --keys columns) include every --expect
-  (all of them with --exact, and nothing else), and the row count is --rows;
-- DIR/<bench>.answer.txt is not empty, and DIR/meta.json parses.
-Prints every failure, exits 1 if there was one, else 0. Timing is never
-checked: the machine may be shared or under a sanitizer.
+- the exit status is 0, and stdout starts with the answer, "<bench>: ...";
+- DIR holds <bench>.csv, a <bench>.answer.txt of one non-empty line, a
+  meta.json that parses, and no *.partial file;
+- the CSV header is the bench's columns then the statistics columns;
+- every row has the header's width and is measured: every statistics column
+  filled, the numbers parse, n >= 1, min <= median <= max and
+  ci_lo <= median <= ci_hi;
+- where the schema lists a bench's sections: each row's section is one of
+  them, its strategy (or metric) one of the section's, its unit the
+  section's, and the bench's columns that apply to the section are filled;
+- --filled COLUMNS: those columns are filled in every row;
+- --keys COLUMNS: the tuples of their values include every --expect VALUES
+  (comma-separated, in the order of --keys); with --exact, nothing else;
+- --rows N: there are N rows;
+- --require COND: some row matches COND;
+- --each WHERE:COND: some row matches WHERE, and every such row matches COND.
+COND is a comma-separated list of COLUMN=VALUE, COLUMN<NUMBER, COLUMN>NUMBER,
+all of which must hold; VALUE `*` means "not empty"; numbers compare as
+numbers. Prints every failure and exits 1 if there was one, else 0. Timing
+is never checked: the machine may be shared or under a sanitizer.
 """
 import argparse
 import csv
+import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,23 +41,132 @@ import sys
 STATS = ["unit", "n", "min", "p05", "median", "p95", "max", "mean", "stddev",
          "cv", "ci_lo", "ci_hi", "outliers", "unstable"]
 
+# Each bench's own columns, in order. "sections", where given: section ->
+# (the values of the "kind" column, the unit, the columns filled in its rows).
+SCHEMAS = {
+    "spawn_cost": {
+        "columns": ["section", "strategy", "threads"],
+    },
+    "thread_count": {
+        "columns": ["workload", "strategy", "runtime", "pin", "threads",
+                    "speedup", "efficiency", "voluntary_csw", "involuntary_csw"],
+    },
+    "join_order": {
+        "columns": ["section", "kind", "strategy", "tasks", "metric"],
+    },
+    "stack_size": {
+        "columns": ["section", "metric", "stack_bytes", "threads",
+                    "touched_bytes", "result"],
+        "kind": "metric",
+        "sections": {
+            "default": ({"default_stack"}, "bytes", ["stack_bytes", "result"]),
+            "latency": ({"spawn_join"}, "ns", ["stack_bytes"]),
+            "memory": ({"rss_per_thread", "vsz_per_thread"}, "bytes",
+                       ["stack_bytes", "threads", "touched_bytes"]),
+            "live_threads": ({"spawn_join", "context_switch"}, "ns",
+                             ["threads"]),
+            "capacity": ({"threads_created"}, "threads",
+                         ["stack_bytes", "result"]),
+        },
+    },
+    "pool_vs_raw": {
+        "columns": ["section", "strategy", "grain_ns", "tasks", "workers",
+                    "overhead_ns_per_task", "efficiency"],
+        "kind": "strategy",
+        "sections": {
+            "grain": ({"thread_per_task", "scoped_static", "pool_submit",
+                       "pool_parallel_for", "omp_for_dynamic", "omp_task",
+                       "glib_pool"}, "ns",
+                      ["grain_ns", "tasks", "workers", "overhead_ns_per_task",
+                       "efficiency"]),
+            "batch": ({"pool_submit", "omp_task", "glib_pool"}, "ns", []),
+            "parallel_for": ({"pool_parallel_for", "omp_for_static"}, "ns", []),
+            "fork_join": ({"pool_parallel_for", "omp_parallel"}, "ns", []),
+            "round_trip": ({"pool_submit", "glib_pool"}, "ns", []),
+        },
+    },
+}
+
 
 def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        usage="%(prog)s --out DIR [checks...] -- BENCH [ARGS...]")
     p.add_argument("--out", required=True, help="scratch folder for the bench")
-    p.add_argument("--columns", required=True,
-                   help="the bench's own columns, comma-separated, in order")
-    p.add_argument("--keys", required=True,
-                   help="the columns that identify a case, comma-separated")
+    p.add_argument("--keys", help="the columns that identify a case, comma-separated")
     p.add_argument("--expect", action="append", default=[],
                    help="a key tuple that must be present (values joined by ',')")
     p.add_argument("--exact", action="store_true",
                    help="the key tuples are exactly the --expect ones")
     p.add_argument("--rows", type=int, help="the exact number of rows")
     p.add_argument("--filled", default="",
-                   help="bench columns that must be non-empty in every row")
+                   help="columns that must be non-empty in every row")
+    p.add_argument("--require", action="append", default=[], metavar="COND",
+                   help="some row matches COND")
+    p.add_argument("--each", action="append", default=[], metavar="WHERE:COND",
+                   help="some row matches WHERE, and all those match COND")
     p.add_argument("command", nargs="+", help="the bench and its arguments")
-    return p.parse_args()
+    args = p.parse_args()
+    if (args.expect or args.exact) and not args.keys:
+        p.error("--expect and --exact need --keys")
+    bad = [e for e in args.each if ":" not in e]
+    if bad:
+        p.error("--each wants WHERE:COND, not '%s'" % bad[0])
+    try:
+        args.require = [parse_cond(c) for c in args.require]
+        args.each = [(parse_cond(w), parse_cond(c))
+                     for w, c in (e.split(":", 1) for e in args.each)]
+    except ValueError as e:
+        p.error(str(e))
+    args.bench = os.path.basename(args.command[0])
+    if args.bench not in SCHEMAS:
+        p.error("no schema for '%s'" % args.bench)
+    return args
+
+
+# ---- conditions -----------------------------------------------------------------
+
+def parse_cond(text):
+    """'a=1,b<2' -> [('a', '=', '1'), ('b', '<', '2')]"""
+    terms = []
+    for term in text.split(","):
+        m = re.fullmatch(r"([a-z_0-9]+)([=<>])(.*)", term)
+        if not m:
+            raise ValueError("bad condition '%s' in '%s'" % (term, text))
+        terms.append(m.groups())
+    return terms
+
+
+def show_cond(terms):
+    return ",".join(column + op + want for column, op, want in terms)
+
+
+def number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def holds(row, terms):
+    for column, op, want in terms:
+        have = row[column]
+        a, b = number(have), number(want)
+        if op == "=" and want == "*":
+            ok = have != ""
+        elif op == "=":
+            ok = a == b if a is not None and b is not None else have == want
+        else:
+            ok = a is not None and b is not None and (a < b if op == "<" else a > b)
+        if not ok:
+            return False
+    return True
+
+
+# ---- checks ---------------------------------------------------------------------
+
+def describe(row):
+    return ",".join("%s=%s" % (k, v) for k, v in row.items() if v != "")[:300]
 
 
 def run_bench(args, failures):
@@ -53,55 +174,88 @@ def run_bench(args, failures):
     command = args.command + ["--out", args.out]
     done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True)
+    sys.stdout.write(done.stdout)
+    sys.stdout.write(done.stderr)
     if done.returncode != 0:
-        failures.append("%s exited %d; stderr:\n%s"
-                        % (" ".join(command), done.returncode, done.stderr))
-    return done
+        failures.append("%s exited %d" % (" ".join(command), done.returncode))
+    elif not done.stdout.startswith(args.bench + ": "):
+        failures.append("stdout does not start with the answer: %r" % done.stdout)
+
+
+def check_files(args, failures):
+    partial = glob.glob(os.path.join(args.out, "**", "*.partial"), recursive=True)
+    if partial:
+        failures.append("partial files left: %s" % ", ".join(partial))
+    try:
+        with open(os.path.join(args.out, args.bench + ".answer.txt")) as f:
+            lines = f.read().splitlines()
+        if len(lines) != 1 or not lines[0].strip():
+            failures.append("the answer is not one non-empty line: %r" % lines)
+    except OSError as e:
+        failures.append("no answer: %s" % e)
+    try:
+        with open(os.path.join(args.out, "meta.json")) as f:
+            json.load(f)
+    except (OSError, ValueError) as e:
+        failures.append("meta.json: %s" % e)
 
 
 def read_csv(path, failures):
+    """The header and the rows (as dicts), or None."""
     try:
         with open(path, newline="") as f:
-            return list(csv.reader(f))
+            table = list(csv.reader(f))
     except OSError as e:
-        failures.append("cannot read %s: %s" % (path, e))
+        failures.append("cannot read the CSV: %s" % e)
         return None
+    header, lines = (table[0], table[1:]) if table else ([], [])
+    rows = []
+    for number_, line in enumerate(lines, 1):
+        if len(line) != len(header):
+            failures.append("row %d (%s): %d fields, the header has %d"
+                            % (number_, ",".join(line), len(line), len(header)))
+        else:
+            rows.append(dict(zip(header, line)))
+    return header, rows, len(lines)
 
 
-def check_row(number, row, header, filled, failures):
-    where = "row %d (%s)" % (number, ",".join(row[:len(header) - len(STATS)]))
-    if len(row) != len(header):
-        failures.append("%s: %d fields, the header has %d" % (where, len(row), len(header)))
-        return
-    fields = dict(zip(header, row))
-    empty = [c for c in STATS + filled if fields[c] == ""]
+def check_row(row, schema, filled, failures):
+    where = describe(row)
+    sections = schema.get("sections")
+    if sections is not None:
+        section = sections.get(row["section"])
+        if section is None:
+            failures.append("unknown section: %s" % where)
+            return
+        names, unit, section_filled = section
+        kind = schema["kind"]
+        if row[kind] not in names:
+            failures.append("unknown %s for %s: %s" % (kind, row["section"], where))
+        if row["unit"] != unit:
+            failures.append("unit is not %s: %s" % (unit, where))
+        filled = filled + section_filled
+    empty = [c for c in STATS + filled if row[c] == ""]
     if empty:
-        failures.append("%s: empty %s" % (where, ", ".join(empty)))
+        failures.append("empty %s: %s" % (", ".join(empty), where))
         return
-    try:
-        n = int(fields["n"])
-        v = {c: float(fields[c]) for c in ("min", "median", "max", "ci_lo", "ci_hi")}
-    except ValueError as e:
-        failures.append("%s: not a number: %s" % (where, e))
+    not_numbers = [c for c in STATS[1:] if number(row[c]) is None]
+    if not_numbers:
+        failures.append("not a number: %s: %s" % (", ".join(not_numbers), where))
         return
-    if n < 1:
-        failures.append("%s: n = %d" % (where, n))
+    if not row["n"].isdigit() or int(row["n"]) < 1:
+        failures.append("n = %s: %s" % (row["n"], where))
+    v = {c: float(row[c]) for c in ("min", "median", "max", "ci_lo", "ci_hi")}
     if not v["min"] <= v["median"] <= v["max"]:
-        failures.append("%s: min %g, median %g, max %g out of order"
-                        % (where, v["min"], v["median"], v["max"]))
+        failures.append("min %g, median %g, max %g out of order: %s"
+                        % (v["min"], v["median"], v["max"], where))
     if not v["ci_lo"] <= v["median"] <= v["ci_hi"]:
-        failures.append("%s: the median %g is outside its CI [%g, %g]"
-                        % (where, v["median"], v["ci_lo"], v["ci_hi"]))
+        failures.append("the median %g is outside its CI [%g, %g]: %s"
+                        % (v["median"], v["ci_lo"], v["ci_hi"], where))
 
 
-def check_keys(args, header, rows, failures):
+def check_keys(args, rows, failures):
     keys = args.keys.split(",")
-    missing_columns = [k for k in keys if k not in header]
-    if missing_columns:
-        failures.append("key columns not in the header: %s" % ", ".join(missing_columns))
-        return
-    index = [header.index(k) for k in keys]
-    seen = {tuple(row[i] for i in index) for row in rows if len(row) == len(header)}
+    seen = {tuple(row[k] for k in keys) for row in rows}
     expected = {tuple(e.split(",")) for e in args.expect}
     for key in sorted(expected - seen):
         failures.append("no row for %s = %s" % (",".join(keys), ",".join(key)))
@@ -110,50 +264,64 @@ def check_keys(args, header, rows, failures):
             failures.append("unexpected row for %s = %s" % (",".join(keys), ",".join(key)))
 
 
-def check_outputs(args, name, failures):
-    out = args.out
-    if os.path.exists(os.path.join(out, name + ".csv.partial")):
-        failures.append("%s.csv.partial was left behind" % name)
-    try:
-        with open(os.path.join(out, name + ".answer.txt")) as f:
-            if not f.read().strip():
-                failures.append("%s.answer.txt is empty" % name)
-    except OSError as e:
-        failures.append("no answer: %s" % e)
-    try:
-        with open(os.path.join(out, "meta.json")) as f:
-            json.load(f)
-    except (OSError, ValueError) as e:
-        failures.append("meta.json: %s" % e)
+def check_conditions(args, rows, failures):
+    for cond in args.require:
+        if not any(holds(r, cond) for r in rows):
+            failures.append("no row with %s" % show_cond(cond))
+    for where, cond in args.each:
+        chosen = [r for r in rows if holds(r, where)]
+        if not chosen:
+            failures.append("no row with %s" % show_cond(where))
+        for r in chosen:
+            if not holds(r, cond):
+                failures.append("row without %s: %s" % (show_cond(cond), describe(r)))
+
+
+def check_table(args, failures):
+    schema = SCHEMAS[args.bench]
+    table = read_csv(os.path.join(args.out, args.bench + ".csv"), failures)
+    if table is None:
+        return 0
+    header, rows, count = table
+    expected_header = schema["columns"] + STATS
+    if header != expected_header:
+        failures.append("header:\n  %s\nexpected:\n  %s"
+                        % (",".join(header), ",".join(expected_header)))
+        return count
+    filled = [c for c in args.filled.split(",") if c]
+    named = filled + (args.keys.split(",") if args.keys else [])
+    named += [t[0] for cond in args.require for t in cond]
+    named += [t[0] for where, cond in args.each for t in where + cond]
+    unknown = sorted(set(named) - set(header))
+    if unknown:
+        failures.append("columns named in the checks are not in the header: %s"
+                        % ", ".join(unknown))
+        return count
+    for row in rows:
+        check_row(row, schema, filled, failures)
+    if args.keys:
+        check_keys(args, rows, failures)
+    if args.rows is not None and count != args.rows:
+        failures.append("%d rows, expected %d" % (count, args.rows))
+    check_conditions(args, rows, failures)
+    return count
 
 
 def main():
     args = parse_args()
     failures = []
-    name = os.path.basename(args.command[0])
-    done = run_bench(args, failures)
-    if not failures and not done.stdout.startswith(name + ": "):
-        failures.append("stdout does not start with the answer: %r" % done.stdout)
-    table = None if failures else read_csv(os.path.join(args.out, name + ".csv"), failures)
-    if table is not None:
-        header, rows = (table[0], table[1:]) if table else ([], [])
-        expected_header = args.columns.split(",") + STATS
-        if header != expected_header:
-            failures.append("header:\n  %s\nexpected:\n  %s"
-                            % (",".join(header), ",".join(expected_header)))
-        else:
-            filled = [c for c in args.filled.split(",") if c]
-            for number, row in enumerate(rows, 1):
-                check_row(number, row, header, filled, failures)
-            check_keys(args, header, rows, failures)
-        if args.rows is not None and len(rows) != args.rows:
-            failures.append("%d rows, expected %d" % (len(rows), args.rows))
-        check_outputs(args, name, failures)
-    for failure in failures:
-        print("FAIL: %s: %s" % (name, failure))
+    run_bench(args, failures)
+    count = 0
     if not failures:
-        print("ok: %s: %d rows" % (name, len(table) - 1))
-    return 1 if failures else 0
+        check_files(args, failures)
+        count = check_table(args, failures)
+    for failure in failures:
+        print("FAIL: %s: %s" % (args.bench, failure))
+    if failures:
+        print("%s: %d failure(s)" % (args.bench, len(failures)))
+        return 1
+    print("ok: %s: %d rows" % (args.bench, count))
+    return 0
 
 
 if __name__ == "__main__":

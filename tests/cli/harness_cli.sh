@@ -5,10 +5,6 @@
 #
 #   harness_cli.sh BENCH_BINARY SCRATCH_DIR
 set -u
-bench=$1
-scratch=$2
-name=$(basename "$bench")
-rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
 . "$(dirname "$0")/cli_lib.sh"
 
 refused --reps --reps abc
