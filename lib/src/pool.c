@@ -404,11 +404,17 @@ static void wait_quiet(tl_pool *pool)
 
 /* ---- sleeping and waking workers ----------------------------------------- */
 
-/* Wakes w if it sleeps, turning it into a spinner; false if it did not. */
+/* Wakes w if it sleeps, turning it into a spinner; false if it did not.
+ * The first load is seq_cst, not a relaxed pre-check: stop_workers stores
+ * stop and then reads state here, while worker_sleep stores state and then
+ * reads stop. That store-then-load handshake needs both loads seq_cst, or on
+ * AArch64 or POWER each side may miss the other's store: the worker would
+ * sleep through its stop and its join would hang. (On x86 a seq_cst load is
+ * a plain load: the submit path pays nothing.) */
 static bool wake_worker(tl_pool *pool, worker *w)
 {
     unsigned expected = W_SLEEPING;
-    if (atomic_load_explicit(&w->state, memory_order_relaxed) != W_SLEEPING ||
+    if (atomic_load(&w->state) != W_SLEEPING ||
         !atomic_compare_exchange_strong(&w->state, &expected, W_NOTIFIED))
         return false;
     atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
