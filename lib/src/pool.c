@@ -355,9 +355,13 @@ static slot *queue_reserve(tl_pool *pool, size_t *pos, bool may_grow)
         slot *s = ring_reserve(r, pos);
         if (s || !may_grow)
             return s;
-        if (atomic_load(&r->tail) & CLOSED)
-            cpu_relax(); /* another producer is linking the next ring */
-        else if (queue_grow(pool, r) != 0)
+        if (atomic_load(&r->tail) & CLOSED) {
+            /* Another producer is linking the next ring, under grow_lock,
+             * and may be initialising up to 2^20 slots: wait for it on the
+             * lock rather than spinning (it may be preempted). */
+            pthread_mutex_lock(&pool->grow_lock);
+            pthread_mutex_unlock(&pool->grow_lock);
+        } else if (queue_grow(pool, r) != 0)
             return NULL;
     }
 }
