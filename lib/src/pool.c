@@ -158,9 +158,11 @@ struct tl_pool {
     atomic_uint stop;      /* set by free once drained: workers exit */
 
     alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
-    /* Entries taken off the queue and done (run, skipped or refused), added
-     * by workers in batches. The pool is quiet when it equals the newest
-     * ring's tail: everything ever queued has been dealt with. */
+    /* Entries finished: taken off the queue and run (or refused), added by
+     * workers in batches. An entry whose task a waiter ran inline is
+     * finished only once both its taker dropped it and the inline run ended
+     * (tl_task.settle). The pool is quiet when this equals the newest ring's
+     * tail: everything ever queued has been dealt with. */
     alignas(CACHE_LINE) atomic_size_t finished;
     /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
      * bumped by the finisher that makes the pool quiet while waiters wait. */
@@ -188,6 +190,11 @@ struct tl_task {
                               T_DONE; T_WAITER set by a waiter that sleeps
                               on this futex word */
     atomic_uint refs;      /* the handle's and the queue entry's */
+    /* When a waiter runs the task inline, two things must happen before its
+     * queue entry counts as finished: the thread that takes the entry drops
+     * it (its claim fails), and the inline run ends. Each takes one off; the
+     * one that takes the last counts the entry. Starts at 2. */
+    atomic_uint settle;
     atomic_bool consumed;  /* set by the one tl_task_wait/detach allowed */
     tl_pool *pool;
     tl_thread_fn fn;       /* kept here too, so a waiter can run it inline */
@@ -378,9 +385,13 @@ static bool quiet(tl_pool *pool)
 
 /* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
  * finisher and the waiter each write their side before reading the other's,
- * both seq_cst, so the wake-up cannot be lost. Only workers (joined by free)
- * and threads running a task of the pool call it, so free cannot take the
- * pool away under it. */
+ * both seq_cst, so the wake-up cannot be lost. It reads the pool after its
+ * add, which may be the one that lets free go on, so only threads that free
+ * waits for by other means call it: workers (joined by free), and threads
+ * inside the pool (a task of it, whose own entry is not finished yet, or a
+ * parallel_for caller counted in `callers`). A task is run inline only on a
+ * thread inside its pool, and its entry is finished only after that run
+ * (tl_task.settle), so the pool cannot go quiet under a running task. */
 static void finish_entries(tl_pool *pool, size_t n)
 {
     atomic_fetch_add(&pool->finished, n);
@@ -543,6 +554,7 @@ static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
                    .arg = arg};
     atomic_init(&t->state, T_QUEUED);
     atomic_init(&t->refs, 2);
+    atomic_init(&t->settle, 2);
     atomic_init(&t->consumed, false);
     return t;
 }
@@ -610,14 +622,25 @@ static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
     here.depth = saved_depth;
 }
 
+/* One of the two ends of an entry whose task a waiter ran inline (see
+ * tl_task.settle): true for the last, which counts the entry finished. */
+static bool task_settle(tl_task *t)
+{
+    return atomic_fetch_sub(&t->settle, 1) == 1;
+}
+
 /* Runs an entry taken off the queue, off the worker loop, and counts it. */
 static void run_taken(tl_pool *pool, const entry *e)
 {
-    if (e->fn && (!e->task || task_claim(e->task)))
+    bool finished = true;
+    if (e->task && !task_claim(e->task))
+        finished = task_settle(e->task); /* run inline by its waiter */
+    else if (e->fn)
         run_caught(pool, e->fn, e->arg, e->task);
     if (e->task)
         task_unref(e->task);
-    finish_entries(pool, 1);
+    if (finished)
+        finish_entries(pool, 1);
 }
 
 /* Counts a call from outside the pool in `callers`; false (and not counted)
@@ -728,9 +751,12 @@ static bool task_done(const tl_task *t)
 static void task_wait_helping(tl_task *t)
 {
     tl_pool *pool = t->pool;
-    if (task_claim(t)) {
+    if (here.pool == pool && task_claim(t)) {
         run_caught(pool, t->fn, t->arg, t);
-        return; /* the queue's entry stays; its taker just drops its ref */
+        /* The queue's entry stays; its taker will drop it. */
+        if (task_settle(t))
+            finish_entries(pool, 1);
+        return;
     }
     while (!task_done(t)) {
         entry e;
@@ -816,10 +842,14 @@ static void *worker_main(void *arg)
         if (!t) {
             if (w->current.fn)
                 w->current.fn(w->current.arg);
-        } else {
-            if (task_claim(t))
-                task_finish(t, false, w->current.fn(w->current.arg), NULL);
+        } else if (task_claim(t)) {
+            task_finish(t, false, w->current.fn(w->current.arg), NULL);
             task_unref(t);
+        } else { /* its waiter runs it inline: the last to settle counts */
+            bool last = task_settle(t);
+            task_unref(t);
+            if (!last)
+                continue;
         }
         w->finished++;
     }
