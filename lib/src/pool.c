@@ -22,9 +22,6 @@
 /* A ring never grows past this many slots (32 MiB); more backlog links more
  * rings of this size. */
 #define MAX_RING_SIZE ((size_t)1 << 20)
-/* Nested task runs one thread may stack while it waits and helps, before it
- * stops taking unrelated tasks: bounds the stack. */
-#define MAX_HELP_DEPTH 16
 /* How long an idle worker, or a waiter, spins before it sleeps: long enough
  * to cover back-to-back submits and a fork-join's gap, short enough that an
  * idle pool costs nothing measurable. */
@@ -133,6 +130,7 @@ typedef struct worker {
     /* The rest is the worker's own, but `thread`, written by create. */
     struct tl_pool *pool;
     tl_thread *thread;
+    const void *self; /* this_thread() of the worker */
     bool spinner;    /* counted as a spinner in pool->idle */
     size_t finished; /* entries done since last added to pool->finished */
     entry current;   /* the entry being run, for the panic path */
@@ -196,6 +194,11 @@ struct tl_task {
      * one that takes the last counts the entry. Starts at 2. */
     atomic_uint settle;
     atomic_bool consumed;  /* set by the one tl_task_wait/detach allowed */
+    /* this_thread() of the thread that claimed it: a wait on a task running
+     * on the waiting thread itself is EDEADLK. Written once, by the claimer
+     * right after its claim: only a thread that finds its own identity here
+     * acts on it, and it wrote it itself. */
+    _Atomic(const void *) runner;
     tl_pool *pool;
     tl_thread_fn fn;       /* kept here too, so a waiter can run it inline */
     void *arg;
@@ -203,12 +206,17 @@ struct tl_task {
 };
 
 /* What this thread is doing for a pool: the pool whose task (or chunk) it is
- * running, or that it works for, and how many task runs are nested on its
- * stack. */
+ * running, or that it works for. */
 static _Thread_local struct {
     tl_pool *pool;
-    unsigned depth;
 } here;
+
+/* This thread's identity, for tl_task.runner: the address of its own
+ * thread-local data, unique among live threads. */
+static const void *this_thread(void)
+{
+    return &here;
+}
 
 /* ---- one ring ------------------------------------------------------------ */
 
@@ -556,6 +564,7 @@ static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
     atomic_init(&t->refs, 2);
     atomic_init(&t->settle, 2);
     atomic_init(&t->consumed, false);
+    atomic_init(&t->runner, NULL);
     return t;
 }
 
@@ -568,17 +577,28 @@ static void task_unref(tl_task *t)
     free(t);
 }
 
-/* Claims the right to run a queued task: one claimer wins, the thread that
- * took its entry or a waiter running it inline. */
-static bool task_claim(tl_task *t)
+/* Claims the right to run a queued task for thread `me` (this_thread()):
+ * one claimer wins, the thread that took its entry or its waiter running it
+ * inline. */
+static bool task_claim(tl_task *t, const void *me)
 {
     unsigned s = atomic_load_explicit(&t->state, memory_order_relaxed);
     while ((s & T_STATE_MASK) == T_QUEUED)
         if (atomic_compare_exchange_weak_explicit(
                 &t->state, &s, (s & T_WAITER) | T_RUNNING,
-                memory_order_acquire, memory_order_relaxed))
+                memory_order_acquire, memory_order_relaxed)) {
+            atomic_store_explicit(&t->runner, me, memory_order_relaxed);
             return true;
+        }
     return false;
+}
+
+/* Whether t is running on thread `me`, below the caller on its stack. */
+static bool task_running_on(const tl_task *t, const void *me)
+{
+    return (atomic_load_explicit(&t->state, memory_order_acquire) &
+            T_STATE_MASK) == T_RUNNING &&
+           atomic_load_explicit(&t->runner, memory_order_relaxed) == me;
 }
 
 static void task_finish(tl_task *t, bool panicked, void *value, char *message)
@@ -595,33 +615,6 @@ static void task_finish(tl_task *t, bool panicked, void *value, char *message)
         futex_wake(&t->state, INT_MAX);
 }
 
-/* Runs fn(arg) (and finishes t) off the worker loop: a waiter helping, or
- * running the task it waits for. Its own catch frame keeps a panic from
- * leaving this run. */
-static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
-{
-    tl__catch c;
-    tl__catch *prev = tl__catch_top;
-    tl_pool *saved_pool = here.pool;
-    unsigned saved_depth = here.depth;
-    c.prev = prev;
-    c.scope_mark = tl__scope_top();
-    c.message = NULL;
-    here.pool = pool;
-    here.depth = saved_depth + 1;
-    if (setjmp(c.env) == 0) {
-        tl__catch_top = &c;
-        void *value = fn(arg);
-        tl__catch_top = prev;
-        task_finish(t, false, value, NULL);
-    } else {
-        tl__catch_top = prev;
-        task_finish(t, true, NULL, c.message);
-    }
-    here.pool = saved_pool;
-    here.depth = saved_depth;
-}
-
 /* One of the two ends of an entry whose task a waiter ran inline (see
  * tl_task.settle): true for the last, which counts the entry finished. */
 static bool task_settle(tl_task *t)
@@ -629,17 +622,30 @@ static bool task_settle(tl_task *t)
     return atomic_fetch_sub(&t->settle, 1) == 1;
 }
 
-/* Runs an entry taken off the queue, off the worker loop, and counts it. */
-static void run_taken(tl_pool *pool, const entry *e)
+/* Runs a task its waiter claimed, on the waiter's thread (inside the task's
+ * pool), and finishes it. Its own catch frame keeps a panic from leaving
+ * this run. The queue's entry stays: whoever takes it drops it, and the
+ * last of the two to settle counts the entry finished. */
+static void run_inline(tl_task *t)
 {
-    bool finished = true;
-    if (e->task && !task_claim(e->task))
-        finished = task_settle(e->task); /* run inline by its waiter */
-    else if (e->fn)
-        run_caught(pool, e->fn, e->arg, e->task);
-    if (e->task)
-        task_unref(e->task);
-    if (finished)
+    tl_pool *pool = t->pool;
+    tl__catch c;
+    tl_pool *saved_pool = here.pool;
+    c.prev = tl__catch_top;
+    c.scope_mark = tl__scope_top();
+    c.message = NULL;
+    here.pool = pool;
+    if (setjmp(c.env) == 0) {
+        tl__catch_top = &c;
+        void *value = t->fn(t->arg);
+        tl__catch_top = c.prev;
+        task_finish(t, false, value, NULL);
+    } else {
+        tl__catch_top = c.prev;
+        task_finish(t, true, NULL, c.message);
+    }
+    here.pool = saved_pool;
+    if (task_settle(t))
         finish_entries(pool, 1);
 }
 
@@ -744,30 +750,6 @@ static bool task_done(const tl_task *t)
             T_STATE_MASK) == T_DONE;
 }
 
-/* A thread of a pool waits: it must not block on work only it could run. It
- * runs the task itself if nobody has, then helps with queued tasks of the
- * task's pool (if it is one of that pool's threads and not too deep), and
- * blocks only when there is nothing to run. */
-static void task_wait_helping(tl_task *t)
-{
-    tl_pool *pool = t->pool;
-    if (here.pool == pool && task_claim(t)) {
-        run_caught(pool, t->fn, t->arg, t);
-        /* The queue's entry stays; its taker will drop it. */
-        if (task_settle(t))
-            finish_entries(pool, 1);
-        return;
-    }
-    while (!task_done(t)) {
-        entry e;
-        if (here.pool == pool && here.depth < MAX_HELP_DEPTH &&
-            take(pool, &e))
-            run_taken(pool, &e);
-        else
-            task_block(t);
-    }
-}
-
 static void check_task_mark(const tl_task *t, const char *who)
 {
     if (t->magic == TASK_MAGIC_LIVE)
@@ -779,15 +761,23 @@ static void check_task_mark(const tl_task *t, const char *who)
     abort();
 }
 
+/* A wait helps only with the task it waits for: if the task is still
+ * queued and the waiter is inside its pool, the waiter claims it and runs
+ * it inline; otherwise it blocks until the task is done. It never runs
+ * unrelated queued work, which could bury the waiter under a task that
+ * waits for it. */
 int tl_task_wait(tl_task *task, tl_outcome *outcome)
 {
     if (!task)
         return EINVAL;
     check_task_mark(task, "tl_task_wait");
+    const void *me = this_thread();
+    if (task_running_on(task, me))
+        return EDEADLK; /* it waits, below us, for us to return */
     if (atomic_exchange(&task->consumed, true))
         return EINVAL;
-    if (here.pool)
-        task_wait_helping(task);
+    if (here.pool == task->pool && task_claim(task, me))
+        run_inline(task);
     else
         task_block(task);
     if (outcome) {
@@ -824,12 +814,12 @@ static void *worker_main(void *arg)
     worker *w = arg;
     tl__catch c;
     here.pool = w->pool;
+    w->self = this_thread();
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
         here.pool = w->pool;
-        here.depth = 0;
         task_finish(w->current.task, true, NULL, c.message);
         c.message = NULL;
         if (w->current.task)
@@ -842,7 +832,7 @@ static void *worker_main(void *arg)
         if (!t) {
             if (w->current.fn)
                 w->current.fn(w->current.arg);
-        } else if (task_claim(t)) {
+        } else if (task_claim(t, w->self)) {
             task_finish(t, false, w->current.fn(w->current.arg), NULL);
             task_unref(t);
         } else { /* its waiter runs it inline: the last to settle counts */
@@ -1195,10 +1185,8 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     pf_queue_helpers(pool, j, helpers);
 
     tl_pool *saved_pool = here.pool;
-    here.pool = pool; /* chunks that wait on tasks of this pool help it */
-    here.depth++;
+    here.pool = pool; /* chunks may run the tasks they wait on inline */
     run_chunks(j, 0);
-    here.depth--;
     here.pool = saved_pool;
 
     pf_wait(j);

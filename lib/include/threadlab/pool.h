@@ -17,9 +17,14 @@
  * - Once tl_pool_free has begun, submit from outside the pool returns
  *   ECANCELED; tasks of the pool may still submit (their work is part of the
  *   drain).
- * - A task may submit tasks and wait for them, even on a one-thread pool: a
- *   pool thread that waits runs queued tasks instead of blocking, starting
- *   with the one it waits for if no worker has taken it yet.
+ * - A task may wait on tasks it submitted, directly or through its
+ *   subtasks (any tree- or DAG-shaped waiting), without deadlock, even on a
+ *   one-thread pool: a waiter inside the pool runs the task it waits for
+ *   itself if no worker has taken it yet, and otherwise blocks until it
+ *   finishes. It never runs other queued tasks while it waits (one could be
+ *   a task waiting for the waiter, buried under it on its stack). A cycle of
+ *   waits is the caller's bug: it deadlocks, except that waiting on a task
+ *   running on the calling thread itself is EDEADLK.
  * - tl_panic in a task ends the task, not the worker: the handle reports the
  *   panic (tl_outcome, as tl_join gives), the panic hook prints it.
  * - Pools share nothing: no global state, no lock common to two pools.
@@ -142,12 +147,14 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * freed, and using it again is a use after free (caught with a message and
  * abort while the memory still shows the mark). If outcome is not NULL it
  * receives the task's return value, or that it panicked and the message
- * (owned by the caller: tl_outcome_release). A thread of the pool (a worker,
- * or a thread inside a task or parallel_for chunk of it) does not block: it
- * runs the task itself if no one has started it, else runs other queued
- * tasks while it waits. Other threads spin briefly, then sleep. Returns 0 or
- * EINVAL (task NULL, or already being waited or detached by another
- * thread). */
+ * (owned by the caller: tl_outcome_release). A thread inside the task's
+ * pool (a worker, or a thread running a task or parallel_for chunk of it)
+ * runs the task itself if no one has started it. Otherwise the caller spins
+ * briefly, then sleeps, until the task finishes; it runs nothing else
+ * meanwhile. Returns 0, EINVAL (task NULL, or already being waited or
+ * detached by another thread), or EDEADLK (the task is running on the
+ * calling thread: the caller is that task, or runs inline for it; the
+ * handle is left unconsumed). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
