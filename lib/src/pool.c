@@ -205,17 +205,42 @@ struct tl_task {
     tl_outcome outcome;    /* written by the runner before T_DONE */
 };
 
-/* What this thread is doing for a pool: the pool whose task (or chunk) it is
- * running, or that it works for. */
-static _Thread_local struct {
+/* ---- which pools this thread is inside ---------------------------------- */
+
+/* A thread is inside pool P while it works for P: as one of P's workers, or
+ * running a task of P inline, or running a parallel_for on P. Each of these
+ * pushes a frame, a local of the function that runs the work, and pops it
+ * when done, so a thread may be inside several pools at once (a task of A
+ * running a parallel_for on B). Inside P, a wait on P is EDEADLK, a submit
+ * to a closing P is still accepted (it is part of the drain), and a waiter
+ * may run a queued task of P inline. */
+typedef struct pool_frame {
     tl_pool *pool;
-} here;
+    struct pool_frame *prev;
+} pool_frame;
+
+static _Thread_local pool_frame *frames; /* innermost first */
+
+static void frame_push(pool_frame *f, tl_pool *pool)
+{
+    f->pool = pool;
+    f->prev = frames;
+    frames = f;
+}
+
+static bool inside(const tl_pool *pool)
+{
+    for (const pool_frame *f = frames; f; f = f->prev)
+        if (f->pool == pool)
+            return true;
+    return false;
+}
 
 /* This thread's identity, for tl_task.runner: the address of its own
  * thread-local data, unique among live threads. */
 static const void *this_thread(void)
 {
-    return &here;
+    return &frames;
 }
 
 /* ---- one ring ------------------------------------------------------------ */
@@ -630,11 +655,11 @@ static void run_inline(tl_task *t)
 {
     tl_pool *pool = t->pool;
     tl__catch c;
-    tl_pool *saved_pool = here.pool;
+    pool_frame f;
+    frame_push(&f, pool);
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
-    here.pool = pool;
     if (setjmp(c.env) == 0) {
         tl__catch_top = &c;
         void *value = t->fn(t->arg);
@@ -644,7 +669,7 @@ static void run_inline(tl_task *t)
         tl__catch_top = c.prev;
         task_finish(t, true, NULL, c.message);
     }
-    here.pool = saved_pool;
+    frames = f.prev;
     if (task_settle(t))
         finish_entries(pool, 1);
 }
@@ -691,17 +716,17 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
         return EINVAL;
     if (task_out && !(t = task_new(pool, fn, arg)))
         return ENOMEM;
-    bool inside = here.pool == pool;
+    bool in = inside(pool);
     entry e = {fn, arg, t};
     size_t pos;
-    slot *s = queue_reserve(pool, &pos, inside);
+    slot *s = queue_reserve(pool, &pos, in);
     if (s) {
         /* Once its slot is published, a worker may finish the entry and
          * free may then proceed: the fast path decides to wake first, and
          * touches the pool no more. Free's seq_cst store of closing and
          * this seq_cst reservation order a refused submit; it still fills
          * its slot, with nothing to run. */
-        bool refused = !inside && atomic_load(&pool->closing);
+        bool refused = !in && atomic_load(&pool->closing);
         wake_for_work(pool, 1);
         slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
         if (refused) {
@@ -711,8 +736,8 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
     } else {
         /* The ring is full: linking a bigger one touches the pool further,
          * so a call from outside counts itself in `callers` first. */
-        int err = inside ? ENOMEM : ECANCELED;
-        if (!inside && enter_outside(pool)) {
+        int err = in ? ENOMEM : ECANCELED;
+        if (!in && enter_outside(pool)) {
             err = enqueue(pool, &e, 1);
             leave_outside(pool);
         }
@@ -776,7 +801,7 @@ int tl_task_wait(tl_task *task, tl_outcome *outcome)
         return EDEADLK; /* it waits, below us, for us to return */
     if (atomic_exchange(&task->consumed, true))
         return EINVAL;
-    if (here.pool == task->pool && task_claim(task, me))
+    if (inside(task->pool) && task_claim(task, me))
         run_inline(task);
     else
         task_block(task);
@@ -813,13 +838,14 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     tl__catch c;
-    here.pool = w->pool;
+    pool_frame f;
+    frame_push(&f, w->pool);
     w->self = this_thread();
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
-        here.pool = w->pool;
+        frames = &f; /* as it was when the frame was set */
         task_finish(w->current.task, true, NULL, c.message);
         c.message = NULL;
         if (w->current.task)
@@ -844,6 +870,7 @@ static void *worker_main(void *arg)
         w->finished++;
     }
     tl__catch_top = c.prev;
+    frames = f.prev;
     return NULL;
 }
 
@@ -976,7 +1003,7 @@ void tl_pool_free(tl_pool *pool)
 {
     if (!pool)
         return;
-    if (here.pool == pool) {
+    if (inside(pool)) {
         fprintf(stderr, "threadlab: tl_pool_free called from a task of the "
                         "same pool, which would wait for itself; aborting\n");
         abort();
@@ -1002,7 +1029,7 @@ int tl_pool_wait(tl_pool *pool)
 {
     if (!pool)
         return EINVAL;
-    if (here.pool == pool)
+    if (inside(pool))
         return EDEADLK;
     wait_quiet(pool);
     return 0;
@@ -1071,11 +1098,13 @@ static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
 static void run_chunks(pf_job *j, unsigned me)
 {
     tl__catch c;
+    pool_frame *const top = frames;
     size_t i;
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
+        frames = top; /* as it was when the frame was set */
         free(c.message); /* the panic hook has shown it */
         c.message = NULL;
         atomic_fetch_add(&j->panicked, 1);
@@ -1146,7 +1175,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     size_t chunks = n / chunk + (n % chunk != 0);
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
-    bool inside = here.pool == pool;
+    bool in = inside(pool);
     unsigned width_used = helpers + 1;
     pf_job on_stack, *j = &on_stack;
     pf_block one_block;
@@ -1177,23 +1206,23 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
         j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
     }
     atomic_init(&j->refs, 1 + helpers);
-    if (!inside && !enter_outside(pool)) {
+    if (!in && !enter_outside(pool)) {
         if (j != &on_stack)
             free(j);
         return ECANCELED;
     }
     pf_queue_helpers(pool, j, helpers);
 
-    tl_pool *saved_pool = here.pool;
-    here.pool = pool; /* chunks may run the tasks they wait on inline */
+    pool_frame f; /* inside the pool while running its chunks */
+    frame_push(&f, pool);
     run_chunks(j, 0);
-    here.pool = saved_pool;
+    frames = f.prev;
 
     pf_wait(j);
     int err = atomic_load(&j->panicked) ? ECANCELED : 0;
     if (j != &on_stack)
         pf_unref(j);
-    if (!inside)
+    if (!in)
         leave_outside(pool);
     return err;
 }
