@@ -385,15 +385,23 @@ static bool maybe_queued(tl_pool *pool)
            (atomic_load(&c->tail) & ~CLOSED) != atomic_load(&c->head);
 }
 
+/* Reserves a slot in the newest ring as it is: NULL if it is full or
+ * closed. Touches nothing else: submit's fast path. */
+static slot *queue_try_reserve(tl_pool *pool, size_t *pos)
+{
+    return ring_reserve(
+        atomic_load_explicit(&pool->producing, memory_order_acquire), pos);
+}
+
 /* Reserves a slot in the newest ring, linking a bigger ring when it is full.
  * Calls that may link a ring must be ones free waits for (see `callers`).
  * Returns NULL only if out of memory. */
-static slot *queue_reserve(tl_pool *pool, size_t *pos, bool may_grow)
+static slot *queue_reserve(tl_pool *pool, size_t *pos)
 {
     for (;;) {
         ring *r = atomic_load_explicit(&pool->producing, memory_order_acquire);
         slot *s = ring_reserve(r, pos);
-        if (s || !may_grow)
+        if (s)
             return s;
         if (atomic_load(&r->tail) & CLOSED) {
             /* Another producer is linking the next ring, under grow_lock,
@@ -697,13 +705,54 @@ static void leave_outside(tl_pool *pool)
 static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 {
     size_t pos;
-    slot *s = queue_reserve(pool, &pos, true);
+    slot *s = queue_reserve(pool, &pos);
     if (!s)
         return ENOMEM;
     slot_publish(s, pos, e);
     if (wake)
         wake_for_work(pool, wake);
     return 0;
+}
+
+/* Fills a refused submit's reserved slot: consumers take positions in
+ * order, so a reserved one is always filled, here with nothing to run. The
+ * worker that takes it counts it finished, so it wakes one first. */
+static int refuse_slot(tl_pool *pool, slot *s, size_t pos)
+{
+    wake_for_work(pool, 1);
+    slot_publish(s, pos, &(entry){NULL, NULL, NULL});
+    return ECANCELED;
+}
+
+/* Submit's fast path, a slot reserved in the newest ring: fills it. Once
+ * the entry is visible a worker may run it and free may then proceed, so
+ * the wake-up comes first and nothing touches the pool after the publish.
+ * Free's seq_cst store of `closing` and the seq_cst reservation order a
+ * submit from outside against free: one that reads `closing` set is
+ * refused. */
+static int submit_reserved(tl_pool *pool, slot *s, size_t pos, const entry *e,
+                           bool in)
+{
+    if (!in && atomic_load(&pool->closing))
+        return refuse_slot(pool, s, pos);
+    wake_for_work(pool, 1);
+    slot_publish(s, pos, e);
+    return 0;
+}
+
+/* Submit's slow path, the newest ring full (or being replaced): linking a
+ * bigger ring touches the pool beyond a reservation, so a call from outside
+ * counts itself in `callers` first, which free waits for, or is refused
+ * once the pool closes. */
+static int submit_growing(tl_pool *pool, const entry *e, bool in)
+{
+    if (in)
+        return enqueue(pool, e, 1);
+    if (!enter_outside(pool))
+        return ECANCELED;
+    int err = enqueue(pool, e, 1);
+    leave_outside(pool);
+    return err;
 }
 
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
@@ -716,35 +765,15 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
         return EINVAL;
     if (task_out && !(t = task_new(pool, fn, arg)))
         return ENOMEM;
-    bool in = inside(pool);
     entry e = {fn, arg, t};
+    bool in = inside(pool);
     size_t pos;
-    slot *s = queue_reserve(pool, &pos, in);
-    if (s) {
-        /* Once its slot is published, a worker may finish the entry and
-         * free may then proceed: the fast path decides to wake first, and
-         * touches the pool no more. Free's seq_cst store of closing and
-         * this seq_cst reservation order a refused submit; it still fills
-         * its slot, with nothing to run. */
-        bool refused = !in && atomic_load(&pool->closing);
-        wake_for_work(pool, 1);
-        slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
-        if (refused) {
-            free(t);
-            return ECANCELED;
-        }
-    } else {
-        /* The ring is full: linking a bigger one touches the pool further,
-         * so a call from outside counts itself in `callers` first. */
-        int err = in ? ENOMEM : ECANCELED;
-        if (!in && enter_outside(pool)) {
-            err = enqueue(pool, &e, 1);
-            leave_outside(pool);
-        }
-        if (err) {
-            free(t);
-            return err;
-        }
+    slot *s = queue_try_reserve(pool, &pos);
+    int err = s ? submit_reserved(pool, s, pos, &e, in)
+                : submit_growing(pool, &e, in);
+    if (err) {
+        free(t);
+        return err;
     }
     if (task_out)
         *task_out = t;
