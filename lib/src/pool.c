@@ -86,7 +86,8 @@ static bool spin_again(spin *s)
 /* ---- the pool's data ----------------------------------------------------- */
 
 /* One queued task, held by value in a ring slot. fn NULL marks a refused
- * submit's slot: there is nothing to run. */
+ * submit's slot: there is nothing to run, and its submitter counted it
+ * finished. */
 typedef struct entry {
     tl_thread_fn fn;
     void *arg;
@@ -152,12 +153,12 @@ struct tl_pool {
     unsigned threads;                              /* read-only */
     unsigned max_spinners; /* read-only; more spinning would only take CPU
                               from the work */
-    atomic_uint closing;   /* set by free: refuse submits from outside */
-    atomic_uint stop;      /* set by free once drained: workers exit */
+    atomic_uint closing;   /* set by shutdown: refuse calls from outside */
+    atomic_uint stop;      /* set by shutdown once drained: workers exit */
 
     alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
-    /* Entries finished: taken off the queue and run (or refused), added by
-     * workers in batches. An entry whose task a waiter ran inline is
+    /* Entries finished: taken off the queue and run, added by workers in
+     * batches, or refused, added by their submitters. An entry whose task a waiter ran inline is
      * finished only once both its taker dropped it and the inline run ended
      * (tl_task.settle). The pool is quiet when this equals the newest ring's
      * tail: everything ever queued has been dealt with. */
@@ -166,15 +167,19 @@ struct tl_pool {
      * bumped by the finisher that makes the pool quiet while waiters wait. */
     alignas(CACHE_LINE) atomic_uint quiet_seq;
     atomic_uint quiet_waiters;
-    /* Calls from outside the pool that touch it beyond a ring reservation
-     * (parallel_for, a submit that links a new ring): free waits for them to
-     * leave. */
+    /* Calls from outside the pool that may queue entries beyond a ring
+     * reservation (parallel_for, a submit that links a new ring): shutdown
+     * waits for them to leave before it drains. Also a futex word: the last
+     * to leave a closing pool wakes shutdown. */
     alignas(CACHE_LINE) atomic_uint callers;
     /* Serializes linking a new ring; rings is the list of every ring, oldest
      * first, freed with the pool (a consumer may still be reading a drained
      * ring, so none is freed earlier). Both protected by grow_lock. */
     pthread_mutex_t grow_lock;
     ring *rings;
+    /* Serializes tl_pool_shutdown; shut_down: done, workers joined. */
+    pthread_mutex_t shutdown_lock;
+    bool shut_down;
 };
 
 /* A task handle. */
@@ -394,8 +399,9 @@ static slot *queue_try_reserve(tl_pool *pool, size_t *pos)
 }
 
 /* Reserves a slot in the newest ring, linking a bigger ring when it is full.
- * Calls that may link a ring must be ones free waits for (see `callers`).
- * Returns NULL only if out of memory. */
+ * Its reservation is not the moment a call from outside checks `closing`,
+ * so callers must be ones shutdown waits for: inside the pool, or counted
+ * in `callers`. Returns NULL only if out of memory. */
 static slot *queue_reserve(tl_pool *pool, size_t *pos)
 {
     for (;;) {
@@ -424,15 +430,15 @@ static bool quiet(tl_pool *pool)
     return done == queued_total(pool);
 }
 
-/* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
- * finisher and the waiter each write their side before reading the other's,
- * both seq_cst, so the wake-up cannot be lost. It reads the pool after its
- * add, which may be the one that lets free go on, so only threads that free
- * waits for by other means call it: workers (joined by free), and threads
- * inside the pool (a task of it, whose own entry is not finished yet, or a
- * parallel_for caller counted in `callers`). A task is run inline only on a
- * thread inside its pool, and its entry is finished only after that run
- * (tl_task.settle), so the pool cannot go quiet under a running task. */
+/* Adds n entries finished; wakes quiet-waiters if that made the pool quiet.
+ * The finisher and the waiter each write their side before reading the
+ * other's, both seq_cst, so the wake-up cannot be lost. The add may let a
+ * shutdown go on while this still reads the pool: safe, as the pool's
+ * memory lasts until tl_pool_free, which no call may overlap. Quiet means
+ * nothing runs because of who calls this, and when: a worker after its
+ * runs; a refused submit (nothing to run); the last of a task's two ends
+ * when its waiter ran it inline (tl_task.settle), so never before that
+ * run has ended. */
 static void finish_entries(tl_pool *pool, size_t n)
 {
     atomic_fetch_add(&pool->finished, n);
@@ -682,25 +688,39 @@ static void run_inline(tl_task *t)
         finish_entries(pool, 1);
 }
 
+/* Ends a call counted in `callers`. Shutdown stores `closing` and then
+ * reads `callers`; a caller takes itself off `callers` and then reads
+ * `closing`, both seq_cst: the last caller to leave a closing pool sees
+ * `closing` and wakes it, or shutdown sees it gone. */
+static void leave_outside(tl_pool *pool)
+{
+    if (atomic_fetch_sub(&pool->callers, 1) == 1 &&
+        atomic_load(&pool->closing))
+        futex_wake(&pool->callers, INT_MAX);
+}
+
 /* Counts a call from outside the pool in `callers`; false (and not counted)
- * if free has begun. */
+ * once shutdown has begun. */
 static bool enter_outside(tl_pool *pool)
 {
     atomic_fetch_add(&pool->callers, 1);
     if (atomic_load(&pool->closing)) {
-        atomic_fetch_sub(&pool->callers, 1);
+        leave_outside(pool);
         return false;
     }
     return true;
 }
 
-static void leave_outside(tl_pool *pool)
+/* Shutdown, with `closing` set: waits until no counted call is left. */
+static void wait_callers_gone(tl_pool *pool)
 {
-    atomic_fetch_sub(&pool->callers, 1);
+    unsigned n;
+    while ((n = atomic_load(&pool->callers)) != 0)
+        futex_wait(&pool->callers, n);
 }
 
-/* Queues an entry from a thread free waits for (a task of the pool, or a
- * caller counted in `callers`), and wakes up to `wake` workers. Returns 0
+/* Queues an entry from a thread shutdown waits for (one inside the pool, or
+ * a caller counted in `callers`), and wakes up to `wake` workers. Returns 0
  * or ENOMEM. */
 static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 {
@@ -715,21 +735,24 @@ static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 }
 
 /* Fills a refused submit's reserved slot: consumers take positions in
- * order, so a reserved one is always filled, here with nothing to run. The
- * worker that takes it counts it finished, so it wakes one first. */
+ * order, so a reserved one is always filled, here with nothing to run. Its
+ * submitter counts it finished (after shutdown no worker would), so the
+ * pool stays quiet for tl_pool_wait. The pool's memory outlives shutdown:
+ * touching it here is safe until tl_pool_free. */
 static int refuse_slot(tl_pool *pool, slot *s, size_t pos)
 {
-    wake_for_work(pool, 1);
+    finish_entries(pool, 1);
     slot_publish(s, pos, &(entry){NULL, NULL, NULL});
     return ECANCELED;
 }
 
 /* Submit's fast path, a slot reserved in the newest ring: fills it. Once
- * the entry is visible a worker may run it and free may then proceed, so
+ * the entry is visible a worker may run it and the pool may go quiet, so
  * the wake-up comes first and nothing touches the pool after the publish.
- * Free's seq_cst store of `closing` and the seq_cst reservation order a
- * submit from outside against free: one that reads `closing` set is
- * refused. */
+ * Shutdown's seq_cst store of `closing` and the seq_cst reservation order a
+ * submit from outside against shutdown: one that reads `closing` clear
+ * reserved its position before shutdown reads the count of queued entries,
+ * so the drain waits for it; one that reads it set is refused. */
 static int submit_reserved(tl_pool *pool, slot *s, size_t pos, const entry *e,
                            bool in)
 {
@@ -741,9 +764,9 @@ static int submit_reserved(tl_pool *pool, slot *s, size_t pos, const entry *e,
 }
 
 /* Submit's slow path, the newest ring full (or being replaced): linking a
- * bigger ring touches the pool beyond a reservation, so a call from outside
- * counts itself in `callers` first, which free waits for, or is refused
- * once the pool closes. */
+ * bigger ring and queueing there happen after a reservation, so a call from
+ * outside counts itself in `callers` first, which shutdown waits for, or is
+ * refused once the pool closes. */
 static int submit_growing(tl_pool *pool, const entry *e, bool in)
 {
     if (in)
@@ -885,8 +908,9 @@ static void *worker_main(void *arg)
     while (next_entry(w, &w->current)) {
         tl_task *t = w->current.task;
         if (!t) {
-            if (w->current.fn)
-                w->current.fn(w->current.arg);
+            if (!w->current.fn)
+                continue; /* a refused submit's slot, counted by it */
+            w->current.fn(w->current.arg);
         } else if (task_claim(t, w->self)) {
             task_finish(t, false, w->current.fn(w->current.arg), NULL);
             task_unref(t);
@@ -924,6 +948,7 @@ static void destroy(tl_pool *pool)
         r = next;
     }
     pthread_mutex_destroy(&pool->grow_lock);
+    pthread_mutex_destroy(&pool->shutdown_lock);
     free(pool->workers);
     free(pool);
 }
@@ -964,6 +989,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
         pool->workers[i].pool = pool;
     }
     pthread_mutex_init(&pool->grow_lock, NULL);
+    pthread_mutex_init(&pool->shutdown_lock, NULL);
     *out = pool;
     return 0;
 }
@@ -1028,6 +1054,26 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
     return 0;
 }
 
+int tl_pool_shutdown(tl_pool *pool)
+{
+    if (!pool)
+        return EINVAL;
+    if (inside(pool))
+        return EDEADLK; /* it would wait for its own task */
+    pthread_mutex_lock(&pool->shutdown_lock);
+    if (!pool->shut_down) {
+        atomic_store(&pool->closing, 1);
+        /* Calls from outside that got in before closing finish queueing;
+         * then everything queued, and what it queues, runs. */
+        wait_callers_gone(pool);
+        wait_quiet(pool);
+        stop_workers(pool, pool->threads);
+        pool->shut_down = true;
+    }
+    pthread_mutex_unlock(&pool->shutdown_lock);
+    return 0;
+}
+
 void tl_pool_free(tl_pool *pool)
 {
     if (!pool)
@@ -1037,15 +1083,7 @@ void tl_pool_free(tl_pool *pool)
                         "same pool, which would wait for itself; aborting\n");
         abort();
     }
-    atomic_store(&pool->closing, 1);
-    /* Calls from outside that got in before closing finish queueing. */
-    while (atomic_load(&pool->callers) != 0)
-        sched_yield();
-    wait_quiet(pool);
-    /* Other tl_pool_wait callers may still be on their way out. */
-    while (atomic_load(&pool->quiet_waiters) != 0)
-        sched_yield();
-    stop_workers(pool, pool->threads);
+    tl_pool_shutdown(pool);
     destroy(pool);
 }
 

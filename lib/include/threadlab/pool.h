@@ -9,14 +9,17 @@
  *   tl_outcome out;
  *   tl_task_wait(t, &out);                       // value or captured panic
  *   tl_pool_parallel_for(pool, 0, n, 0, body, ctx); // body(begin, end, ctx)
- *   tl_pool_free(pool);                          // drains, then joins
+ *   tl_pool_shutdown(pool);    // optional: drains, joins; calls now ECANCELED
+ *   tl_pool_free(pool);        // shuts down if not done, then frees
  *
  * Guarantees, each covered by a test:
- * - Every task accepted by tl_pool_submit runs exactly once, tl_pool_free
- *   included (it drains the queue before it joins the workers).
- * - Once tl_pool_free has begun, submit from outside the pool returns
- *   ECANCELED; tasks of the pool may still submit (their work is part of the
- *   drain).
+ * - Every task accepted by tl_pool_submit runs exactly once: shutdown (and
+ *   so tl_pool_free) drains the queue before it joins the workers.
+ * - Once tl_pool_shutdown has begun, submit and parallel_for from outside
+ *   the pool return ECANCELED; tasks of the pool may still submit (their
+ *   work is part of the drain). Calls racing the shutdown, or after it, are
+ *   safe (the pool's memory lasts until tl_pool_free): a submit is accepted
+ *   and its task runs, or it is refused and its task never runs.
  * - A task may wait on tasks it submitted, directly or through its
  *   subtasks (any tree- or DAG-shaped waiting), without deadlock, even on a
  *   one-thread pool: a waiter inside the pool runs the task it waits for
@@ -52,8 +55,14 @@
  * - The count of queued tasks is the ring's own tail, so a submit touches no
  *   shared counter; workers count finished tasks privately and publish the
  *   count when they find the queue empty. A submit checks for shutdown
- *   after its reservation and wakes a worker before it publishes, so once a
- *   task is visible its submitter no longer touches the pool.
+ *   after its reservation (a refused one fills its slot with nothing to run
+ *   and counts it finished itself) and wakes a worker before it publishes,
+ *   so once a task is visible its submitter no longer touches the pool.
+ * - Shutdown and freeing are two steps, as in C pools generally: shutdown
+ *   closes, drains and joins but keeps the memory, so a call racing it is
+ *   safe and simply refused; free only releases memory. Counting every
+ *   caller in and out on the fast path to make free itself race-safe would
+ *   cost each submit a shared atomic.
  * - Each worker sleeps on its own futex word. At most max(1, threads/2)
  *   workers spin (about 50 us, yielding the CPU after the first 0.5 us) before
  *   they sleep; a submit reads one word of spinner and sleeper counts and
@@ -121,12 +130,27 @@ typedef struct tl_pool_options {
  * and joined, and nothing is leaked. */
 int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
 
-/* Drains the pool (waits until every submitted task has run, including the
- * tasks they submit), then stops and joins the workers and frees the pool.
- * Submits from outside the pool fail with ECANCELED from the moment it
- * begins. Accepts NULL. Calling it from a task of the same pool is a bug it
- * cannot recover from: it prints why and aborts. Handles of tasks not yet
- * waited stay valid: wait or detach them afterwards. */
+/* Shuts the pool down. From the moment it begins, tl_pool_submit and
+ * tl_pool_parallel_for from outside the pool return ECANCELED (tasks of the
+ * pool may still submit: their work is part of the drain). It waits until
+ * every accepted task has run, including the tasks they submit, then stops
+ * and joins the workers. The pool's memory stays valid until tl_pool_free,
+ * so other threads may race it or call after it: their submits return 0 (the
+ * task was accepted before the pool closed, and has run by the time
+ * shutdown returns) or ECANCELED, tl_pool_wait returns 0 at once. Handles of
+ * tasks not yet waited stay valid. Idempotent: a second call (also one from
+ * another thread at the same time) returns once the pool is shut down.
+ * Returns 0, EINVAL (pool NULL), or EDEADLK (called from inside the pool: a
+ * task or parallel_for chunk of it, which the drain would wait for). */
+int tl_pool_shutdown(tl_pool *pool);
+
+/* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
+ * it. Call it once no other thread can still call into the pool, as with
+ * free(): a call that overlaps it or comes after it uses freed memory. To
+ * stop a pool that other threads may still call, tl_pool_shutdown it first
+ * and free it once they are done. Accepts NULL. Calling it from inside the
+ * pool is a bug it cannot recover from: it prints why and aborts. Handles
+ * of tasks not yet waited stay valid: wait or detach them afterwards. */
 void tl_pool_free(tl_pool *pool);
 
 /* The number of worker threads. 0 for NULL. */
@@ -137,7 +161,7 @@ unsigned tl_pool_threads(const tl_pool *pool);
  * tl_task_detach; if NULL, the task's value is discarded (a panic is still
  * printed by the panic hook). Never blocks and never runs a task on the
  * calling thread. Returns 0, or EINVAL (pool or fn NULL), ECANCELED
- * (tl_pool_free has begun and the caller is not a task of this pool),
+ * (tl_pool_shutdown has begun and the caller is not inside the pool),
  * ENOMEM (no memory for the handle, or for a bigger ring). On error
  * *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
@@ -181,7 +205,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * A chunk that panics ends alone: the other chunks still run, the panic hook
  * prints the message, and the call returns ECANCELED. Returns 0 (also for
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
- * panicked, or tl_pool_free has begun and the caller is not a task of this
+ * panicked, or tl_pool_shutdown has begun and the caller is not inside the
  * pool), or ENOMEM. */
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
