@@ -158,12 +158,13 @@ struct tl_pool {
 
     alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
     /* Entries finished: taken off the queue and run, added by workers in
-     * batches, or refused, added by their submitters. An entry whose task a waiter ran inline is
-     * finished only once both its taker dropped it and the inline run ended
-     * (tl_task.settle). The pool is quiet when this equals the newest ring's
-     * tail: everything ever queued has been dealt with. */
+     * batches, or refused, added by their submitters. An entry whose task
+     * a waiter ran inline is finished only once both its taker dropped it
+     * and the inline run ended (tl_task.settle). The pool is quiet when
+     * this equals the newest ring's tail: everything ever queued has been
+     * dealt with, and nothing runs. */
     alignas(CACHE_LINE) atomic_size_t finished;
-    /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
+    /* Waiting for quiet (tl_pool_wait, shutdown): quiet_seq is the futex word,
      * bumped by the finisher that makes the pool quiet while waiters wait. */
     alignas(CACHE_LINE) atomic_uint quiet_seq;
     atomic_uint quiet_waiters;
