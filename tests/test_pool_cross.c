@@ -16,14 +16,6 @@
 
 #include "tl_test.h"
 
-static void *watchdog(void *arg)
-{
-    sleep((unsigned)(uintptr_t)arg);
-    fprintf(stderr, "test_pool_cross: hung for %u s: deadlock\n",
-            (unsigned)(uintptr_t)arg);
-    abort();
-}
-
 static void *noop(void *arg)
 {
     return arg;
@@ -163,7 +155,7 @@ static void outside_inline_run(void)
 
 int main(void)
 {
-    tl_detach(tl_spawn(watchdog, (void *)(uintptr_t)60));
+    tl_test_watchdog(60, "test_pool_cross");
     cross_pool_wait();
     outside_inline_run();
     puts("ok");

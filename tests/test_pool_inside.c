@@ -12,15 +12,6 @@
 
 #include "tl_test.h"
 
-static void *watchdog(void *arg)
-{
-    sleep((unsigned)(uintptr_t)arg);
-    fprintf(stderr, "test_pool_inside: hung for %u s: a wait that should "
-                    "have been EDEADLK\n",
-            (unsigned)(uintptr_t)arg);
-    abort();
-}
-
 static tl_pool *a, *b;
 
 static void *noop(void *arg)
@@ -110,7 +101,7 @@ static void submit_during_drain(void)
 int main(void)
 {
     tl_set_panic_hook(tl_panic_hook_silent);
-    tl_detach(tl_spawn(watchdog, (void *)(uintptr_t)60));
+    tl_test_watchdog(60, "test_pool_inside");
     waits_inside_two_pools();
     submit_during_drain();
     puts("ok");

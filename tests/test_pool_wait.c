@@ -17,14 +17,6 @@
 
 #include "tl_test.h"
 
-static void *watchdog(void *arg)
-{
-    sleep((unsigned)(uintptr_t)arg);
-    fprintf(stderr, "test_pool_wait: hung for %u s: deadlock\n",
-            (unsigned)(uintptr_t)arg);
-    abort();
-}
-
 static tl_pool *pool;
 
 /* ---- a DAG of waits: Q waits on A, B waits on Q -------------------------- */
@@ -183,7 +175,7 @@ static void waits_on_own_thread(void)
 
 int main(void)
 {
-    tl_detach(tl_spawn(watchdog, (void *)(uintptr_t)60));
+    tl_test_watchdog(60, "test_pool_wait");
     dag_of_waits();
     waiter_runs_nothing_else();
     waits_on_own_thread();
