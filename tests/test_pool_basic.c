@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     tl_pool_free(NULL);
 
     /* Options: thread count, names "<prefix>-<i>", a small stack, a tiny
-     * queue (overfilled below: the submitter runs tasks itself). */
+     * queue (overfilled below: the queue grows, linking bigger rings). */
     tl_pool *p3;
     tl_pool_options o = {.threads = 3, .name_prefix = "basic",
                          .stack_size = 64 * 1024, .queue_size = 3};
@@ -136,9 +136,13 @@ int main(int argc, char **argv)
     tl_pool_free(pool);
 
     /* A handle is consumed once: using it again is EINVAL or a clear abort
-     * (or, under ASan, its use-after-free report), never a silent success. */
+     * (or, under ASan, its use-after-free report), never a silent success.
+     * Not under ThreadSanitizer: the second use reads the handle's mark
+     * while the worker may be freeing it, which is the very misuse being
+     * tested (ASan's report of it is accepted above); TSan rightly calls
+     * that a data race and fails the child on it now and then. */
     static const char *const cases[] = {"wait-twice", "detach-after-wait"};
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2 && !tl_test_under_tsan(); i++) {
         tl_test_child_result r;
         tl_test_child(cases[i], NULL, &r);
         ASSERT_TRUE(r.exit_code != 0);

@@ -1,7 +1,11 @@
-/* Shutdown: free drains the queue (every accepted task runs exactly once,
- * including tasks submitted by tasks during the drain); once free has begun,
- * submit and parallel_for from outside return ECANCELED; a task handle
- * outlives its pool; free from a task of the pool aborts with a message. */
+/* Shutdown: it drains the queue (every accepted task runs exactly once,
+ * including tasks submitted by tasks during the drain); once it has begun,
+ * submit and parallel_for from outside return ECANCELED, also from a thread
+ * racing it and after it (the pool's memory stays valid until free: ASan
+ * checks); it is idempotent, also when two threads call it at once; from
+ * inside the pool it is EDEADLK; tl_pool_wait after it returns at once; a
+ * task handle outlives its pool; free from a task of the pool aborts with a
+ * message. */
 #include <threadlab/pool.h>
 
 #include <errno.h>
@@ -46,10 +50,9 @@ static void *wait_gate(void *arg)
     return count(NULL);
 }
 
-static void *free_pool(void *arg)
+static void *shutdown_pool(void *arg)
 {
-    tl_pool_free(arg);
-    return NULL;
+    return (void *)(intptr_t)tl_pool_shutdown(arg);
 }
 
 static void nothing(size_t b, size_t e, void *ctx)
@@ -57,11 +60,42 @@ static void nothing(size_t b, size_t e, void *ctx)
     (void)b, (void)e, (void)ctx;
 }
 
+static void *shutdown_self(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)tl_pool_shutdown(pool);
+}
+
 static void *free_self(void *arg)
 {
     (void)arg;
     tl_pool_free(pool);
     return NULL;
+}
+
+/* Submits until refused, then checks that every later submit is refused
+ * too (more of them than the ring holds: the growing path refuses as well).
+ * Returns how many were accepted, or -1 if one was accepted after a
+ * refusal or failed otherwise. */
+static void *submit_until_refused(void *arg)
+{
+    (void)arg;
+    long accepted = 0;
+    int err;
+    time_t give_up = time(NULL) + 20;
+    while ((err = tl_pool_submit(pool, count, NULL, NULL)) == 0 &&
+           time(NULL) < give_up)
+        accepted++;
+    if (err != ECANCELED)
+        return (void *)-1L;
+    for (int i = 0; i < 1000; i++) {
+        tl_task *t = (tl_task *)&err;
+        if (tl_pool_submit(pool, count, NULL, i % 2 ? &t : NULL) !=
+                ECANCELED ||
+            (i % 2 && t != NULL))
+            return (void *)-1L;
+    }
+    return (void *)accepted;
 }
 
 int main(int argc, char **argv)
@@ -86,34 +120,59 @@ int main(int argc, char **argv)
     ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = 2}, &pool), 0);
     for (int i = 0; i < 50; i++)
         ASSERT_EQ(tl_pool_submit(pool, spawner, (void *)100, NULL), 0);
-    tl_pool_free(pool);
+    ASSERT_EQ(tl_pool_shutdown(pool), 0);
     ASSERT_EQ(atomic_load(&ran), 50 * 101);
+    tl_pool_free(pool);
 
-    /* Submit after free began: ECANCELED, and every accepted task runs. */
+    /* Submits racing a shutdown on another thread, and after it: 0 or
+     * ECANCELED, never accepted once refused, and every accepted task ran
+     * once when shutdown returned. A small queue, so refusals fill it. */
     atomic_store(&ran, 0);
-    ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = 1}, &pool), 0);
+    ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = 1,
+                                                .queue_size = 64},
+                             &pool),
+              0);
     tl_task *kept;
     ASSERT_EQ(tl_pool_submit(pool, wait_gate, NULL, &kept), 0);
-    tl_thread *freer = tl_spawn(free_pool, pool);
-    int accepted = 1, err = 0;
-    time_t give_up = time(NULL) + 20;
-    while ((err = tl_pool_submit(pool, count, NULL, NULL)) == 0 &&
-           time(NULL) < give_up)
-        accepted++;
-    ASSERT_EQ(err, ECANCELED);
-    tl_task *t = (tl_task *)&err;
-    ASSERT_EQ(tl_pool_submit(pool, count, NULL, &t), ECANCELED);
-    ASSERT_NULL(t);
+    tl_thread *submitter = tl_spawn(submit_until_refused, NULL);
+    tl_thread *shutters[2];
+    usleep(20000);
+    shutters[0] = tl_spawn(shutdown_pool, pool);
+    shutters[1] = tl_spawn(shutdown_pool, pool); /* at the same time */
+    tl_outcome out;
+    ASSERT_EQ(tl_join(submitter, &out), 0);
+    long accepted = (long)(intptr_t)out.value;
+    ASSERT_GE(accepted, 0);
     ASSERT_EQ(tl_pool_parallel_for(pool, 0, 100, 0, nothing, NULL), ECANCELED);
     atomic_store(&gate, 1);
-    ASSERT_EQ(tl_join(freer, NULL), 0);
-    ASSERT_EQ(atomic_load(&ran), accepted);
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(tl_join(shutters[i], &out), 0);
+        ASSERT_EQ((intptr_t)out.value, 0);
+    }
+    ASSERT_EQ(atomic_load(&ran), accepted + 1);
+
+    /* After shutdown: refused, quiet, idempotent; nothing more runs. */
+    ASSERT_EQ((intptr_t)submit_until_refused(NULL), 0);
+    ASSERT_EQ(tl_pool_wait(pool), 0);
+    ASSERT_EQ(tl_pool_shutdown(pool), 0);
+    ASSERT_EQ(tl_pool_threads(pool), 1);
+    ASSERT_EQ(atomic_load(&ran), accepted + 1);
+    tl_pool_free(pool);
 
     /* The handle outlived its pool. */
     ASSERT_TRUE(tl_task_is_finished(kept));
-    tl_outcome out;
     ASSERT_EQ(tl_task_wait(kept, &out), 0);
     ASSERT_TRUE(!out.panicked);
+
+    /* From inside the pool: EDEADLK; NULL: EINVAL. */
+    ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = 1}, &pool), 0);
+    tl_task *t;
+    ASSERT_EQ(tl_pool_submit(pool, shutdown_self, NULL, &t), 0);
+    ASSERT_EQ(tl_task_wait(t, &out), 0);
+    ASSERT_EQ((intptr_t)out.value, EDEADLK);
+    ASSERT_EQ(tl_pool_submit(pool, count, NULL, NULL), 0); /* still open */
+    tl_pool_free(pool);
+    ASSERT_EQ(tl_pool_shutdown(NULL), EINVAL);
 
     /* Freeing a pool from its own task cannot work: abort with a message. */
     tl_test_child_result r;

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +93,34 @@ bool tl_test_drop_root(void)
 #define TL__ASAN 1
 #endif
 #endif
+typedef struct watchdog {
+    unsigned seconds;
+    const char *what;
+} watchdog;
+
+static void *watchdog_main(void *arg)
+{
+    const watchdog *w = arg;
+    unsigned left = w->seconds;
+    while (left > 0)
+        left = sleep(left);
+    fprintf(stderr, "%s: still running after %u s: deadlock\n", w->what,
+            w->seconds);
+    abort();
+}
+
+void tl_test_watchdog(unsigned seconds, const char *what)
+{
+    static watchdog w; /* one per process */
+    pthread_t thread;
+    w = (watchdog){seconds, what};
+    if (pthread_create(&thread, NULL, watchdog_main, &w) != 0) {
+        perror("tl_test_watchdog");
+        exit(1);
+    }
+    pthread_detach(thread);
+}
+
 #if defined(__SANITIZE_THREAD__)
 #define TL__TSAN 1
 #endif

@@ -120,6 +120,12 @@ bool tl_test_drop_root(void);
 /* In main(): if argv asks for a child case, returns its name, else NULL. */
 const char *tl_test_child_case(int argc, char **argv);
 
+/* For tests whose failure mode is a deadlock: starts a detached thread
+ * that, if the process still runs after `seconds`, prints "<what>: still
+ * running after N s: deadlock" and aborts, so the test fails with a message
+ * instead of hanging until CTest's timeout. */
+void tl_test_watchdog(unsigned seconds, const char *what);
+
 /* True when built with ThreadSanitizer / AddressSanitizer. */
 bool tl_test_under_tsan(void);
 bool tl_test_under_asan(void);

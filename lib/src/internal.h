@@ -73,12 +73,17 @@ void tl__list_destroy(tl__list *list);
 
 /* A place to return to when code running a pool task panics: the pool sets
  * one with setjmp around the tasks it runs, and tl_panic longjmps to the
- * innermost one of the calling thread instead of ending the thread. */
+ * innermost one of the calling thread instead of ending the thread. The
+ * frame is a local of the function that called setjmp; every path out of
+ * that function (a return, or the landing after a longjmp) puts
+ * tl__catch_top back to prev. */
 typedef struct tl__catch {
     jmp_buf env;
     struct tl__catch *prev;
     void *scope_mark;    /* innermost open scope when the frame was set */
-    char *message;       /* set by tl_panic before it jumps */
+    /* Set by tl_panic between setjmp and longjmp and read after the landing:
+     * volatile, or C leaves its value indeterminate there (C11 7.13.2.1). */
+    char *volatile message;
 } tl__catch;
 
 extern _Thread_local tl__catch *tl__catch_top;

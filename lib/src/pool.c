@@ -22,9 +22,6 @@
 /* A ring never grows past this many slots (32 MiB); more backlog links more
  * rings of this size. */
 #define MAX_RING_SIZE ((size_t)1 << 20)
-/* Nested task runs one thread may stack while it waits and helps, before it
- * stops taking unrelated tasks: bounds the stack. */
-#define MAX_HELP_DEPTH 16
 /* How long an idle worker, or a waiter, spins before it sleeps: long enough
  * to cover back-to-back submits and a fork-join's gap, short enough that an
  * idle pool costs nothing measurable. */
@@ -89,7 +86,8 @@ static bool spin_again(spin *s)
 /* ---- the pool's data ----------------------------------------------------- */
 
 /* One queued task, held by value in a ring slot. fn NULL marks a refused
- * submit's slot: there is nothing to run. */
+ * submit's slot: there is nothing to run, and its submitter counted it
+ * finished. */
 typedef struct entry {
     tl_thread_fn fn;
     void *arg;
@@ -133,6 +131,7 @@ typedef struct worker {
     /* The rest is the worker's own, but `thread`, written by create. */
     struct tl_pool *pool;
     tl_thread *thread;
+    const void *self; /* this_thread() of the worker */
     bool spinner;    /* counted as a spinner in pool->idle */
     size_t finished; /* entries done since last added to pool->finished */
     entry current;   /* the entry being run, for the panic path */
@@ -154,27 +153,34 @@ struct tl_pool {
     unsigned threads;                              /* read-only */
     unsigned max_spinners; /* read-only; more spinning would only take CPU
                               from the work */
-    atomic_uint closing;   /* set by free: refuse submits from outside */
-    atomic_uint stop;      /* set by free once drained: workers exit */
+    atomic_uint closing;   /* set by shutdown: refuse calls from outside */
+    atomic_uint stop;      /* set by shutdown once drained: workers exit */
 
     alignas(CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
-    /* Entries taken off the queue and done (run, skipped or refused), added
-     * by workers in batches. The pool is quiet when it equals the newest
-     * ring's tail: everything ever queued has been dealt with. */
+    /* Entries finished: taken off the queue and run, added by workers in
+     * batches, or refused, added by their submitters. An entry whose task
+     * a waiter ran inline is finished only once both its taker dropped it
+     * and the inline run ended (tl_task.settle). The pool is quiet when
+     * this equals the newest ring's tail: everything ever queued has been
+     * dealt with, and nothing runs. */
     alignas(CACHE_LINE) atomic_size_t finished;
-    /* Waiting for quiet (tl_pool_wait, free): quiet_seq is the futex word,
+    /* Waiting for quiet (tl_pool_wait, shutdown): quiet_seq is the futex word,
      * bumped by the finisher that makes the pool quiet while waiters wait. */
     alignas(CACHE_LINE) atomic_uint quiet_seq;
     atomic_uint quiet_waiters;
-    /* Calls from outside the pool that touch it beyond a ring reservation
-     * (parallel_for, a submit that links a new ring): free waits for them to
-     * leave. */
+    /* Calls from outside the pool that may queue entries beyond a ring
+     * reservation (parallel_for, a submit that links a new ring): shutdown
+     * waits for them to leave before it drains. Also a futex word: the last
+     * to leave a closing pool wakes shutdown. */
     alignas(CACHE_LINE) atomic_uint callers;
     /* Serializes linking a new ring; rings is the list of every ring, oldest
      * first, freed with the pool (a consumer may still be reading a drained
      * ring, so none is freed earlier). Both protected by grow_lock. */
     pthread_mutex_t grow_lock;
     ring *rings;
+    /* Serializes tl_pool_shutdown; shut_down: done, workers joined. */
+    pthread_mutex_t shutdown_lock;
+    bool shut_down;
 };
 
 /* A task handle. */
@@ -188,20 +194,60 @@ struct tl_task {
                               T_DONE; T_WAITER set by a waiter that sleeps
                               on this futex word */
     atomic_uint refs;      /* the handle's and the queue entry's */
+    /* When a waiter runs the task inline, two things must happen before its
+     * queue entry counts as finished: the thread that takes the entry drops
+     * it (its claim fails), and the inline run ends. Each takes one off; the
+     * one that takes the last counts the entry. Starts at 2. */
+    atomic_uint settle;
     atomic_bool consumed;  /* set by the one tl_task_wait/detach allowed */
+    /* this_thread() of the thread that claimed it: a wait on a task running
+     * on the waiting thread itself is EDEADLK. Written once, by the claimer
+     * right after its claim: only a thread that finds its own identity here
+     * acts on it, and it wrote it itself. */
+    _Atomic(const void *) runner;
     tl_pool *pool;
     tl_thread_fn fn;       /* kept here too, so a waiter can run it inline */
     void *arg;
     tl_outcome outcome;    /* written by the runner before T_DONE */
 };
 
-/* What this thread is doing for a pool: the pool whose task (or chunk) it is
- * running, or that it works for, and how many task runs are nested on its
- * stack. */
-static _Thread_local struct {
+/* ---- which pools this thread is inside ---------------------------------- */
+
+/* A thread is inside pool P while it works for P: as one of P's workers, or
+ * running a task of P inline, or running a parallel_for on P. Each of these
+ * pushes a frame, a local of the function that runs the work, and pops it
+ * when done, so a thread may be inside several pools at once (a task of A
+ * running a parallel_for on B). Inside P, a wait on P is EDEADLK, a submit
+ * to a closing P is still accepted (it is part of the drain), and a waiter
+ * may run a queued task of P inline. */
+typedef struct pool_frame {
     tl_pool *pool;
-    unsigned depth;
-} here;
+    struct pool_frame *prev;
+} pool_frame;
+
+static _Thread_local pool_frame *frames; /* innermost first */
+
+static void frame_push(pool_frame *f, tl_pool *pool)
+{
+    f->pool = pool;
+    f->prev = frames;
+    frames = f;
+}
+
+static bool inside(const tl_pool *pool)
+{
+    for (const pool_frame *f = frames; f; f = f->prev)
+        if (f->pool == pool)
+            return true;
+    return false;
+}
+
+/* This thread's identity, for tl_task.runner: the address of its own
+ * thread-local data, unique among live threads. */
+static const void *this_thread(void)
+{
+    return &frames;
+}
 
 /* ---- one ring ------------------------------------------------------------ */
 
@@ -345,19 +391,32 @@ static bool maybe_queued(tl_pool *pool)
            (atomic_load(&c->tail) & ~CLOSED) != atomic_load(&c->head);
 }
 
+/* Reserves a slot in the newest ring as it is: NULL if it is full or
+ * closed. Touches nothing else: submit's fast path. */
+static slot *queue_try_reserve(tl_pool *pool, size_t *pos)
+{
+    return ring_reserve(
+        atomic_load_explicit(&pool->producing, memory_order_acquire), pos);
+}
+
 /* Reserves a slot in the newest ring, linking a bigger ring when it is full.
- * Calls that may link a ring must be ones free waits for (see `callers`).
- * Returns NULL only if out of memory. */
-static slot *queue_reserve(tl_pool *pool, size_t *pos, bool may_grow)
+ * Its reservation is not the moment a call from outside checks `closing`,
+ * so callers must be ones shutdown waits for: inside the pool, or counted
+ * in `callers`. Returns NULL only if out of memory. */
+static slot *queue_reserve(tl_pool *pool, size_t *pos)
 {
     for (;;) {
         ring *r = atomic_load_explicit(&pool->producing, memory_order_acquire);
         slot *s = ring_reserve(r, pos);
-        if (s || !may_grow)
+        if (s)
             return s;
-        if (atomic_load(&r->tail) & CLOSED)
-            cpu_relax(); /* another producer is linking the next ring */
-        else if (queue_grow(pool, r) != 0)
+        if (atomic_load(&r->tail) & CLOSED) {
+            /* Another producer is linking the next ring, under grow_lock,
+             * and may be initialising up to 2^20 slots: wait for it on the
+             * lock rather than spinning (it may be preempted). */
+            pthread_mutex_lock(&pool->grow_lock);
+            pthread_mutex_unlock(&pool->grow_lock);
+        } else if (queue_grow(pool, r) != 0)
             return NULL;
     }
 }
@@ -372,11 +431,15 @@ static bool quiet(tl_pool *pool)
     return done == queued_total(pool);
 }
 
-/* Adds n entries done; wakes quiet-waiters if that made the pool quiet. The
- * finisher and the waiter each write their side before reading the other's,
- * both seq_cst, so the wake-up cannot be lost. Only workers (joined by free)
- * and threads running a task of the pool call it, so free cannot take the
- * pool away under it. */
+/* Adds n entries finished; wakes quiet-waiters if that made the pool quiet.
+ * The finisher and the waiter each write their side before reading the
+ * other's, both seq_cst, so the wake-up cannot be lost. The add may let a
+ * shutdown go on while this still reads the pool: safe, as the pool's
+ * memory lasts until tl_pool_free, which no call may overlap. Quiet means
+ * nothing runs because of who calls this, and when: a worker after its
+ * runs; a refused submit (nothing to run); the last of a task's two ends
+ * when its waiter ran it inline (tl_task.settle), so never before that
+ * run has ended. */
 static void finish_entries(tl_pool *pool, size_t n)
 {
     atomic_fetch_add(&pool->finished, n);
@@ -404,11 +467,17 @@ static void wait_quiet(tl_pool *pool)
 
 /* ---- sleeping and waking workers ----------------------------------------- */
 
-/* Wakes w if it sleeps, turning it into a spinner; false if it did not. */
+/* Wakes w if it sleeps, turning it into a spinner; false if it did not.
+ * The first load is seq_cst, not a relaxed pre-check: stop_workers stores
+ * stop and then reads state here, while worker_sleep stores state and then
+ * reads stop. That store-then-load handshake needs both loads seq_cst, or on
+ * AArch64 or POWER each side may miss the other's store: the worker would
+ * sleep through its stop and its join would hang. (On x86 a seq_cst load is
+ * a plain load: the submit path pays nothing.) */
 static bool wake_worker(tl_pool *pool, worker *w)
 {
     unsigned expected = W_SLEEPING;
-    if (atomic_load_explicit(&w->state, memory_order_relaxed) != W_SLEEPING ||
+    if (atomic_load(&w->state) != W_SLEEPING ||
         !atomic_compare_exchange_strong(&w->state, &expected, W_NOTIFIED))
         return false;
     atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
@@ -533,7 +602,9 @@ static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
                    .arg = arg};
     atomic_init(&t->state, T_QUEUED);
     atomic_init(&t->refs, 2);
+    atomic_init(&t->settle, 2);
     atomic_init(&t->consumed, false);
+    atomic_init(&t->runner, NULL);
     return t;
 }
 
@@ -546,17 +617,28 @@ static void task_unref(tl_task *t)
     free(t);
 }
 
-/* Claims the right to run a queued task: one claimer wins, the thread that
- * took its entry or a waiter running it inline. */
-static bool task_claim(tl_task *t)
+/* Claims the right to run a queued task for thread `me` (this_thread()):
+ * one claimer wins, the thread that took its entry or its waiter running it
+ * inline. */
+static bool task_claim(tl_task *t, const void *me)
 {
     unsigned s = atomic_load_explicit(&t->state, memory_order_relaxed);
     while ((s & T_STATE_MASK) == T_QUEUED)
         if (atomic_compare_exchange_weak_explicit(
                 &t->state, &s, (s & T_WAITER) | T_RUNNING,
-                memory_order_acquire, memory_order_relaxed))
+                memory_order_acquire, memory_order_relaxed)) {
+            atomic_store_explicit(&t->runner, me, memory_order_relaxed);
             return true;
+        }
     return false;
+}
+
+/* Whether t is running on thread `me`, below the caller on its stack. */
+static bool task_running_on(const tl_task *t, const void *me)
+{
+    return (atomic_load_explicit(&t->state, memory_order_acquire) &
+            T_STATE_MASK) == T_RUNNING &&
+           atomic_load_explicit(&t->runner, memory_order_relaxed) == me;
 }
 
 static void task_finish(tl_task *t, bool panicked, void *value, char *message)
@@ -573,73 +655,128 @@ static void task_finish(tl_task *t, bool panicked, void *value, char *message)
         futex_wake(&t->state, INT_MAX);
 }
 
-/* Runs fn(arg) (and finishes t) off the worker loop: a waiter helping, or
- * running the task it waits for. Its own catch frame keeps a panic from
- * leaving this run. */
-static void run_caught(tl_pool *pool, tl_thread_fn fn, void *arg, tl_task *t)
+/* One of the two ends of an entry whose task a waiter ran inline (see
+ * tl_task.settle): true for the last, which counts the entry finished. */
+static bool task_settle(tl_task *t)
 {
-    tl__catch c;
-    tl__catch *prev = tl__catch_top;
-    tl_pool *saved_pool = here.pool;
-    unsigned saved_depth = here.depth;
-    c.prev = prev;
-    c.scope_mark = tl__scope_top();
-    c.message = NULL;
-    here.pool = pool;
-    here.depth = saved_depth + 1;
-    if (setjmp(c.env) == 0) {
-        tl__catch_top = &c;
-        void *value = fn(arg);
-        tl__catch_top = prev;
-        task_finish(t, false, value, NULL);
-    } else {
-        tl__catch_top = prev;
-        task_finish(t, true, NULL, c.message);
-    }
-    here.pool = saved_pool;
-    here.depth = saved_depth;
+    return atomic_fetch_sub(&t->settle, 1) == 1;
 }
 
-/* Runs an entry taken off the queue, off the worker loop, and counts it. */
-static void run_taken(tl_pool *pool, const entry *e)
+/* Runs a task its waiter claimed, on the waiter's thread (inside the task's
+ * pool), and finishes it. Its own catch frame keeps a panic from leaving
+ * this run. The queue's entry stays: whoever takes it drops it, and the
+ * last of the two to settle counts the entry finished. */
+static void run_inline(tl_task *t)
 {
-    if (e->fn && (!e->task || task_claim(e->task)))
-        run_caught(pool, e->fn, e->arg, e->task);
-    if (e->task)
-        task_unref(e->task);
-    finish_entries(pool, 1);
+    tl_pool *pool = t->pool;
+    tl__catch c;
+    pool_frame f;
+    frame_push(&f, pool);
+    c.prev = tl__catch_top;
+    c.scope_mark = tl__scope_top();
+    c.message = NULL;
+    if (setjmp(c.env) == 0) {
+        tl__catch_top = &c;
+        void *value = t->fn(t->arg);
+        tl__catch_top = c.prev;
+        task_finish(t, false, value, NULL);
+    } else {
+        tl__catch_top = c.prev;
+        task_finish(t, true, NULL, c.message);
+    }
+    frames = f.prev;
+    if (task_settle(t))
+        finish_entries(pool, 1);
+}
+
+/* Ends a call counted in `callers`. Shutdown stores `closing` and then
+ * reads `callers`; a caller takes itself off `callers` and then reads
+ * `closing`, both seq_cst: the last caller to leave a closing pool sees
+ * `closing` and wakes it, or shutdown sees it gone. */
+static void leave_outside(tl_pool *pool)
+{
+    if (atomic_fetch_sub(&pool->callers, 1) == 1 &&
+        atomic_load(&pool->closing))
+        futex_wake(&pool->callers, INT_MAX);
 }
 
 /* Counts a call from outside the pool in `callers`; false (and not counted)
- * if free has begun. */
+ * once shutdown has begun. */
 static bool enter_outside(tl_pool *pool)
 {
     atomic_fetch_add(&pool->callers, 1);
     if (atomic_load(&pool->closing)) {
-        atomic_fetch_sub(&pool->callers, 1);
+        leave_outside(pool);
         return false;
     }
     return true;
 }
 
-static void leave_outside(tl_pool *pool)
+/* Shutdown, with `closing` set: waits until no counted call is left. */
+static void wait_callers_gone(tl_pool *pool)
 {
-    atomic_fetch_sub(&pool->callers, 1);
+    unsigned n;
+    while ((n = atomic_load(&pool->callers)) != 0)
+        futex_wait(&pool->callers, n);
 }
 
-/* Queues an entry from a thread free waits for (a task of the pool, or a
- * caller counted in `callers`), and wakes up to `wake` workers. Returns 0
+/* Queues an entry from a thread shutdown waits for (one inside the pool, or
+ * a caller counted in `callers`), and wakes up to `wake` workers. Returns 0
  * or ENOMEM. */
 static int enqueue(tl_pool *pool, const entry *e, unsigned wake)
 {
     size_t pos;
-    slot *s = queue_reserve(pool, &pos, true);
+    slot *s = queue_reserve(pool, &pos);
     if (!s)
         return ENOMEM;
     slot_publish(s, pos, e);
     if (wake)
         wake_for_work(pool, wake);
     return 0;
+}
+
+/* Fills a refused submit's reserved slot: consumers take positions in
+ * order, so a reserved one is always filled, here with nothing to run. Its
+ * submitter counts it finished (after shutdown no worker would), so the
+ * pool stays quiet for tl_pool_wait. The pool's memory outlives shutdown:
+ * touching it here is safe until tl_pool_free. */
+static int refuse_slot(tl_pool *pool, slot *s, size_t pos)
+{
+    finish_entries(pool, 1);
+    slot_publish(s, pos, &(entry){NULL, NULL, NULL});
+    return ECANCELED;
+}
+
+/* Submit's fast path, a slot reserved in the newest ring: fills it. Once
+ * the entry is visible a worker may run it and the pool may go quiet, so
+ * the wake-up comes first and nothing touches the pool after the publish.
+ * Shutdown's seq_cst store of `closing` and the seq_cst reservation order a
+ * submit from outside against shutdown: one that reads `closing` clear
+ * reserved its position before shutdown reads the count of queued entries,
+ * so the drain waits for it; one that reads it set is refused. */
+static int submit_reserved(tl_pool *pool, slot *s, size_t pos, const entry *e,
+                           bool in)
+{
+    if (!in && atomic_load(&pool->closing))
+        return refuse_slot(pool, s, pos);
+    wake_for_work(pool, 1);
+    slot_publish(s, pos, e);
+    return 0;
+}
+
+/* Submit's slow path, the newest ring full (or being replaced): linking a
+ * bigger ring and queueing there happen after a reservation, so a call from
+ * outside counts itself in `callers` first, which shutdown waits for, or is
+ * refused once the pool closes. */
+static int submit_growing(tl_pool *pool, const entry *e, bool in)
+{
+    if (in)
+        return enqueue(pool, e, 1);
+    if (!enter_outside(pool))
+        return ECANCELED;
+    int err = enqueue(pool, e, 1);
+    leave_outside(pool);
+    return err;
 }
 
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
@@ -652,35 +789,15 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
         return EINVAL;
     if (task_out && !(t = task_new(pool, fn, arg)))
         return ENOMEM;
-    bool inside = here.pool == pool;
     entry e = {fn, arg, t};
+    bool in = inside(pool);
     size_t pos;
-    slot *s = queue_reserve(pool, &pos, inside);
-    if (s) {
-        /* Once its slot is published, a worker may finish the entry and
-         * free may then proceed: the fast path decides to wake first, and
-         * touches the pool no more. Free's seq_cst store of closing and
-         * this seq_cst reservation order a refused submit; it still fills
-         * its slot, with nothing to run. */
-        bool refused = !inside && atomic_load(&pool->closing);
-        wake_for_work(pool, 1);
-        slot_publish(s, pos, refused ? &(entry){NULL, NULL, NULL} : &e);
-        if (refused) {
-            free(t);
-            return ECANCELED;
-        }
-    } else {
-        /* The ring is full: linking a bigger one touches the pool further,
-         * so a call from outside counts itself in `callers` first. */
-        int err = inside ? ENOMEM : ECANCELED;
-        if (!inside && enter_outside(pool)) {
-            err = enqueue(pool, &e, 1);
-            leave_outside(pool);
-        }
-        if (err) {
-            free(t);
-            return err;
-        }
+    slot *s = queue_try_reserve(pool, &pos);
+    int err = s ? submit_reserved(pool, s, pos, &e, in)
+                : submit_growing(pool, &e, in);
+    if (err) {
+        free(t);
+        return err;
     }
     if (task_out)
         *task_out = t;
@@ -711,27 +828,6 @@ static bool task_done(const tl_task *t)
             T_STATE_MASK) == T_DONE;
 }
 
-/* A thread of a pool waits: it must not block on work only it could run. It
- * runs the task itself if nobody has, then helps with queued tasks of the
- * task's pool (if it is one of that pool's threads and not too deep), and
- * blocks only when there is nothing to run. */
-static void task_wait_helping(tl_task *t)
-{
-    tl_pool *pool = t->pool;
-    if (task_claim(t)) {
-        run_caught(pool, t->fn, t->arg, t);
-        return; /* the queue's entry stays; its taker just drops its ref */
-    }
-    while (!task_done(t)) {
-        entry e;
-        if (here.pool == pool && here.depth < MAX_HELP_DEPTH &&
-            take(pool, &e))
-            run_taken(pool, &e);
-        else
-            task_block(t);
-    }
-}
-
 static void check_task_mark(const tl_task *t, const char *who)
 {
     if (t->magic == TASK_MAGIC_LIVE)
@@ -743,15 +839,23 @@ static void check_task_mark(const tl_task *t, const char *who)
     abort();
 }
 
+/* A wait helps only with the task it waits for: if the task is still
+ * queued and the waiter is inside its pool, the waiter claims it and runs
+ * it inline; otherwise it blocks until the task is done. It never runs
+ * unrelated queued work, which could bury the waiter under a task that
+ * waits for it. */
 int tl_task_wait(tl_task *task, tl_outcome *outcome)
 {
     if (!task)
         return EINVAL;
     check_task_mark(task, "tl_task_wait");
+    const void *me = this_thread();
+    if (task_running_on(task, me))
+        return EDEADLK; /* it waits, below us, for us to return */
     if (atomic_exchange(&task->consumed, true))
         return EINVAL;
-    if (here.pool)
-        task_wait_helping(task);
+    if (inside(task->pool) && task_claim(task, me))
+        run_inline(task);
     else
         task_block(task);
     if (outcome) {
@@ -787,13 +891,14 @@ static void *worker_main(void *arg)
 {
     worker *w = arg;
     tl__catch c;
-    here.pool = w->pool;
+    pool_frame f;
+    frame_push(&f, w->pool);
+    w->self = this_thread();
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
-        here.pool = w->pool;
-        here.depth = 0;
+        frames = &f; /* as it was when the frame was set */
         task_finish(w->current.task, true, NULL, c.message);
         c.message = NULL;
         if (w->current.task)
@@ -804,16 +909,22 @@ static void *worker_main(void *arg)
     while (next_entry(w, &w->current)) {
         tl_task *t = w->current.task;
         if (!t) {
-            if (w->current.fn)
-                w->current.fn(w->current.arg);
-        } else {
-            if (task_claim(t))
-                task_finish(t, false, w->current.fn(w->current.arg), NULL);
+            if (!w->current.fn)
+                continue; /* a refused submit's slot, counted by it */
+            w->current.fn(w->current.arg);
+        } else if (task_claim(t, w->self)) {
+            task_finish(t, false, w->current.fn(w->current.arg), NULL);
             task_unref(t);
+        } else { /* its waiter runs it inline: the last to settle counts */
+            bool last = task_settle(t);
+            task_unref(t);
+            if (!last)
+                continue;
         }
         w->finished++;
     }
     tl__catch_top = c.prev;
+    frames = f.prev;
     return NULL;
 }
 
@@ -838,6 +949,7 @@ static void destroy(tl_pool *pool)
         r = next;
     }
     pthread_mutex_destroy(&pool->grow_lock);
+    pthread_mutex_destroy(&pool->shutdown_lock);
     free(pool->workers);
     free(pool);
 }
@@ -878,6 +990,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
         pool->workers[i].pool = pool;
     }
     pthread_mutex_init(&pool->grow_lock, NULL);
+    pthread_mutex_init(&pool->shutdown_lock, NULL);
     *out = pool;
     return 0;
 }
@@ -942,24 +1055,36 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
     return 0;
 }
 
+int tl_pool_shutdown(tl_pool *pool)
+{
+    if (!pool)
+        return EINVAL;
+    if (inside(pool))
+        return EDEADLK; /* it would wait for its own task */
+    pthread_mutex_lock(&pool->shutdown_lock);
+    if (!pool->shut_down) {
+        atomic_store(&pool->closing, 1);
+        /* Calls from outside that got in before closing finish queueing;
+         * then everything queued, and what it queues, runs. */
+        wait_callers_gone(pool);
+        wait_quiet(pool);
+        stop_workers(pool, pool->threads);
+        pool->shut_down = true;
+    }
+    pthread_mutex_unlock(&pool->shutdown_lock);
+    return 0;
+}
+
 void tl_pool_free(tl_pool *pool)
 {
     if (!pool)
         return;
-    if (here.pool == pool) {
+    if (inside(pool)) {
         fprintf(stderr, "threadlab: tl_pool_free called from a task of the "
                         "same pool, which would wait for itself; aborting\n");
         abort();
     }
-    atomic_store(&pool->closing, 1);
-    /* Calls from outside that got in before closing finish queueing. */
-    while (atomic_load(&pool->callers) != 0)
-        sched_yield();
-    wait_quiet(pool);
-    /* Other tl_pool_wait callers may still be on their way out. */
-    while (atomic_load(&pool->quiet_waiters) != 0)
-        sched_yield();
-    stop_workers(pool, pool->threads);
+    tl_pool_shutdown(pool);
     destroy(pool);
 }
 
@@ -972,7 +1097,7 @@ int tl_pool_wait(tl_pool *pool)
 {
     if (!pool)
         return EINVAL;
-    if (here.pool == pool)
+    if (inside(pool))
         return EDEADLK;
     wait_quiet(pool);
     return 0;
@@ -1041,11 +1166,13 @@ static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
 static void run_chunks(pf_job *j, unsigned me)
 {
     tl__catch c;
+    pool_frame *const top = frames;
     size_t i;
     c.prev = tl__catch_top;
     c.scope_mark = tl__scope_top();
     c.message = NULL;
     if (setjmp(c.env) != 0) {
+        frames = top; /* as it was when the frame was set */
         free(c.message); /* the panic hook has shown it */
         c.message = NULL;
         atomic_fetch_add(&j->panicked, 1);
@@ -1116,7 +1243,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     size_t chunks = n / chunk + (n % chunk != 0);
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
-    bool inside = here.pool == pool;
+    bool in = inside(pool);
     unsigned width_used = helpers + 1;
     pf_job on_stack, *j = &on_stack;
     pf_block one_block;
@@ -1147,25 +1274,23 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
         j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
     }
     atomic_init(&j->refs, 1 + helpers);
-    if (!inside && !enter_outside(pool)) {
+    if (!in && !enter_outside(pool)) {
         if (j != &on_stack)
             free(j);
         return ECANCELED;
     }
     pf_queue_helpers(pool, j, helpers);
 
-    tl_pool *saved_pool = here.pool;
-    here.pool = pool; /* chunks that wait on tasks of this pool help it */
-    here.depth++;
+    pool_frame f; /* inside the pool while running its chunks */
+    frame_push(&f, pool);
     run_chunks(j, 0);
-    here.depth--;
-    here.pool = saved_pool;
+    frames = f.prev;
 
     pf_wait(j);
     int err = atomic_load(&j->panicked) ? ECANCELED : 0;
     if (j != &on_stack)
         pf_unref(j);
-    if (!inside)
+    if (!in)
         leave_outside(pool);
     return err;
 }

@@ -9,17 +9,33 @@
  *   tl_outcome out;
  *   tl_task_wait(t, &out);                       // value or captured panic
  *   tl_pool_parallel_for(pool, 0, n, 0, body, ctx); // body(begin, end, ctx)
- *   tl_pool_free(pool);                          // drains, then joins
+ *   tl_pool_shutdown(pool);    // optional: drains, joins; calls now ECANCELED
+ *   tl_pool_free(pool);        // shuts down if not done, then frees
+ *
+ * A thread is "inside" a pool while it is one of the pool's workers, or runs
+ * a task of the pool, or runs a tl_pool_parallel_for on it (its chunks); it
+ * may be inside several pools at once.
  *
  * Guarantees, each covered by a test:
- * - Every task accepted by tl_pool_submit runs exactly once, tl_pool_free
- *   included (it drains the queue before it joins the workers).
- * - Once tl_pool_free has begun, submit from outside the pool returns
- *   ECANCELED; tasks of the pool may still submit (their work is part of the
- *   drain).
- * - A task may submit tasks and wait for them, even on a one-thread pool: a
- *   pool thread that waits runs queued tasks instead of blocking, starting
- *   with the one it waits for if no worker has taken it yet.
+ * - Every task accepted by tl_pool_submit runs exactly once: shutdown (and
+ *   so tl_pool_free) drains the queue before it joins the workers.
+ * - Once tl_pool_shutdown has begun, submit and parallel_for from outside
+ *   the pool return ECANCELED; tasks of the pool may still submit (their
+ *   work is part of the drain). Calls racing the shutdown, or after it, are
+ *   safe (the pool's memory lasts until tl_pool_free): a submit is accepted
+ *   and its task runs, or it is refused and its task never runs.
+ * - Which waits are safe. A task may wait (tl_task_wait) on tasks of its own
+ *   pool that it submitted, directly or through its subtasks, and more
+ *   generally on any task of its pool as long as the waits form no cycle,
+ *   without deadlock, even on a one-thread pool: a waiter inside the pool
+ *   runs the task it waits for itself if no worker has taken it yet, and
+ *   otherwise blocks until it finishes; it never runs other queued tasks
+ *   while it waits (one could be a task that waits for the waiter, buried
+ *   under it on its stack). A cycle of waits is the caller's bug: it
+ *   deadlocks, except that waiting on a task running on the calling thread
+ *   itself is EDEADLK. A task of pool A waiting on a task of pool B is never
+ *   run inline by A's thread: it needs a free worker of B, so if B's workers
+ *   are all blocked in turn on A's tasks, the two pools starve each other.
  * - tl_panic in a task ends the task, not the worker: the handle reports the
  *   panic (tl_outcome, as tl_join gives), the panic hook prints it.
  * - Pools share nothing: no global state, no lock common to two pools.
@@ -47,8 +63,14 @@
  * - The count of queued tasks is the ring's own tail, so a submit touches no
  *   shared counter; workers count finished tasks privately and publish the
  *   count when they find the queue empty. A submit checks for shutdown
- *   after its reservation and wakes a worker before it publishes, so once a
- *   task is visible its submitter no longer touches the pool.
+ *   after its reservation (a refused one fills its slot with nothing to run
+ *   and counts it finished itself) and wakes a worker before it publishes,
+ *   so once a task is visible its submitter no longer touches the pool.
+ * - Shutdown and freeing are two steps, as in C pools generally: shutdown
+ *   closes, drains and joins but keeps the memory, so a call racing it is
+ *   safe and simply refused; free only releases memory. Counting every
+ *   caller in and out on the fast path to make free itself race-safe would
+ *   cost each submit a shared atomic.
  * - Each worker sleeps on its own futex word. At most max(1, threads/2)
  *   workers spin (about 50 us, yielding the CPU after the first 0.5 us) before
  *   they sleep; a submit reads one word of spinner and sleeper counts and
@@ -62,6 +84,18 @@
  *   so a late or slow thread holds nobody up. The caller never waits for a
  *   helper that has not started: the job is reference-counted, so a late
  *   helper finds no chunk left and just drops its reference.
+ * - Waiting helps only with the task waited for (see "Which waits are
+ *   safe"). Helping with any queued task, as the pool once did, keeps a
+ *   waiting worker busy but can deadlock a DAG of waits, and a task run by
+ *   a thread of another pool escaped its own pool's shutdown. A task run
+ *   inline by its waiter leaves its queue entry behind: the entry counts as
+ *   finished only when both its taker has dropped it and the inline run has
+ *   ended (a counter in the task, touched only in that case), so a pool is
+ *   never quiet while one of its tasks runs.
+ * - A thread knows which pools it is inside from a stack of frames, one per
+ *   worker loop, inline task run and parallel_for, each a local of the
+ *   function doing that work (a task of A running a parallel_for of B is
+ *   inside both). A check walks a list that is rarely more than one deep.
  * - The setjmp that catches panics is armed once per worker loop (again only
  *   after a panic), not once per task.
  *
@@ -116,12 +150,27 @@ typedef struct tl_pool_options {
  * and joined, and nothing is leaked. */
 int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
 
-/* Drains the pool (waits until every submitted task has run, including the
- * tasks they submit), then stops and joins the workers and frees the pool.
- * Submits from outside the pool fail with ECANCELED from the moment it
- * begins. Accepts NULL. Calling it from a task of the same pool is a bug it
- * cannot recover from: it prints why and aborts. Handles of tasks not yet
- * waited stay valid: wait or detach them afterwards. */
+/* Shuts the pool down. From the moment it begins, tl_pool_submit and
+ * tl_pool_parallel_for from outside the pool return ECANCELED (tasks of the
+ * pool may still submit: their work is part of the drain). It waits until
+ * every accepted task has run, including the tasks they submit, then stops
+ * and joins the workers. The pool's memory stays valid until tl_pool_free,
+ * so other threads may race it or call after it: their submits return 0 (the
+ * task was accepted before the pool closed, and has run by the time
+ * shutdown returns) or ECANCELED, tl_pool_wait returns 0 at once. Handles of
+ * tasks not yet waited stay valid. Idempotent: a second call (also one from
+ * another thread at the same time) returns once the pool is shut down.
+ * Returns 0, EINVAL (pool NULL), or EDEADLK (called from inside the pool:
+ * the drain would wait for the caller). */
+int tl_pool_shutdown(tl_pool *pool);
+
+/* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
+ * it. Call it once no other thread can still call into the pool, as with
+ * free(): a call that overlaps it or comes after it uses freed memory. To
+ * stop a pool that other threads may still call, tl_pool_shutdown it first
+ * and free it once they are done. Accepts NULL. Calling it from inside the
+ * pool is a bug it cannot recover from: it prints why and aborts. Handles
+ * of tasks not yet waited stay valid: wait or detach them afterwards. */
 void tl_pool_free(tl_pool *pool);
 
 /* The number of worker threads. 0 for NULL. */
@@ -130,9 +179,10 @@ unsigned tl_pool_threads(const tl_pool *pool);
 /* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
  * handle the caller owns and must consume with tl_task_wait or
  * tl_task_detach; if NULL, the task's value is discarded (a panic is still
- * printed by the panic hook). Never blocks and never runs a task on the
- * calling thread. Returns 0, or EINVAL (pool or fn NULL), ECANCELED
- * (tl_pool_free has begun and the caller is not a task of this pool),
+ * printed by the panic hook). Never waits for a task and never runs one on
+ * the calling thread (it may wait briefly on a lock while the queue links a
+ * bigger ring). Returns 0, or EINVAL (pool or fn NULL), ECANCELED
+ * (tl_pool_shutdown has begun and the caller is not inside the pool),
  * ENOMEM (no memory for the handle, or for a bigger ring). On error
  * *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
@@ -142,12 +192,14 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * freed, and using it again is a use after free (caught with a message and
  * abort while the memory still shows the mark). If outcome is not NULL it
  * receives the task's return value, or that it panicked and the message
- * (owned by the caller: tl_outcome_release). A thread of the pool (a worker,
- * or a thread inside a task or parallel_for chunk of it) does not block: it
- * runs the task itself if no one has started it, else runs other queued
- * tasks while it waits. Other threads spin briefly, then sleep. Returns 0 or
- * EINVAL (task NULL, or already being waited or detached by another
- * thread). */
+ * (owned by the caller: tl_outcome_release). A thread inside the task's
+ * pool (a worker, or a thread running a task or parallel_for chunk of it)
+ * runs the task itself if no one has started it. Otherwise the caller spins
+ * briefly, then sleeps, until the task finishes; it runs nothing else
+ * meanwhile. Returns 0, EINVAL (task NULL, or already being waited or
+ * detached by another thread), or EDEADLK (the task is running on the
+ * calling thread: the caller is that task itself, or a task it runs inline
+ * while it waits; the handle is left unconsumed). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
@@ -157,9 +209,14 @@ int tl_task_detach(tl_task *task);
 /* True once the task has returned or panicked. False for NULL. */
 bool tl_task_is_finished(const tl_task *task);
 
-/* Waits until the pool is quiet: every task submitted so far has run, with
- * the tasks those submitted. Returns 0, EINVAL (pool NULL), or EDEADLK when
- * called from a task of the same pool (it would wait for itself). */
+/* Waits until the pool is quiet: nothing queued and nothing running. That
+ * covers every task submitted before the call, with the tasks those
+ * submitted, but it is a state of the whole pool, not a list of tasks: if
+ * other threads keep submitting, it also waits for their new tasks, for as
+ * long as they keep the pool busy, and it may never return while they keep
+ * it busy for good. To wait for given tasks only, wait on their handles.
+ * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL), or
+ * EDEADLK when called from inside the pool (it would wait for itself). */
 int tl_pool_wait(tl_pool *pool);
 
 /* The body of a parallel_for: handles the indices [begin, end). */
@@ -174,7 +231,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * A chunk that panics ends alone: the other chunks still run, the panic hook
  * prints the message, and the call returns ECANCELED. Returns 0 (also for
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
- * panicked, or tl_pool_free has begun and the caller is not a task of this
+ * panicked, or tl_pool_shutdown has begun and the caller is not inside the
  * pool), or ENOMEM. */
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
