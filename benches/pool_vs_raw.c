@@ -56,6 +56,7 @@
 #define FOR_ITERATIONS 10000000
 #define FOR_ITERATIONS_QUICK 1000000
 #define FORK_JOINS 2000          /* per fork_join sample */
+#define FORK_JOIN_WARMUP 200     /* untimed, before each (see fork_join_pool) */
 #define FORK_JOINS_QUICK 500
 
 /* ---- the bench's flags ---------------------------------- */
@@ -409,12 +410,11 @@ static void meet(size_t begin, size_t end, void *ctx)
     tl_rendezvous_wait(ctx);
 }
 
-static int fork_join_pool(void *ctx, double *ns)
+/* n fork-joins on the pool, back to back. */
+static int pool_fork_joins(target_case *t, unsigned n)
 {
-    target_case *t = ctx;
     tl_rendezvous met;
-    uint64_t t0 = tl_now_ns();
-    for (unsigned k = 0; k < t->fork_joins; k++) {
+    for (unsigned k = 0; k < n; k++) {
         tl_rendezvous_reset(&met, t->workers);
         int err = tl_pool_parallel_for(t->pool, 0, t->workers, 1, meet, &met);
         if (err)
@@ -422,21 +422,43 @@ static int fork_join_pool(void *ctx, double *ns)
         if (atomic_load(&met.stuck))
             return ETIMEDOUT; /* fewer than `workers` chunks ran at once */
     }
-    *ns = (double)(tl_now_ns() - t0) / t->fork_joins;
     return 0;
 }
 
-#ifdef TL_HAVE_OPENMP
-static int fork_join_omp(void *ctx, double *ns)
+/* Each sample starts with FORK_JOIN_WARMUP fork-joins untimed, for both
+ * strategies: after the settle that precedes it the threads were asleep, and
+ * the kernel may wake a worker onto the CPU of the thread that woke it; the
+ * first few fork-joins then take a scheduler tick each until the load
+ * balancer moves one of them (measured: a handful of 2,000 fork-joins at
+ * about 4 ms each, which made the mean 2-8x the steady cost). */
+static int fork_join_pool(void *ctx, double *ns)
 {
     target_case *t = ctx;
+    int err = pool_fork_joins(t, FORK_JOIN_WARMUP);
     uint64_t t0 = tl_now_ns();
-    for (unsigned k = 0; k < t->fork_joins; k++) {
+    if (!err)
+        err = pool_fork_joins(t, t->fork_joins);
+    *ns = (double)(tl_now_ns() - t0) / t->fork_joins;
+    return err;
+}
+
+#ifdef TL_HAVE_OPENMP
+static void omp_fork_joins(const target_case *t, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++) {
 #pragma omp parallel num_threads(t->workers)
         {
             __asm__ volatile("" ::: "memory");
         }
     }
+}
+
+static int fork_join_omp(void *ctx, double *ns)
+{
+    target_case *t = ctx;
+    omp_fork_joins(t, FORK_JOIN_WARMUP);
+    uint64_t t0 = tl_now_ns();
+    omp_fork_joins(t, t->fork_joins);
     *ns = (double)(tl_now_ns() - t0) / t->fork_joins;
     return 0;
 }
