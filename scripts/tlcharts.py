@@ -268,6 +268,8 @@ def stack_size_memory(rows, meta):
     for i, ((metric, touched, threads), group) in enumerate(
             grouped(rs, "metric", "touched_bytes", "threads").items()):
         if metric == "vsz_per_thread":
+            if float(touched or 0) != 0:
+                continue  # writing the stack maps nothing more: one line says it
             title = "address space (VSZ)"
         else:
             t = float(touched or 0)

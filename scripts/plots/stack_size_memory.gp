@@ -9,4 +9,6 @@ set xtics @bytes_tics
 set ytics @bytes_tics
 set xlabel 'stack size (log scale)'
 set ylabel 'memory per thread (log scale)'
+# An untouched stack costs a page or two of RSS: keep that line off the axis.
+set yrange [1024:*]
 plot for [i=1:n] file(i) using (dodge(i, $1)):2:3:4 with yerrorlines @style title columnheader(1)
