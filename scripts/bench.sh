@@ -91,6 +91,11 @@ trap finish EXIT
 trap 'interrupted=1; exit 130' INT TERM HUP
 
 started=$SECONDS
+# The load before any bench runs: each bench's meta.json records the load
+# when that bench began, which the benches before it raise themselves
+# (stack_size parks 10,000 threads); the report's "was the machine busy"
+# needs the machine as the run found it.
+cut -d' ' -f1-3 /proc/loadavg >"$tmp/loadavg-at-start.txt" 2>/dev/null || true
 echo "bench.sh: ${#benches[@]} benches for $machine$([ "$quick" = 1 ] && echo ", quick" || true), into $tmp" >&2
 i=0
 for bench in "${benches[@]}"; do

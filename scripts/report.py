@@ -20,7 +20,17 @@ from tlresults import (bench_csv, cli, count, is_quick, nanoseconds, read_answer
                        read_csv, read_meta, size_bytes, write_markdown)
 
 
-def machine_card(meta):
+def start_load(folder, meta):
+    """The load averages (1, 5, 15 min) when the run began: bench.sh's
+    loadavg-at-start.txt, else the last bench's own reading in meta.json."""
+    try:
+        with open(os.path.join(folder, "loadavg-at-start.txt")) as f:
+            return [float(x) for x in f.read().split()[:3]]
+    except (OSError, ValueError):
+        return meta.get("load_average") or []
+
+
+def machine_card(meta, load):
     def get(key):
         value = meta.get(key, "unknown")
         return "unknown" if value in (None, "") else value
@@ -28,7 +38,6 @@ def machine_card(meta):
     def cache(key):
         b = meta.get(key)
         return size_bytes(b) if isinstance(b, (int, float)) and b > 0 else "?"
-    load = meta.get("load_average") or []
     rows = [
         ("CPU", get("cpu_model")),
         ("Packages, cores, PUs (hardware threads)", "%s, %s, %s" % (
@@ -56,13 +65,13 @@ def machine_card(meta):
     return lines
 
 
-def warnings(meta):
+def warnings(meta, load):
     out = []
     if is_quick(meta):
         out.append("> **Quick run** (`make bench QUICK=1`): small sweeps and few repetitions, "
                    "to check that everything works. Do not compare these numbers; run "
                    "`make bench` for real ones.")
-    load = (meta.get("load_average") or [0])[0]
+    load = (load or [0])[0]
     pus = meta["pus"]
     if isinstance(load, (int, float)) and pus and load > 0.5 * pus:
         out.append("> **The machine was busy** when the run started (load average %.2f on "
@@ -142,12 +151,13 @@ def other_benches(folder):
 def report(folder):
     meta = read_meta(folder)
     lines = ["# threadlab results: %s" % meta["machine"], ""]
-    lines += [w + "\n" for w in warnings(meta)]
+    load = start_load(folder, meta)
+    lines += [w + "\n" for w in warnings(meta, load)]
     lines += ["What the benchmarks measured on this machine. Each section asks one question, "
               "quotes the answer the bench computed from its own data, and shows the charts. "
               "Medians throughout; dashed vertical lines mark the core and PU counts. "
               "How to read and reproduce this: the top-level README, section \"Results\".", "",
-              "## The machine", ""] + machine_card(meta) + [""]
+              "## The machine", ""] + machine_card(meta, load) + [""]
     selftest = read_answer(folder, tlbenches.HARNESS_SELFTEST.name)
     if selftest:
         lines += ["**Timer check** (`harness_selftest`): %s %s" % (
