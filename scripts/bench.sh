@@ -90,12 +90,23 @@ finish() {
 trap finish EXIT
 trap 'interrupted=1; exit 130' INT TERM HUP
 
-started=$SECONDS
-# The load before any bench runs: each bench's meta.json records the load
-# when that bench began, which the benches before it raise themselves
-# (stack_size parks 10,000 threads); the report's "was the machine busy"
-# needs the machine as the run found it.
+# How much CPU other work used over the 2 s before the first bench, in PUs
+# (e.g. "0.03 2": 0.03 of 2 PUs busy), from /proc/stat: the report's "was
+# the machine busy". Not the load average: that decays over minutes, so a
+# second `make bench` would find the first one's 10,000 parked threads
+# (stack_size) in it, and it counts threads blocked in the kernel too.
+cpu_times() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; }
+if [ -r /proc/stat ]; then
+  read -r total0 idle0 < <(cpu_times)
+  sleep 2
+  read -r total1 idle1 < <(cpu_times)
+  pus=$(grep -c '^cpu[0-9]' /proc/stat)
+  awk -v t="$((total1 - total0))" -v i="$((idle1 - idle0))" -v n="$pus" \
+    'BEGIN { printf "%.2f %d\n", (t > 0 ? (t - i) / t * n : 0), n }' \
+    >"$tmp/cpu-busy-at-start.txt"
+fi
 cut -d' ' -f1-3 /proc/loadavg >"$tmp/loadavg-at-start.txt" 2>/dev/null || true
+started=$SECONDS
 echo "bench.sh: ${#benches[@]} benches for $machine$([ "$quick" = 1 ] && echo ", quick" || true), into $tmp" >&2
 i=0
 for bench in "${benches[@]}"; do

@@ -30,7 +30,19 @@ def start_load(folder, meta):
         return meta.get("load_average") or []
 
 
-def machine_card(meta, load):
+def start_busy(folder):
+    """The PUs' worth of CPU that other work used over the 2 s before the
+    first bench, and the PU count, from bench.sh's cpu-busy-at-start.txt;
+    None when the run did not measure it."""
+    try:
+        with open(os.path.join(folder, "cpu-busy-at-start.txt")) as f:
+            busy, pus = f.read().split()[:2]
+            return float(busy), int(pus)
+    except (OSError, ValueError):
+        return None
+
+
+def machine_card(meta, load, busy):
     def get(key):
         value = meta.get(key, "unknown")
         return "unknown" if value in (None, "") else value
@@ -52,6 +64,8 @@ def machine_card(meta, load):
                                         get("build_type"))),
         ("OpenMP", get("openmp")),
         ("CPU frequency governor", get("cpufreq_governor")),
+        ("CPU used by other work at the start (2 s before the first bench)",
+         "%.2f of %s PUs" % (busy[0], count(busy[1])) if busy else "unknown"),
         ("Load average at the start (1, 5, 15 min)",
          ", ".join("%.2f" % x for x in load if isinstance(x, (int, float))) or "unknown"),
         ("Timer", "%s per read, steps of %s" % (
@@ -65,12 +79,20 @@ def machine_card(meta, load):
     return lines
 
 
-def warnings(meta, load):
+def warnings(meta, load, busy):
     out = []
     if is_quick(meta):
         out.append("> **Quick run** (`make bench QUICK=1`): small sweeps and few repetitions, "
                    "to check that everything works. Do not compare these numbers; run "
                    "`make bench` for real ones.")
+    # Half a PU of other work is enough to skew any case that uses every PU.
+    if busy:
+        if busy[0] >= 0.5:
+            out.append("> **The machine was busy** when the run started: other work used "
+                       "%.2f of its %s PUs in the 2 s before the first bench, so expect "
+                       "noise." % (busy[0], count(busy[1])))
+        return out
+    # Runs without that sample (a bench run by hand): the load average.
     load = (load or [0])[0]
     pus = meta["pus"]
     if isinstance(load, (int, float)) and pus and load > 0.5 * pus:
@@ -151,13 +173,13 @@ def other_benches(folder):
 def report(folder):
     meta = read_meta(folder)
     lines = ["# threadlab results: %s" % meta["machine"], ""]
-    load = start_load(folder, meta)
-    lines += [w + "\n" for w in warnings(meta, load)]
+    load, busy = start_load(folder, meta), start_busy(folder)
+    lines += [w + "\n" for w in warnings(meta, load, busy)]
     lines += ["What the benchmarks measured on this machine. Each section asks one question, "
               "quotes the answer the bench computed from its own data, and shows the charts. "
               "Medians throughout; dashed vertical lines mark the core and PU counts. "
               "How to read and reproduce this: the top-level README, section \"Results\".", "",
-              "## The machine", ""] + machine_card(meta, load) + [""]
+              "## The machine", ""] + machine_card(meta, load, busy) + [""]
     selftest = read_answer(folder, tlbenches.HARNESS_SELFTEST.name)
     if selftest:
         lines += ["**Timer check** (`harness_selftest`): %s %s" % (

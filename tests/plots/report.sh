@@ -28,6 +28,25 @@ grep -q "^\*\*Timer check\*\*" "$md" || fail "the report does not quote the time
 ! grep -q "Missing" "$md" || fail "a full folder's report says something is missing"
 [ ! -e "$md.partial" ] || fail "README.md.partial left behind"
 
+# ---- was the machine busy: the CPU other work used, not the load average -----------------------
+busy="$scratch/busy"
+cp -r "$small" "$busy"
+echo "40.0 30.0 10.0" >"$busy/loadavg-at-start.txt" # e.g. a previous run's parked threads
+echo "0.02 2" >"$busy/cpu-busy-at-start.txt"
+python3 "$scripts/report.py" "$busy" || fail "report.py, busy folder: exit $?"
+! grep -q "machine was busy" "$busy/README.md" ||
+  fail "a high load average warns although other work used 0.02 PUs"
+grep -q "| CPU used by other work at the start (2 s before the first bench) | 0.02 of 2 PUs |" \
+  "$busy/README.md" || fail "the machine card does not say the CPU other work used"
+echo "0.80 2" >"$busy/cpu-busy-at-start.txt"
+python3 "$scripts/report.py" "$busy" || fail "report.py, busy folder: exit $?"
+grep -q "machine was busy.*other work used 0.80 of its 2 PUs" "$busy/README.md" ||
+  fail "0.8 PUs of other work gives no warning"
+rm "$busy/cpu-busy-at-start.txt"
+python3 "$scripts/report.py" "$busy" || fail "report.py, busy folder: exit $?"
+grep -q "machine was busy.*load average 40.00 on 2 PUs" "$busy/README.md" ||
+  fail "without the CPU sample, a load average of 40 on 2 PUs gives no warning"
+
 # ---- a folder where two benches did not run, and a chart was not drawn ----------------------------
 part="$scratch/partial"
 cp -r "$small" "$part"
