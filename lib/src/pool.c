@@ -28,7 +28,13 @@
 #define SPIN_NS 50000
 /* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
  * starts yielding its CPU at every turn: with more runnable threads than
- * cores, the thread it waits for may be queued behind it on the same core. */
+ * cores, the thread it waits for may be queued behind it on the same core.
+ * The trade-off, measured on a 2-PU VM (pool_vs_raw): libgomp spins on
+ * `pause` for milliseconds, so its empty region takes ~1 us, and this pool's
+ * empty fork-join, whose spinner notices work a sched_yield late, ~2-4 us.
+ * 256 pure turns everywhere brought the fork-join to 0.7 us but tripled the
+ * idle round trip (6 us to 26-30 us, worse than GLib's): the scheduler puts
+ * a woken worker on its waker's CPU, where a pure spin holds it off. */
 #define SPIN_PAUSES 16
 
 /* ---- small tools --------------------------------------------------------- */
