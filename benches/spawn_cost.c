@@ -172,8 +172,9 @@ static void measure_create_join(tl_bench *b, double *medians_ns)
     /* Three times --reps: the answer's headline is the ratio of two medians
      * a few percent apart, and with 10 samples of CV 5-10% each, that ratio
      * wandered from 0.99x to 1.09x between runs on a shared 2-PU VM; with 30
-     * it stayed within 1.01x-1.04x. A round costs one --min-time per case
-     * (five cases: 50 ms by default), so this adds a second. */
+     * it stayed within 1.01x-1.06x over seven runs (and 180 gave 1.02x
+     * twice). A round costs one --min-time per case (five cases: 50 ms by
+     * default), so this adds a second. */
     unsigned reps = 3 * tl_bench_reps(b);
     int err = tl_bench_measure_interleaved(b, create_join_cases, CJ_FORK,
                                            &(tl_measure_opts){ .reps = reps },
