@@ -71,13 +71,6 @@ static bool runs(const options *o, const char *section)
     return strcmp(o->section, "all") == 0 || strcmp(o->section, section) == 0;
 }
 
-static void sleep_ns(long ns)
-{
-    struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* ---- the work: a calibrated spin ----------------------------------------------------- */
 
 /* Links each spin to the one before it on the same thread (see
@@ -470,7 +463,7 @@ static int trip_pool(void *ctx, double *ns)
 {
     target_case *t = ctx;
     tl_task *task;
-    sleep_ns(IDLE_GAP_NS);
+    tl_sleep_ns(IDLE_GAP_NS);
     uint64_t t0 = tl_now_ns();
     int err = tl_pool_submit(t->pool, empty_task, NULL, &task);
     if (!err)
@@ -495,7 +488,7 @@ static void glib_signal(gpointer data, gpointer user)
 static int trip_glib(void *ctx, double *ns)
 {
     target_case *t = ctx;
-    sleep_ns(IDLE_GAP_NS);
+    tl_sleep_ns(IDLE_GAP_NS);
     uint64_t t0 = tl_now_ns();
     g_thread_pool_push(t->glib, GINT_TO_POINTER(1), NULL);
     g_mutex_lock(&t->lock);
@@ -596,7 +589,7 @@ static void openmp_settle(unsigned workers)
 #else
     (void)workers;
 #endif
-    sleep_ns(SETTLE_NS);
+    tl_sleep_ns(SETTLE_NS);
 }
 
 /* A strategy taking part in a section, and the samples it took, one per

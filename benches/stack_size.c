@@ -89,13 +89,6 @@ static const char *errno_name(int err)
     return name ? name : "unknown";
 }
 
-static void sleep_ns(long ns)
-{
-    struct timespec ts = { ns / 1000000000L, ns % 1000000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* The "Vm..." line of /proc/self/status, in bytes. */
 static int read_status_bytes(const char *field, double *bytes)
 {
@@ -260,7 +253,7 @@ static int crowd_start(crowd *c, size_t count, size_t stack_bytes,
 static void crowd_wait_parked(crowd *c)
 {
     while (atomic_load(&c->arrived) < c->count)
-        sleep_ns(50000);
+        tl_sleep_ns(50000);
 }
 
 /* Opens the gate, joins every thread, frees the crowd. */

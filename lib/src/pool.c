@@ -668,6 +668,15 @@ static bool task_settle(tl_task *t)
     return atomic_fetch_sub(&t->settle, 1) == 1;
 }
 
+/* Prepares a catch frame to be armed (setjmp in the caller's own frame,
+ * then tl__catch_top = c): a panic below it lands back there. */
+static void catch_init(tl__catch *c)
+{
+    c->prev = tl__catch_top;
+    c->scope_mark = tl__scope_top();
+    c->message = NULL;
+}
+
 /* Runs a task its waiter claimed, on the waiter's thread (inside the task's
  * pool), and finishes it. Its own catch frame keeps a panic from leaving
  * this run. The queue's entry stays: whoever takes it drops it, and the
@@ -678,9 +687,7 @@ static void run_inline(tl_task *t)
     tl__catch c;
     pool_frame f;
     frame_push(&f, pool);
-    c.prev = tl__catch_top;
-    c.scope_mark = tl__scope_top();
-    c.message = NULL;
+    catch_init(&c);
     if (setjmp(c.env) == 0) {
         tl__catch_top = &c;
         void *value = t->fn(t->arg);
@@ -900,9 +907,7 @@ static void *worker_main(void *arg)
     pool_frame f;
     frame_push(&f, w->pool);
     w->self = this_thread();
-    c.prev = tl__catch_top;
-    c.scope_mark = tl__scope_top();
-    c.message = NULL;
+    catch_init(&c);
     if (setjmp(c.env) != 0) {
         frames = &f; /* as it was when the frame was set */
         task_finish(w->current.task, true, NULL, c.message);
@@ -1174,9 +1179,7 @@ static void run_chunks(pf_job *j, unsigned me)
     tl__catch c;
     pool_frame *const top = frames;
     size_t i;
-    c.prev = tl__catch_top;
-    c.scope_mark = tl__scope_top();
-    c.message = NULL;
+    catch_init(&c);
     if (setjmp(c.env) != 0) {
         frames = top; /* as it was when the frame was set */
         free(c.message); /* the panic hook has shown it */
