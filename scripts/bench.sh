@@ -73,7 +73,10 @@ if [ ${#benches[@]} -eq 0 ]; then
 fi
 
 mkdir -p "$root"
-tmp=$(mktemp -d "$root/.tmp-$name-XXXXXX")
+# What killed runs left behind goes first (each removal said on stderr);
+# the pid in this run's folder name tells the next run whether it is over.
+python3 "$here/replace_dir.py" --clean "$root"
+tmp=$(mktemp -d "$root/.tmp-$$-$name-XXXXXX")
 chmod 755 "$tmp" # mktemp's 0700 would become the results folder's mode
 done_ok=0
 interrupted=0
@@ -84,7 +87,7 @@ finish() {
     rm -rf "$tmp"
     echo "bench.sh: interrupted; $dest is unchanged" >&2
   else
-    echo "bench.sh: stopped; $dest is unchanged, what this run wrote is in $tmp (remove it when done)" >&2
+    echo "bench.sh: stopped; $dest is unchanged, what this run wrote is in $tmp (the next run removes it)" >&2
   fi
 }
 trap finish EXIT
@@ -131,7 +134,7 @@ echo "==> charts and report" >&2
 python3 "$here/plot.py" "$tmp"
 python3 "$here/report.py" "$tmp"
 
-"$here/replace_dir.sh" "$tmp" "$dest"
+python3 "$here/replace_dir.py" "$tmp" "$dest"
 done_ok=1
 python3 "$here/results_index.py" "$root"
 

@@ -36,10 +36,11 @@ done
 
 name="compare-$(basename "$a")-vs-$(basename "$b")"
 mkdir -p "$root"
-tmp=$(mktemp -d "$root/.tmp-$name-XXXXXX")
+python3 "$here/replace_dir.py" --clean "$root"
+tmp=$(mktemp -d "$root/.tmp-$$-$name-XXXXXX")
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 python3 "$here/plot.py" --quiet "$a" "$b" --out-dir "$tmp"
 python3 "$here/compare_report.py" "$a" "$b" "$tmp"
-"$here/replace_dir.sh" "$tmp" "$root/$name"
+python3 "$here/replace_dir.py" "$tmp" "$root/$name"
 echo "The comparison: $root/$name/README.md"

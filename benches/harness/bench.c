@@ -267,6 +267,23 @@ static int report(tl_bench *b, const char *what, int err)
     return 1;
 }
 
+/* The skipped cases in one line; nothing measured at all is a failure. */
+static int report_skipped(tl_bench *b)
+{
+    if (!b->skipped)
+        return 0;
+    tl__progress_clear(b);
+    if (b->rows == 0) {
+        fprintf(stderr, "%s: error: the OS refused every case (%u): nothing "
+                        "was measured\n", b->spec->name, b->skipped);
+        return 1;
+    }
+    fprintf(stderr, "%s: %u case%s skipped because the OS refused threads or "
+                    "memory (see above); the other %u rows were measured\n",
+            b->spec->name, b->skipped, b->skipped == 1 ? "" : "s", b->rows);
+    return 0;
+}
+
 int tl_bench_close(tl_bench *b)
 {
     if (!b)
@@ -281,6 +298,7 @@ int tl_bench_close(tl_bench *b)
     }
     status |= report(b, "the answer", write_answer(b));
     status |= report(b, "meta.json or topology.xml", tl__meta_write(b));
+    status |= report_skipped(b);
     if (b->answer)
         printf("%s: %s\n", b->spec->name, b->answer);
     if (!b->cli.quiet && status == 0)
@@ -310,6 +328,20 @@ void tl_bench_note(tl_bench *b, const char *fmt, ...)
     va_start(ap, fmt);
     tl__progress_vsay(b, NULL, fmt, ap);
     va_end(ap);
+}
+
+bool tl_bench_skip_refused(tl_bench *b, const char *label, int err)
+{
+    if (err != EAGAIN && err != ENOMEM && err != EMFILE && err != ENFILE &&
+        err != EPERM)
+        return false;
+    if (b) {
+        b->skipped++;
+        tl__progress_clear(b);
+        fprintf(stderr, "%s: skipped %s: the OS refused: %s\n", b->spec->name,
+                label ? label : "a case", strerror(err));
+    }
+    return true;
 }
 
 void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)

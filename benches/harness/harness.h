@@ -333,6 +333,16 @@ void tl_bench_plan(tl_bench *b, unsigned cases);
 void tl_bench_note(tl_bench *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* A case the OS would not give what it needs: threads (EAGAIN: RLIMIT_NPROC,
+ * threads-max, pid_max, cgroup pids.max), memory (ENOMEM), descriptors
+ * (EMFILE, ENFILE) or a permission (EPERM). Then it prints one line naming
+ * the case and the reason ("<bench>: skipped <label>: the OS refused: ..."),
+ * counts the case, and returns true: the bench leaves the case out and goes
+ * on with the others; tl_bench_close sums the skipped cases up and exits 1
+ * only when no row at all could be measured. Any other err (a bug, a broken
+ * measurement) returns false, and the bench should tl_bench_fail. */
+bool tl_bench_skip_refused(tl_bench *b, const char *label, int err);
+
 /* A usage error found by the bench itself (a flag value its type allowed
  * but the bench does not): removes the CSV begun by tl_bench_open, prints
  * "<bench>: " and the message, which should name the flag, then the usage

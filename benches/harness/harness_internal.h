@@ -111,6 +111,7 @@ struct tl_bench {
     double load_average[3]; /* at open: how busy the machine was */
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
+    unsigned skipped;  /* cases the OS refused (tl_bench_skip_refused) */
 };
 
 /* ---- progress on stderr (progress.c) --------------------------------------------- */
