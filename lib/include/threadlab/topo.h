@@ -48,7 +48,8 @@ typedef struct tl_topo tl_topo;
  *   PUs);
  * - TL_PIN_COMPACT: fill a core's PUs (hyperthreads), then the other cores
  *   of its L2 and L3 group, then its NUMA node, then its package, before the
- *   next one: threads share caches. Index 0 is the first usable PU.
+ *   next one: threads share caches. Index 0 is the first usable PU in hwloc's
+ *   order (groups sorted by their first usable PU).
  * - TL_PIN_SCATTER: spread like hwloc_distrib: the first k threads sit in k
  *   distinct packages while k <= packages, in k distinct NUMA nodes while
  *   k <= NUMA nodes, likewise L3 groups and cores; the second PUs of cores
