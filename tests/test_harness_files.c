@@ -7,7 +7,10 @@
 
 #include <signal.h>
 
-static const char *const columns[] = { "name", "value", NULL };
+static const tl_bench_column columns[] = {
+    { .name = "name", .kind = TL_COLUMN_KEY, .help = "a name" },
+    { .name = "value", .kind = TL_COLUMN_METRIC, .help = "a value" },
+    { 0 } };
 static const char *label = "";
 static const tl_bench_flag flags[] = {
     { .name = "label", .metavar = "TEXT", .string_value = &label,
