@@ -895,10 +895,10 @@ int main(int argc, char **argv)
         { .name = "tasks", .kind = TL_COLUMN_KEY, .help = "tasks per sample, M" },
         { .name = "workers", .kind = TL_COLUMN_KEY, .help = "threads running them, W" },
         { .name = "overhead_ns_per_task", .kind = TL_COLUMN_DERIVED, .unit = "ns",
-          .help = "grain: (wall x W - M x g) / M",
+          .help = "(wall x W - M x g) / M, in the grain section",
           .band = TL_BAND_AFFINE, .band_offset = "grain_ns" },
         { .name = "efficiency", .kind = TL_COLUMN_DERIVED,
-          .help = "grain: (M x g / W) / wall",
+          .help = "(M x g / W) / wall, in the grain section",
           .band = TL_BAND_INVERSE },
         { 0 } };
     const tl_bench_section sections[] = { /* compound literals: automatic */
