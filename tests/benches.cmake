@@ -11,8 +11,8 @@
 # libomp and glib are not instrumented, so their synchronisation looks like
 # races): under it the benches run with --no-openmp (and --no-glib), and
 # their OpenMP and GLib rows are not expected.
-if(NOT TARGET spawn_cost OR NOT TARGET thread_count OR NOT TARGET join_order
-   OR NOT TARGET stack_size OR NOT TARGET pool_vs_raw)
+get_property(_benches GLOBAL PROPERTY TL_BENCHES)
+if(NOT _benches)
   return()
 endif()
 find_package(Python3 COMPONENTS Interpreter)
@@ -165,14 +165,37 @@ add_test(NAME bench_pool_vs_raw_quick COMMAND ${_bench_check}
   -- $<TARGET_FILE:pool_vs_raw> ${_bench_quick} --threads 2 ${_bench_no_openmp}
      ${_bench_no_glib})
 
-# ---- bad flags: a few common ones and each bench's own --------------------------------
-foreach(_bench spawn_cost thread_count join_order stack_size pool_vs_raw)
+# ---- bad flags: a few common ones, the shared ones and each bench's own ----------------
+# Every bench CMake builds (harness_selftest's flags are harness_cli's).
+set(_bench_programs "")
+foreach(_bench ${_benches})
+  list(APPEND _bench_programs $<TARGET_FILE:${_bench}>)
+  if(_bench STREQUAL "harness_selftest")
+    continue()
+  endif()
   add_test(NAME bench_${_bench}_flags
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/bench_flags.sh
             $<TARGET_FILE:${_bench}> ${CMAKE_CURRENT_BINARY_DIR}/bench_${_bench}_flags)
-  set_tests_properties(bench_${_bench}_quick bench_${_bench}_flags PROPERTIES
+  set_tests_properties(bench_${_bench}_flags PROPERTIES
     TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+  if(TEST bench_${_bench}_quick)
+    set_tests_properties(bench_${_bench}_quick PROPERTIES
+      TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+  endif()
 endforeach()
+
+# ---- the descriptions: the README's tables, and CSVs that disagree with them ------------
+# benches/README.md's column tables are what the benches describe.
+add_test(NAME readme_tables
+  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/readme_tables.py --check
+          ${PROJECT_SOURCE_DIR}/benches/README.md ${_bench_programs})
+# A CSV whose header differs from its bench's description is refused, with
+# one line naming the file; every fixture CSV matches.
+add_test(NAME results_describe
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/plots/describe.sh ${PROJECT_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/results_describe ${CMAKE_BINARY_DIR})
+set_tests_properties(readme_tables results_describe PROPERTIES
+  TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 set_tests_properties(bench_stack_size_cap bench_stack_size_errno PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 # The quick runs of stack_size and pool_vs_raw keep both PUs busy for
