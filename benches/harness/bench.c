@@ -258,14 +258,20 @@ void tl_bench_answer(tl_bench *b, const char *fmt, ...)
 
 /* ---- closing ---------------------------------------------------------------------- */
 
+/* Opens <out>/<bench><suffix> for writing. Returns 0 or an errno value. */
+static int open_result(tl_bench *b, const char *suffix, tl__outfile *o)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", b->spec->name, suffix);
+    return tl__outfile_open(o, b->cli.out_dir, name);
+}
+
 static int write_answer(tl_bench *b)
 {
+    tl__outfile o;
     if (!b->answer)
         return 0;
-    tl__outfile o;
-    char name[256];
-    snprintf(name, sizeof name, "%s.answer.txt", b->spec->name);
-    int err = tl__outfile_open(&o, b->cli.out_dir, name);
+    int err = open_result(b, ".answer.txt", &o);
     if (err)
         return err;
     fprintf(o.f, "%s\n", b->answer);
@@ -275,9 +281,7 @@ static int write_answer(tl_bench *b)
 static int write_description(tl_bench *b)
 {
     tl__outfile o;
-    char name[256];
-    snprintf(name, sizeof name, "%s.schema.json", b->spec->name);
-    int err = tl__outfile_open(&o, b->cli.out_dir, name);
+    int err = open_result(b, ".schema.json", &o);
     if (err)
         return err;
     tl__describe(b->spec, o.f);
