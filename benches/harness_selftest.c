@@ -88,7 +88,9 @@ int main(int argc, char **argv)
         .name = "harness_selftest",
         .question = "Does the harness measure known operations correctly?",
         .columns = columns,
-        .flags = flags });
+        .flags = flags,
+        .measures = "time per operation",
+        .unit = "ns" });
     tl_bench_plan(b, 4);
 
     tl_stats call = run(b, "empty_call", empty_calls, NAN);

@@ -514,7 +514,9 @@ int main(int argc, char **argv)
         .columns = columns,
         .flags = flags,
         .threads_default = default_threads(threads_default, sizeof threads_default),
-        .uses = TL_USES_OPENMP });
+        .uses = TL_USES_OPENMP,
+        .measures = "wall time of the whole fixed amount of work",
+        .unit = "ns" });
     bool openmp = tl_bench_openmp(b);
 #ifndef TL_HAVE_OPENMP
     openmp = false;

@@ -35,6 +35,8 @@ def bench_tables(d):
              "| column | kind | unit | what it holds |", "|---|---|---|---|"]
     lines += ["| `%s` | %s | %s | %s |" % (c["name"], c["kind"], cell(c["unit"]), cell(c["help"]))
               for c in d.columns]
+    if d.measures:
+        lines += ["", "Statistics: %s%s." % (d.measures, ", `%s`" % d.unit if d.unit else "")]
     if d.sections:
         lines += ["", "| section | %s | statistics unit | a row measures |" % (
             d.cases_column or "cases"), "|---|---|---|---|"]

@@ -55,6 +55,7 @@ class Description:
     """A bench's description, as its C spec declares it (see harness.h):
     name, question, columns (dicts: name, kind key/metric/derived, unit, help,
     band), sections (name -> dict: unit, help, cases, filled), cases_column,
+    measures and unit (what the statistics of a bench without sections are),
     stats_columns (dicts: name, help), unstable_cv and unstable_spread."""
 
     def __init__(self, data, source):
@@ -68,6 +69,7 @@ class Description:
             self.unstable_spread = data["unstable_spread"]
         except (KeyError, TypeError) as e:
             raise ResultsError("%s: not a bench description (no %s)" % (source, e)) from None
+        self.measures, self.unit = data.get("measures"), data.get("unit")
         self.data, self.source = data, source
         self.column = {c["name"]: c for c in self.columns}
         self.header = [c["name"] for c in self.columns] + [c["name"] for c in self.stats_columns]

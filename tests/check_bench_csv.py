@@ -206,6 +206,8 @@ def check_row(row, desc, filled, failures):
         if section_filled is None:
             return
         filled = filled + section_filled
+    elif desc.unit and row["unit"] != desc.unit:
+        failures.append("unit is not %s: %s" % (desc.unit, where))
     stats = [c["name"] for c in desc.stats_columns]
     empty = [c for c in stats + filled if row[c] == ""]
     if empty:

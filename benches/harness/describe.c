@@ -74,6 +74,10 @@ void tl__describe(const tl_bench_spec *spec, FILE *f)
     tl__json_string(f, spec->name);
     fputs(",\n  \"question\": ", f);
     tl__json_string(f, spec->question);
+    fputs(",\n  \"measures\": ", f);
+    tl__json_string(f, spec->measures);
+    fputs(",\n  \"unit\": ", f);
+    tl__json_string(f, spec->unit);
     fputs(",\n  \"columns\": [\n", f);
     for (size_t i = 0; spec->columns[i].name; i++) {
         fputs(i ? ",\n" : "", f);

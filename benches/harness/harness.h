@@ -36,8 +36,8 @@
  * CSV checker and the README's column tables all read it from there.
  *
  * Files, in --out (default results/<machine>/):
- *   <bench>.csv         the bench's columns, then unit,n,min,p05,median,p95,
- *                       max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable;
+ *   <bench>.csv         the bench's columns, then the statistics columns
+ *                       (their one list is in columns.c);
  *                       rows are flushed as measured into <bench>.csv.partial,
  *                       renamed to <bench>.csv by tl_bench_close, so a run
  *                       that dies never leaves a half file under the real name
@@ -202,6 +202,10 @@ typedef struct tl_bench_spec {
     bool section_flag;     /* the harness adds --section NAME (default all):
                               see tl_bench_runs */
     unsigned uses;         /* TL_USES_OPENMP | TL_USES_GLIB */
+    const char *measures;  /* without sections: what a row's statistics
+                              measure, one line ("wall time of ...") */
+    const char *unit;      /* without sections: their unit ("ns"); NULL:
+                              not checked */
     /* More fields may be added at any time; zero means the default. */
 } tl_bench_spec;
 
