@@ -1,8 +1,9 @@
 # Tests of the benches (benches/*.c): each runs in quick mode, shrunk further
 # (--reps 2, short sweeps, small sizes), into a scratch folder under
 # build/.../tests/<test name>, and check_bench_csv.py checks what it wrote
-# against its schema in benches/README.md (header, the cases, no empty
-# statistics, the answer) plus the test's own conditions: bench_<name>_quick.
+# against the bench's description (--describe: header, sections, units, no
+# empty statistics, the answer) plus the test's own conditions:
+# bench_<name>_quick.
 # stack_size's capacity probe is also shown to stop at its cap and to report
 # the errno when spawn fails. cli/bench_flags.sh checks that each bench's bad
 # flags are usage errors: bench_<name>_flags. None of them depends on timing.
@@ -34,7 +35,7 @@ if(TL_SANITIZE STREQUAL "thread")
   set(_bench_no_glib --no-glib)
 endif()
 
-# ---- spawn_cost: section,strategy,threads ----------------------------------------
+# ---- spawn_cost (--expect: values of its key columns, in order) -------------------
 set(_expect "")
 set(_create_join pthread tl_spawn tl_builder_named c11_thrd fork_waitpid)
 if(GLIB_FOUND) # glib_thread is not left out under ThreadSanitizer
@@ -54,10 +55,10 @@ foreach(threads 1 2)
 endforeach()
 add_test(NAME bench_spawn_cost_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_spawn_cost_quick
-  --keys section,strategy,threads ${_expect} --exact
+  ${_expect} --exact
   -- $<TARGET_FILE:spawn_cost> ${_bench_quick} ${_bench_no_openmp} --threads 1,2)
 
-# ---- thread_count: workload,strategy,runtime,pin,threads + metrics -----------------
+# ---- thread_count -----------------------------------------------------------------
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set(_omp_runtime libomp)
 else()
@@ -78,13 +79,12 @@ foreach(threads 1 2 4 8 16 32 64) # --quick: 64 blocking operations
 endforeach()
 add_test(NAME bench_thread_count_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_thread_count_quick
-  --keys workload,strategy,runtime,pin,threads
   --filled speedup,efficiency,voluntary_csw,involuntary_csw
   ${_expect} --exact
   -- $<TARGET_FILE:thread_count> ${_bench_quick} ${_bench_no_openmp} --threads 1,2
      --array-bytes 4M)
 
-# ---- join_order: section,kind,strategy,tasks,metric --------------------------------
+# ---- join_order -------------------------------------------------------------------
 set(_expect "")
 foreach(kind cpu sleep)
   foreach(tasks 1 4)
@@ -102,10 +102,10 @@ foreach(tasks 1 4)
 endforeach()
 add_test(NAME bench_join_order_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_join_order_quick
-  --keys section,kind,strategy,tasks,metric ${_expect} --exact
+  ${_expect} --exact
   -- $<TARGET_FILE:join_order> ${_bench_quick} --threads 1,4 --task-us 200)
 
-# ---- stack_size: section,metric,stack_bytes,threads,touched_bytes,result -----------
+# ---- stack_size -------------------------------------------------------------------
 # Every section; live threads up to 100 and a capacity cap of 200, so the
 # probe child stays far from ThreadSanitizer's limit of live threads.
 add_test(NAME bench_stack_size_quick COMMAND ${_bench_check}
@@ -134,7 +134,7 @@ add_test(NAME bench_stack_size_errno COMMAND ${_bench_check}
   -- $<TARGET_FILE:stack_size> ${_bench_quick} --section capacity --cap 50
      --probe-nproc 10)
 
-# ---- pool_vs_raw: section,strategy,grain_ns,tasks,workers + metrics ----------------
+# ---- pool_vs_raw ------------------------------------------------------------------
 set(_peers "")
 if(_bench_openmp)
   list(APPEND _peers

@@ -2,7 +2,7 @@
 """Runs a bench and checks what it wrote against its description (what the
 bench prints with --describe, declared once in its C spec).
 
-    check_bench_csv.py --out DIR [--keys COLUMNS [--expect VALUES]... [--exact]]
+    check_bench_csv.py --out DIR [[--keys COLUMNS] --expect VALUES... [--exact]]
         [--rows N] [--filled COLUMNS] [--require COND]... [--each WHERE:COND]...
         -- BENCH [ARGS...]
 
@@ -19,8 +19,9 @@ Runs BENCH ARGS --out DIR (DIR emptied first), then checks:
   its cases column (strategy or metric) one of the section's cases, its
   unit the section's, and the columns the section fills are filled;
 - --filled COLUMNS: those columns are filled in every row;
-- --keys COLUMNS: the tuples of their values include every --expect VALUES
-  (comma-separated, in the order of --keys); with --exact, nothing else;
+- --expect VALUES: the tuples of the values of --keys COLUMNS (default: the
+  bench's key columns, in order) include every --expect VALUES
+  (comma-separated, in the same order); with --exact, nothing else;
 - --rows N: there are N rows;
 - --require COND: some row matches COND;
 - --each WHERE:COND: some row matches WHERE, and every such row matches COND.
@@ -49,7 +50,8 @@ def parse_args():
         description=__doc__.split("\n")[0],
         usage="%(prog)s --out DIR [checks...] -- BENCH [ARGS...]")
     p.add_argument("--out", required=True, help="scratch folder for the bench")
-    p.add_argument("--keys", help="the columns that identify a case, comma-separated")
+    p.add_argument("--keys", help="the columns that identify a case, comma-separated "
+                   "(default: the bench's key columns)")
     p.add_argument("--expect", action="append", default=[],
                    help="a key tuple that must be present (values joined by ',')")
     p.add_argument("--exact", action="store_true",
@@ -63,8 +65,8 @@ def parse_args():
                    help="some row matches WHERE, and all those match COND")
     p.add_argument("command", nargs="+", help="the bench and its arguments")
     args = p.parse_args()
-    if (args.expect or args.exact) and not args.keys:
-        p.error("--expect and --exact need --keys")
+    if args.exact and not args.expect:
+        p.error("--exact needs --expect")
     bad = [e for e in args.each if ":" not in e]
     if bad:
         p.error("--each wants WHERE:COND, not '%s'" % bad[0])
@@ -79,6 +81,8 @@ def parse_args():
         args.description = tlresults.describe_program(args.command[0])
     except tlresults.ResultsError as e:
         p.error(str(e))
+    if args.expect and not args.keys:
+        args.keys = ",".join(args.description.of_kind("key"))
     return args
 
 
