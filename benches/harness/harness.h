@@ -11,8 +11,8 @@
  *   int main(int argc, char **argv)
  *   {
  *       static const tl_bench_column columns[] = {
- *           { "strategy", TL_COLUMN_KEY, NULL, "how the threads are made" },
- *           { "threads", TL_COLUMN_KEY, NULL, "threads started at once" },
+ *           { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "the API" },
+ *           { .name = "threads", .kind = TL_COLUMN_KEY, .help = "at once" },
  *           { 0 } };
  *       tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
  *           .name = "spawn_cost",
