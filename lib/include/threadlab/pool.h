@@ -44,60 +44,9 @@
  * - An idle pool sleeps: workers spin for about 50 us after their last task,
  *   then block in the kernel (futex) until a submit wakes one.
  *
- * Design, and why. The benchmarks put this pool beside libgomp and GLib, so
- * the common paths take no lock and make no system call:
- * - A lock-free MPMC ring (Vyukov's queue: a sequence number per slot). A
- *   submit is one compare-and-swap plus three stores; a task without a
- *   handle allocates nothing (the ring holds fn and arg by value). One
- *   shared queue meets the targets on the 2-core machine this was measured
- *   on (a worker has at most one other consumer to contend with), keeps FIFO
- *   order and keeps the wake-up rule simple; per-worker deques with stealing
- *   were not needed, so they were not built.
- * - The queue never refuses and never blocks: a full ring is closed and a
- *   ring twice its size linked after it (positions carry on, so counting
- *   stays one subtraction). Running a queued task on the submitting thread
- *   (libgomp's back-pressure) or blocking until there is room can both
- *   deadlock a submitter that queues a task waiting for something it does
- *   next; an unbounded queue cannot. Rings are freed with the pool: memory
- *   follows the largest backlog.
- * - The count of queued tasks is the ring's own tail, so a submit touches no
- *   shared counter; workers count finished tasks privately and publish the
- *   count when they find the queue empty. A submit checks for shutdown
- *   after its reservation (a refused one fills its slot with nothing to run
- *   and counts it finished itself) and wakes a worker before it publishes,
- *   so once a task is visible its submitter no longer touches the pool.
- * - Shutdown and freeing are two steps, as in C pools generally: shutdown
- *   closes, drains and joins but keeps the memory, so a call racing it is
- *   safe and simply refused; free only releases memory. Counting every
- *   caller in and out on the fast path to make free itself race-safe would
- *   cost each submit a shared atomic.
- * - Each worker sleeps on its own futex word. At most max(1, threads/2)
- *   workers spin (about 50 us, yielding the CPU after the first 0.5 us) before
- *   they sleep; a submit reads one word of spinner and sleeper counts and
- *   makes a system call only when nobody spins and someone sleeps. The waker
- *   turns the sleeper into a spinner itself, so a burst of submits wakes one
- *   worker, which wakes the next if it finds more work (as Go and Tokio do).
- * - parallel_for submits one "join me" task per helping worker. The chunks
- *   are split into one contiguous block per participant, taken first by its
- *   owner (the same part of the range goes to the same thread each call, as
- *   with OpenMP's static schedule), then by anyone (one atomic add a chunk),
- *   so a late or slow thread holds nobody up. The caller never waits for a
- *   helper that has not started: the job is reference-counted, so a late
- *   helper finds no chunk left and just drops its reference.
- * - Waiting helps only with the task waited for (see "Which waits are
- *   safe"). Helping with any queued task, as the pool once did, keeps a
- *   waiting worker busy but can deadlock a DAG of waits, and a task run by
- *   a thread of another pool escaped its own pool's shutdown. A task run
- *   inline by its waiter leaves its queue entry behind: the entry counts as
- *   finished only when both its taker has dropped it and the inline run has
- *   ended (a counter in the task, touched only in that case), so a pool is
- *   never quiet while one of its tasks runs.
- * - A thread knows which pools it is inside from a stack of frames, one per
- *   worker loop, inline task run and parallel_for, each a local of the
- *   function doing that work (a task of A running a parallel_for of B is
- *   inside both). A check walks a list that is rarely more than one deep.
- * - The setjmp that catches panics is armed once per worker loop (again only
- *   after a panic), not once per task.
+ * How it is built, and why (lock-free rings, spinning then sleeping
+ * workers, parallel_for's blocks): lib/src/POOL-DESIGN.md in the source
+ * tree.
  *
  * Conventions as in thread.h: functions that can fail return 0 or a positive
  * errno value; free functions accept NULL.
@@ -137,7 +86,8 @@ typedef struct tl_pool_options {
                                 create. */
     size_t queue_size;       /* slots of the first lock-free ring, rounded up
                                 to a power of two, at most 2^20; 0 = 4096.
-                                The queue grows past it (design notes). */
+                                The queue grows past it: a full
+                                ring never refuses a submit. */
 } tl_pool_options;
 
 /* Creates a pool and starts all its workers. Returns 0 and stores the pool
