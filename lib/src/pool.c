@@ -57,7 +57,7 @@ struct tl_pool {
     /* Entries finished: taken off the queue and run, added by workers in
      * batches, or refused, added by their submitters. An entry whose task
      * a waiter ran inline is finished only once both its taker dropped it
-     * and the inline run ended (tl_task.settle). The pool is quiet when
+     * and the inline run ended (T_ENTRY, T_PHASE). The pool is quiet when
      * this equals the newest ring's tail: everything ever queued has been
      * dealt with, and nothing runs. */
     alignas(TL__CACHE_LINE) atomic_size_t finished;
@@ -75,33 +75,54 @@ struct tl_pool {
     bool shut_down;
 };
 
-/* A task handle. */
-#define TASK_MAGIC_LIVE 0x746c746bu /* "tltk" */
-#define TASK_MAGIC_DEAD 0xdeadbeefu
-enum { T_QUEUED, T_RUNNING, T_DONE, T_STATE_MASK = 3, T_WAITER = 4 };
+/* A task handle.
+ *
+ * Misuse check: tl_task_wait and tl_task_detach turn magic from LIVE to
+ * CONSUMED with one atomic exchange, and a call that finds anything else
+ * aborts with a message. The mark is atomic, so no optimiser drops it as a
+ * store to memory about to be freed, and it sits past the first two words,
+ * which glibc's free overwrites with its free-list links (tcache's next and
+ * key): after the handle is freed it still reads CONSUMED until the memory
+ * is reused. A best-effort catch of a use after free, as pool.h says. */
+#define TASK_MAGIC_LIVE 0x746c746bu     /* "tltk": not yet waited or detached */
+#define TASK_MAGIC_CONSUMED 0x746c7463u /* "tltc" */
+
+/* The state word: a phase, and flags for who still holds the handle.
+ * T_HANDLE: the owner has not finished its wait or detach. T_ENTRY: the
+ * queue entry has not been dropped by the thread that took it. T_WAITER: a
+ * waiter sleeps on this futex word. Each holder lets go with one atomic
+ * read-modify-write; the one that leaves the word DONE with neither
+ * T_HANDLE nor T_ENTRY frees the task. A worker that ran the task finishes
+ * it and drops the entry in the same step, so a waiter outside the pool
+ * frees the handle itself before tl_task_wait returns: nothing touches it
+ * after that (but a futex wake, a system call on its address). */
+enum {
+    T_QUEUED,
+    T_RUNNING,
+    T_DONE,
+    T_PHASE = 3,
+    T_WAITER = 4,
+    T_HANDLE = 8,
+    T_ENTRY = 16
+};
 
 struct tl_task {
-    uint32_t magic;        /* TASK_MAGIC_LIVE until freed */
-    atomic_uint state;     /* T_QUEUED -> T_RUNNING (the one runner's CAS) ->
-                              T_DONE; T_WAITER set by a waiter that sleeps
-                              on this futex word */
-    atomic_uint refs;      /* the handle's and the queue entry's */
-    /* When a waiter runs the task inline, two things must happen before its
-     * queue entry counts as finished: the thread that takes the entry drops
-     * it (its claim fails), and the inline run ends. Each takes one off; the
-     * one that takes the last counts the entry. Starts at 2. */
-    atomic_uint settle;
-    atomic_bool consumed;  /* set by the one tl_task_wait/detach allowed */
+    atomic_uint state; /* T_QUEUED -> T_RUNNING (the one runner's CAS) ->
+                          T_DONE, | the flags above */
     /* this_thread() of the thread that claimed it: a wait on a task running
      * on the waiting thread itself is EDEADLK. Written once, by the claimer
      * right after its claim: only a thread that finds its own identity here
      * acts on it, and it wrote it itself. */
     _Atomic(const void *) runner;
     tl_pool *pool;
-    tl_thread_fn fn;       /* kept here too, so a waiter can run it inline */
+    atomic_uint magic;  /* TASK_MAGIC_*; see above for why not first */
+    tl_thread_fn fn;    /* kept here too, so a waiter can run it inline */
     void *arg;
-    tl_outcome outcome;    /* written by the runner before T_DONE */
+    tl_outcome outcome; /* written by the runner before T_DONE */
 };
+
+_Static_assert(offsetof(struct tl_task, magic) >= 2 * sizeof(void *),
+               "the consumed mark must lie past the words free() reuses");
 
 /* ---- which pools this thread is inside (pool_internal.h) ---------------- */
 
@@ -131,7 +152,7 @@ static bool quiet(tl_pool *pool)
  * memory lasts until tl_pool_free, which no call may overlap. Quiet means
  * nothing runs because of who calls this, and when: a worker after its
  * runs; a refused submit (nothing to run); the last of a task's two ends
- * when its waiter ran it inline (tl_task.settle), so never before that
+ * when its waiter ran it inline (T_ENTRY), so never before that
  * run has ended. */
 static void finish_entries(tl_pool *pool, size_t n)
 {
@@ -291,23 +312,33 @@ static tl_task *task_new(tl_pool *pool, tl_thread_fn fn, void *arg)
     tl_task *t = malloc(sizeof *t);
     if (!t)
         return NULL;
-    *t = (tl_task){.magic = TASK_MAGIC_LIVE, .pool = pool, .fn = fn,
-                   .arg = arg};
-    atomic_init(&t->state, T_QUEUED);
-    atomic_init(&t->refs, 2);
-    atomic_init(&t->settle, 2);
-    atomic_init(&t->consumed, false);
+    *t = (tl_task){.pool = pool, .fn = fn, .arg = arg};
+    atomic_init(&t->state, T_QUEUED | T_HANDLE | T_ENTRY);
     atomic_init(&t->runner, NULL);
+    atomic_init(&t->magic, TASK_MAGIC_LIVE);
     return t;
 }
 
-static void task_unref(tl_task *t)
+static void task_free(tl_task *t)
 {
-    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    t->magic = TASK_MAGIC_DEAD;
     free(t->outcome.panic_message); /* set only if nobody took the outcome */
     free(t);
+}
+
+static bool task_freeable(unsigned state)
+{
+    return (state & (T_PHASE | T_HANDLE | T_ENTRY)) == T_DONE;
+}
+
+/* Lets go of one hold on t (T_HANDLE or T_ENTRY), freeing t if it was the
+ * last one on a finished task. Returns the state before. */
+static unsigned task_release(tl_task *t, unsigned hold)
+{
+    unsigned old = atomic_fetch_and_explicit(&t->state, ~hold,
+                                             memory_order_acq_rel);
+    if (task_freeable(old & ~hold))
+        task_free(t);
+    return old;
 }
 
 /* Claims the right to run a queued task for thread `me` (this_thread()):
@@ -316,9 +347,9 @@ static void task_unref(tl_task *t)
 static bool task_claim(tl_task *t, const void *me)
 {
     unsigned s = atomic_load_explicit(&t->state, memory_order_relaxed);
-    while ((s & T_STATE_MASK) == T_QUEUED)
+    while ((s & T_PHASE) == T_QUEUED)
         if (atomic_compare_exchange_weak_explicit(
-                &t->state, &s, (s & T_WAITER) | T_RUNNING,
+                &t->state, &s, (s & ~T_PHASE) | T_RUNNING,
                 memory_order_acquire, memory_order_relaxed)) {
             atomic_store_explicit(&t->runner, me, memory_order_relaxed);
             return true;
@@ -330,29 +361,42 @@ static bool task_claim(tl_task *t, const void *me)
 static bool task_running_on(const tl_task *t, const void *me)
 {
     return (atomic_load_explicit(&t->state, memory_order_acquire) &
-            T_STATE_MASK) == T_RUNNING &&
+            T_PHASE) == T_RUNNING &&
            atomic_load_explicit(&t->runner, memory_order_relaxed) == me;
 }
 
-static void task_finish(tl_task *t, bool panicked, void *value, char *message)
+/* Records the outcome and marks t DONE, letting go of `hold` in the same
+ * step (T_ENTRY for the worker that took the entry, 0 for an inline run).
+ * t NULL: a task without a handle, only its message to free. Returns the
+ * state before. */
+static unsigned task_finish(tl_task *t, bool panicked, void *value,
+                            char *message, unsigned hold)
 {
     if (!t) {
         free(message); /* the panic hook has shown it */
-        return;
+        return 0;
     }
     t->outcome.panicked = panicked;
     t->outcome.value = value;
     t->outcome.panic_message = message;
-    if (atomic_exchange_explicit(&t->state, T_DONE, memory_order_acq_rel) &
-        T_WAITER)
+    unsigned old = atomic_load_explicit(&t->state, memory_order_relaxed), now;
+    do
+        now = (old & ~(T_PHASE | hold)) | T_DONE;
+    while (!atomic_compare_exchange_weak_explicit(
+        &t->state, &old, now, memory_order_acq_rel, memory_order_relaxed));
+    if (task_freeable(now))
+        task_free(t); /* detached: nobody waits */
+    else if (old & T_WAITER)
         tl__futex_wake(&t->state, INT_MAX);
+    return old;
 }
 
-/* One of the two ends of an entry whose task a waiter ran inline (see
- * tl_task.settle): true for the last, which counts the entry finished. */
-static bool task_settle(tl_task *t)
+/* The worker that took t's entry found it claimed by a waiter running it
+ * inline: it drops the entry. True if the inline run has ended, in which
+ * case the caller counts the entry finished (else the inline run will). */
+static bool task_drop_entry(tl_task *t)
 {
-    return atomic_fetch_sub(&t->settle, 1) == 1;
+    return (task_release(t, T_ENTRY) & T_PHASE) == T_DONE;
 }
 
 /* Prepares a catch frame to be armed (setjmp in the caller's own frame,
@@ -367,10 +411,11 @@ void tl__pool_catch_init(tl__catch *c)
 /* Runs a task its waiter claimed, on the waiter's thread (inside the task's
  * pool), and finishes it. Its own catch frame keeps a panic from leaving
  * this run. The queue's entry stays: whoever takes it drops it, and the
- * last of the two to settle counts the entry finished. */
+ * last of the two (the drop, the end of this run) counts it finished. */
 static void run_inline(tl_task *t)
 {
     tl_pool *pool = t->pool;
+    unsigned old;
     tl__catch c;
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
@@ -379,14 +424,14 @@ static void run_inline(tl_task *t)
         tl__catch_top = &c;
         void *value = t->fn(t->arg);
         tl__catch_top = c.prev;
-        task_finish(t, false, value, NULL);
+        old = task_finish(t, false, value, NULL, 0);
     } else {
         tl__catch_top = c.prev;
-        task_finish(t, true, NULL, c.message);
+        old = task_finish(t, true, NULL, c.message, 0);
     }
     tl__pool_frames = f.prev;
-    if (task_settle(t))
-        finish_entries(pool, 1);
+    if (!(old & T_ENTRY))
+        finish_entries(pool, 1); /* its taker has dropped the entry */
 }
 
 /* Ends a call counted in `callers`. Shutdown stores `closing` and then
@@ -513,7 +558,7 @@ static void task_block(tl_task *t)
     tl__spin s = {0, 0};
     unsigned v;
     while (((v = atomic_load_explicit(&t->state, memory_order_acquire)) &
-            T_STATE_MASK) != T_DONE) {
+            T_PHASE) != T_DONE) {
         if (tl__spin_again(&s))
             continue;
         if (!(v & T_WAITER) &&
@@ -526,18 +571,25 @@ static void task_block(tl_task *t)
 static bool task_done(const tl_task *t)
 {
     return (atomic_load_explicit(&t->state, memory_order_acquire) &
-            T_STATE_MASK) == T_DONE;
+            T_PHASE) == T_DONE;
 }
 
-static void check_task_mark(const tl_task *t, const char *who)
+static void __attribute__((noreturn))
+consumed_twice(const tl_task *t, const char *who)
 {
-    if (t->magic == TASK_MAGIC_LIVE)
-        return;
     fprintf(stderr,
             "threadlab: %s: task handle %p was already waited or detached "
-            "(a task handle is consumed once)\n",
+            "(a task handle is consumed once, by its one owner); aborting\n",
             who, (const void *)t);
     abort();
+}
+
+/* Takes the one right to consume the handle, or aborts. */
+static void consume(tl_task *t, const char *who)
+{
+    if (atomic_exchange_explicit(&t->magic, TASK_MAGIC_CONSUMED,
+                                 memory_order_relaxed) != TASK_MAGIC_LIVE)
+        consumed_twice(t, who);
 }
 
 /* A wait helps only with the task it waits for: if the task is still
@@ -549,12 +601,10 @@ int tl_task_wait(tl_task *task, tl_outcome *outcome)
 {
     if (!task)
         return EINVAL;
-    check_task_mark(task, "tl_task_wait");
     const void *me = this_thread();
     if (task_running_on(task, me))
-        return EDEADLK; /* it waits, below us, for us to return */
-    if (atomic_exchange(&task->consumed, true))
-        return EINVAL;
+        return EDEADLK; /* it waits, below us, for us to return: alive */
+    consume(task, "tl_task_wait");
     if (tl__pool_inside(task->pool) && task_claim(task, me))
         run_inline(task);
     else
@@ -563,7 +613,7 @@ int tl_task_wait(tl_task *task, tl_outcome *outcome)
         *outcome = task->outcome;
         task->outcome.panic_message = NULL; /* now the caller's */
     }
-    task_unref(task);
+    task_release(task, T_HANDLE);
     return 0;
 }
 
@@ -571,10 +621,8 @@ int tl_task_detach(tl_task *task)
 {
     if (!task)
         return EINVAL;
-    check_task_mark(task, "tl_task_detach");
-    if (atomic_exchange(&task->consumed, true))
-        return EINVAL;
-    task_unref(task);
+    consume(task, "tl_task_detach");
+    task_release(task, T_HANDLE);
     return 0;
 }
 
@@ -598,10 +646,8 @@ static void *worker_main(void *arg)
     tl__pool_catch_init(&c);
     if (setjmp(c.env) != 0) {
         tl__pool_frames = &f; /* as it was when the frame was set */
-        task_finish(w->current.task, true, NULL, c.message);
+        task_finish(w->current.task, true, NULL, c.message, T_ENTRY);
         c.message = NULL;
-        if (w->current.task)
-            task_unref(w->current.task);
         w->finished++;
     }
     tl__catch_top = &c;
@@ -612,13 +658,10 @@ static void *worker_main(void *arg)
                 continue; /* a refused submit's slot, counted by it */
             w->current.fn(w->current.arg);
         } else if (task_claim(t, w->self)) {
-            task_finish(t, false, w->current.fn(w->current.arg), NULL);
-            task_unref(t);
-        } else { /* its waiter runs it inline: the last to settle counts */
-            bool last = task_settle(t);
-            task_unref(t);
-            if (!last)
-                continue;
+            task_finish(t, false, w->current.fn(w->current.arg), NULL,
+                        T_ENTRY);
+        } else if (!task_drop_entry(t)) {
+            continue; /* its waiter runs it inline and will count it */
         }
         w->finished++;
     }

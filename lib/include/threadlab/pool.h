@@ -66,8 +66,15 @@ extern "C" {
 /* A pool of worker threads. Opaque. */
 typedef struct tl_pool tl_pool;
 
-/* A handle on one submitted task: consumed by exactly one tl_task_wait or
- * tl_task_detach. Opaque. */
+/* A handle on one submitted task. Opaque. The rule, as for free(): a handle
+ * has one owner at a time (the submitter, or whoever it hands the handle
+ * to), and the owner consumes it with exactly one tl_task_wait or
+ * tl_task_detach. Two threads waiting on or detaching the same handle is
+ * the owner's bug, with no defined answer: the loser may touch memory the
+ * winner freed. A second use by the owner, after the first returned, is
+ * caught while the freed memory still holds the mark: a message naming the
+ * call, then abort (covered by a test in every build, ThreadSanitizer
+ * included). */
 typedef struct tl_task tl_task;
 
 /* Options for tl_pool_create, as a designated initializer; a zeroed struct
@@ -139,21 +146,22 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
 
 /* Waits for the task to finish and consumes the handle: afterwards it is
- * freed, and using it again is a use after free (caught with a message and
- * abort while the memory still shows the mark). If outcome is not NULL it
+ * freed, and using it again is a use after free (see tl_task: caught with a
+ * message and abort while the memory still shows the mark). If outcome is
+ * not NULL it
  * receives the task's return value, or that it panicked and the message
  * (owned by the caller: tl_outcome_release). A thread inside the task's
  * pool (a worker, or a thread running a task or parallel_for chunk of it)
  * runs the task itself if no one has started it. Otherwise the caller spins
  * briefly, then sleeps, until the task finishes; it runs nothing else
- * meanwhile. Returns 0, EINVAL (task NULL, or already being waited or
- * detached by another thread), or EDEADLK (the task is running on the
- * calling thread: the caller is that task itself, or a task it runs inline
- * while it waits; the handle is left unconsumed). */
+ * meanwhile. Returns 0, EINVAL (task NULL), or EDEADLK (the task is
+ * running on the calling thread: the caller is that task itself, or a task
+ * it runs inline while it waits; the handle is left unconsumed). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
- * discarded. Returns 0 or EINVAL (task NULL, or being waited elsewhere). */
+ * discarded; the handle is consumed (see tl_task). Returns 0, or EINVAL
+ * (task NULL). */
 int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */
