@@ -50,7 +50,8 @@ struct tl_pool {
     unsigned threads;                        /* read-only */
     unsigned max_spinners; /* read-only; more spinning would only take CPU
                               from the work */
-    atomic_uint closing;   /* set by shutdown: refuse calls from outside */
+    atomic_uint closing;   /* TL__POOL_*: set by shutdown (refuse calls from
+                              outside), or in a forked child (refuse all) */
     atomic_uint stop;      /* set by shutdown once drained: workers exit */
 
     alignas(TL__CACHE_LINE) atomic_uint_fast64_t idle; /* SPINNER/SLEEPER counts */
@@ -73,6 +74,11 @@ struct tl_pool {
     /* Serializes tl_pool_shutdown; shut_down: done, workers joined. */
     pthread_mutex_t shutdown_lock;
     bool shut_down;
+    /* Cold. The workers' handles are listed here, as a scope's threads are,
+     * not in the process registry: the exit report names the pool once
+     * (record), not each worker. */
+    tl__list worker_list;
+    tl__pool_record record;
 };
 
 /* A task handle.
@@ -445,16 +451,26 @@ void tl__pool_leave_outside(tl_pool *pool)
         tl__futex_wake(&pool->callers, INT_MAX);
 }
 
-/* Counts a call from outside the pool in `callers`; false (and not counted)
- * once shutdown has begun. */
-bool tl__pool_enter_outside(tl_pool *pool)
+/* Counts a call from outside the pool in `callers`; refused (and not
+ * counted) once shutdown has begun, or in a forked child. */
+int tl__pool_enter_outside(tl_pool *pool)
 {
     atomic_fetch_add(&pool->callers, 1);
-    if (atomic_load(&pool->closing)) {
+    int err = tl__pool_refusal(atomic_load(&pool->closing), false);
+    if (err)
         tl__pool_leave_outside(pool);
-        return false;
-    }
-    return true;
+    return err;
+}
+
+int tl__pool_inside_refusal(tl_pool *pool)
+{
+    return tl__pool_refusal(atomic_load(&pool->closing), true);
+}
+
+static bool forked_away(const tl_pool *pool)
+{
+    return atomic_load_explicit(&pool->closing, memory_order_relaxed) ==
+           TL__POOL_FORKED;
 }
 
 /* Shutdown, with `closing` set: waits until no counted call is left. */
@@ -485,11 +501,11 @@ int tl__pool_enqueue(tl_pool *pool, const tl__entry *e, unsigned wake)
  * submitter counts it finished (after shutdown no worker would), so the
  * pool stays quiet for tl_pool_wait. The pool's memory outlives shutdown:
  * touching it here is safe until tl_pool_free. */
-static int refuse_slot(tl_pool *pool, tl__slot *s, size_t pos)
+static int refuse_slot(tl_pool *pool, tl__slot *s, size_t pos, int err)
 {
     finish_entries(pool, 1);
     tl__slot_publish(s, pos, &(tl__entry){NULL, NULL, NULL});
-    return ECANCELED;
+    return err;
 }
 
 /* Submit's fast path, a slot reserved in the newest ring: fills it. Once
@@ -500,11 +516,11 @@ static int refuse_slot(tl_pool *pool, tl__slot *s, size_t pos)
  * reserved its position before shutdown reads the count of queued entries,
  * so the drain waits for it; one that reads it set is refused. */
 static int submit_reserved(tl_pool *pool, tl__slot *s, size_t pos,
-                           const tl__entry *e,
-                           bool in)
+                           const tl__entry *e, bool in)
 {
-    if (!in && atomic_load(&pool->closing))
-        return refuse_slot(pool, s, pos);
+    int err = tl__pool_refusal(atomic_load(&pool->closing), in);
+    if (err)
+        return refuse_slot(pool, s, pos, err);
     tl__pool_wake_for_work(pool, 1);
     tl__slot_publish(s, pos, e);
     return 0;
@@ -516,11 +532,14 @@ static int submit_reserved(tl_pool *pool, tl__slot *s, size_t pos,
  * refused once the pool closes. */
 static int submit_growing(tl_pool *pool, const tl__entry *e, bool in)
 {
+    int err;
     if (in)
-        return tl__pool_enqueue(pool, e, 1);
-    if (!tl__pool_enter_outside(pool))
-        return ECANCELED;
-    int err = tl__pool_enqueue(pool, e, 1);
+        return (err = tl__pool_inside_refusal(pool)) != 0
+                   ? err
+                   : tl__pool_enqueue(pool, e, 1);
+    if ((err = tl__pool_enter_outside(pool)) != 0)
+        return err;
+    err = tl__pool_enqueue(pool, e, 1);
     tl__pool_leave_outside(pool);
     return err;
 }
@@ -545,6 +564,8 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
         free(t);
         return err;
     }
+    if (tl__pool_hints_on)
+        tl__pool_hint_submit(t);
     if (task_out)
         *task_out = t;
     return 0;
@@ -604,6 +625,10 @@ int tl_task_wait(tl_task *task, tl_outcome *outcome)
     const void *me = this_thread();
     if (task_running_on(task, me))
         return EDEADLK; /* it waits, below us, for us to return: alive */
+    if (forked_away(task->pool) && !task_done(task))
+        return ECHILD; /* no worker here will ever run it */
+    if (tl__pool_hints_on)
+        tl__pool_hint_wait(&task->pool->record, task, task->fn);
     consume(task, "tl_task_wait");
     if (tl__pool_inside(task->pool) && task_claim(task, me))
         run_inline(task);
@@ -679,14 +704,19 @@ static void stop_workers(tl_pool *pool, unsigned started)
     for (unsigned i = 0; i < started; i++)
         wake_worker(pool, &pool->workers[i]);
     for (unsigned i = 0; i < started; i++)
-        tl_join(pool->workers[i].thread, NULL);
+        tl__pthread_must(tl_join(pool->workers[i].thread, NULL),
+                         "tl_join (pool worker)");
 }
 
+/* Frees the pool's memory; its workers are joined, or (forked child) do
+ * not exist here, in which case their handles, the parent's, are left. */
 static void destroy(tl_pool *pool)
 {
     tl__queue_destroy(&pool->queue);
     tl__pthread_must(pthread_mutex_destroy(&pool->shutdown_lock),
                      "pthread_mutex_destroy (pool shutdown)");
+    if (!forked_away(pool))
+        tl__list_destroy(&pool->worker_list);
     free(pool->workers);
     free(pool);
 }
@@ -725,6 +755,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
         free(pool);
         return err;
     }
+    tl__list_init(&pool->worker_list);
     pool->threads = threads;
     pool->max_spinners = threads / 2 > 1 ? threads / 2 : 1;
     for (unsigned i = 0; i < threads; i++) {
@@ -736,6 +767,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
 }
 
 /* Spawns the workers named <prefix>-<i>, pinning each if topo is given.
+ * Their handles go on the pool's own list, not the process registry.
  * Returns 0, or the first error with *started telling how many run. */
 static int spawn_workers(tl_pool *pool, const tl_pool_options *o,
                          const char *prefix, tl_topo *topo, unsigned *started)
@@ -745,7 +777,8 @@ static int spawn_workers(tl_pool *pool, const tl_pool_options *o,
         char name[128];
         snprintf(name, sizeof name, "%s-%u", prefix, *started);
         tl_builder b = {.name = name, .stack_size = o->stack_size};
-        int err = tl_builder_spawn(&b, worker_main, w, &w->thread);
+        int err = tl__spawn_into(&pool->worker_list, &b, worker_main, w,
+                                 &w->thread, __FILE__, __LINE__);
         if (err)
             return err;
         if (topo && (err = tl_topo_pin_thread(topo, w->thread->pthread, o->pin,
@@ -757,7 +790,28 @@ static int spawn_workers(tl_pool *pool, const tl_pool_options *o,
     return 0;
 }
 
-int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
+static void record_init(tl_pool *pool, const char *prefix, const char *file,
+                        int line)
+{
+    tl__pool_record *r = &pool->record;
+    r->closing = &pool->closing;
+    r->file = file;
+    r->line = line;
+    r->threads = pool->threads;
+    snprintf(r->prefix, sizeof r->prefix, "%s", prefix);
+    atomic_init(&r->hinted, false);
+}
+
+static bool options_valid(const tl_pool_options *o, const char *prefix,
+                          size_t queue_size)
+{
+    return prefix[0] != '\0' && queue_size <= TL__MAX_RING_SIZE &&
+           (o->pin == TL_PIN_NONE || o->pin == TL_PIN_COMPACT ||
+            o->pin == TL_PIN_SCATTER);
+}
+
+int tl__pool_create_at(const char *file, int line,
+                       const tl_pool_options *options, tl_pool **pool_out)
 {
     static const tl_pool_options defaults;
     const tl_pool_options *o = options ? options : &defaults;
@@ -772,21 +826,18 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
     if (!pool_out)
         return EINVAL;
     *pool_out = NULL;
-    if (prefix[0] == '\0' || queue_size > TL__MAX_RING_SIZE ||
-        (o->pin != TL_PIN_NONE && o->pin != TL_PIN_COMPACT &&
-         o->pin != TL_PIN_SCATTER))
+    if (!options_valid(o, prefix, queue_size))
         return EINVAL;
     if (o->pin != TL_PIN_NONE && (err = tl_topo_load(&topo)) != 0)
         return err;
     if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
-        if (topo)
-            tl_topo_free(topo);
+        tl_topo_free(topo);
         return err;
     }
+    record_init(pool, prefix, file, line);
     err = spawn_workers(pool, o, prefix, topo, &started);
-    if (topo)
-        tl_topo_free(topo);
-    if (err) {
+    tl_topo_free(topo);
+    if (err || (err = tl__pool_record_add(&pool->record)) != 0) {
         stop_workers(pool, started);
         destroy(pool);
         return err;
@@ -795,15 +846,24 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out)
     return 0;
 }
 
+/* For callers that bypass the macro (a function pointer): no site known. */
+int(tl_pool_create)(const tl_pool_options *options, tl_pool **pool_out)
+{
+    return tl__pool_create_at(NULL, 0, options, pool_out);
+}
+
 int tl_pool_shutdown(tl_pool *pool)
 {
     if (!pool)
         return EINVAL;
+    if (forked_away(pool))
+        return ECHILD; /* its workers are the parent's: nothing to join */
     if (tl__pool_inside(pool))
         return EDEADLK; /* it would wait for its own task */
-    pthread_mutex_lock(&pool->shutdown_lock);
+    tl__pthread_must(pthread_mutex_lock(&pool->shutdown_lock),
+                     "pthread_mutex_lock (pool shutdown)");
     if (!pool->shut_down) {
-        atomic_store(&pool->closing, 1);
+        atomic_store(&pool->closing, TL__POOL_CLOSING);
         /* Calls from outside that got in before closing finish queueing;
          * then everything queued, and what it queues, runs. */
         wait_callers_gone(pool);
@@ -811,7 +871,8 @@ int tl_pool_shutdown(tl_pool *pool)
         stop_workers(pool, pool->threads);
         pool->shut_down = true;
     }
-    pthread_mutex_unlock(&pool->shutdown_lock);
+    tl__pthread_must(pthread_mutex_unlock(&pool->shutdown_lock),
+                     "pthread_mutex_unlock (pool shutdown)");
     return 0;
 }
 
@@ -819,12 +880,13 @@ void tl_pool_free(tl_pool *pool)
 {
     if (!pool)
         return;
-    if (tl__pool_inside(pool)) {
+    if (tl__pool_inside(pool) && !forked_away(pool)) {
         fprintf(stderr, "threadlab: tl_pool_free called from a task of the "
                         "same pool, which would wait for itself; aborting\n");
         abort();
     }
-    tl_pool_shutdown(pool);
+    tl_pool_shutdown(pool); /* ECHILD in a forked child: nothing to stop */
+    tl__pool_record_remove(&pool->record);
     destroy(pool);
 }
 
@@ -837,9 +899,10 @@ int tl_pool_wait(tl_pool *pool)
 {
     if (!pool)
         return EINVAL;
+    if (forked_away(pool))
+        return ECHILD; /* what is queued will never run here */
     if (tl__pool_inside(pool))
         return EDEADLK;
     wait_quiet(pool);
     return 0;
 }
-

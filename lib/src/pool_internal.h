@@ -4,6 +4,7 @@
 #ifndef THREADLAB_POOL_INTERNAL_H
 #define THREADLAB_POOL_INTERNAL_H
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <stdint.h>
@@ -115,10 +116,30 @@ static inline bool tl__pool_inside(const tl_pool *pool)
 
 /* ---- what pool.c offers parallel_for ------------------------------------- */
 
+/* pool->closing: open; shutdown has begun (calls from outside refused with
+ * ECANCELED); the pool was created by the parent of this forked process
+ * (its workers do not exist here: every call that would need them is
+ * refused with ECHILD). */
+enum { TL__POOL_OPEN, TL__POOL_CLOSING, TL__POOL_FORKED };
+
+/* Whether the pool may take work from this thread, given `closing`: 0,
+ * ECANCELED (closing, and the caller is not inside), ECHILD (forked). */
+static inline int tl__pool_refusal(unsigned closing, bool inside)
+{
+    if (__builtin_expect(closing == TL__POOL_OPEN, 1))
+        return 0;
+    if (closing == TL__POOL_FORKED)
+        return ECHILD;
+    return inside ? 0 : ECANCELED;
+}
+
 /* Counts a call from outside the pool in `callers`, which shutdown waits
- * for; false (and not counted) once shutdown has begun. */
-bool tl__pool_enter_outside(tl_pool *pool);
+ * for. Returns 0, or (not counted) tl__pool_refusal's error. */
+int tl__pool_enter_outside(tl_pool *pool);
 void tl__pool_leave_outside(tl_pool *pool);
+
+/* Whether a call from inside the pool may queue work: 0 or ECHILD. */
+int tl__pool_inside_refusal(tl_pool *pool);
 
 /* Queues an entry from a thread shutdown waits for (one inside the pool, or
  * a caller counted by tl__pool_enter_outside), and wakes up to `wake`
@@ -131,5 +152,36 @@ void tl__pool_wake_for_work(tl_pool *pool, unsigned want);
 /* Prepares a catch frame to be armed (setjmp in the caller's own frame,
  * then tl__catch_top = c): a panic below it lands back there. */
 void tl__pool_catch_init(tl__catch *c);
+
+/* ---- the pool in the process (pool_lifecycle.c) ---------------------------- */
+
+/* What the process knows of a live pool, a member of struct tl_pool: for
+ * the exit report (a pool never freed), the fork handler (a child's pools
+ * refuse work) and hints. The list of live pools is the one state pools
+ * share, touched only by create, free and fork. */
+typedef struct tl__pool_record {
+    atomic_uint *closing; /* the pool's: TL__POOL_FORKED in a forked child */
+    const char *file;     /* where tl_pool_create was called (NULL: unknown) */
+    int line;
+    unsigned threads;
+    char prefix[48];      /* the workers' name prefix, cut to fit */
+    struct tl__pool_record *prev, *next; /* the live list, under its lock */
+    bool listed;
+    atomic_bool hinted;   /* the hint for this pool has been given */
+} tl__pool_record;
+
+/* Lists a pool (first call: registers the fork handler). Returns 0, or the
+ * error of pthread_atfork (ENOMEM). */
+int tl__pool_record_add(tl__pool_record *r);
+/* Takes it off the list (if a fork has not already cleared it). */
+void tl__pool_record_remove(tl__pool_record *r);
+
+/* TL_HINTS, read once at load: when off, submit and wait pay one branch. */
+extern bool tl__pool_hints_on;
+/* With hints on: the submit of t (NULL: no handle) by this thread, and the
+ * wait on t, a task of fn on the pool described by r. */
+void tl__pool_hint_submit(const struct tl_task *t);
+void tl__pool_hint_wait(tl__pool_record *r, const struct tl_task *t,
+                        tl_thread_fn fn);
 
 #endif /* THREADLAB_POOL_INTERNAL_H */

@@ -129,6 +129,51 @@ static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
     tl__pool_wake_for_work(pool, queued);
 }
 
+/* Sets up the job on the caller's stack (no helper: *on_stack) or, when
+ * helpers take part, on the heap with its blocks right after it, aligned to
+ * a line. Returns the job, or NULL if out of memory. */
+static pf_job *pf_job_new(pf_job *on_stack, pf_block *one_block,
+                          unsigned width, size_t chunks)
+{
+    pf_job *j = on_stack;
+    if (width == 1) {
+        *j = (pf_job){.blocks = one_block};
+    } else {
+        size_t job_size = (sizeof(pf_job) + TL__CACHE_LINE - 1) /
+                          TL__CACHE_LINE * TL__CACHE_LINE;
+        void *mem;
+        if (posix_memalign(&mem, TL__CACHE_LINE,
+                           job_size + width * sizeof(pf_block)) != 0)
+            return NULL;
+        j = mem;
+        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+    }
+    j->width = width;
+    j->chunks = chunks;
+    /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
+    size_t q = chunks / width, r = chunks % width;
+    for (unsigned b = 0; b < width; b++) {
+        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
+        j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
+    }
+    atomic_init(&j->refs, width);
+    return j;
+}
+
+/* Queues the helpers, runs chunks on the calling thread (inside the pool
+ * meanwhile), waits for the rest. Returns 0 or ECANCELED (a chunk
+ * panicked). */
+static int pf_run(tl_pool *pool, pf_job *j)
+{
+    pf_queue_helpers(pool, j, j->width - 1);
+    tl__pool_frame f;
+    tl__pool_frame_push(&f, pool);
+    run_chunks(j, 0);
+    tl__pool_frames = f.prev;
+    pf_wait(j);
+    return atomic_load(&j->panicked) ? ECANCELED : 0;
+}
+
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx)
 {
@@ -137,59 +182,32 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
     if (begin == end)
         return 0;
     size_t n = end - begin;
-    size_t width = tl_pool_threads(pool); /* the caller and threads - 1 workers */
+    size_t width = tl_pool_threads(pool); /* the caller and threads - 1 */
     if (chunk == 0) /* n / (4 * width), rounded up without overflow */
         chunk = n / (width * 4) + (n % (width * 4) != 0);
     size_t chunks = n / chunk + (n % chunk != 0);
     unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
                                                          : width - 1);
     bool in = tl__pool_inside(pool);
-    unsigned width_used = helpers + 1;
-    pf_job on_stack, *j = &on_stack;
+    int err = in ? tl__pool_inside_refusal(pool)
+                 : tl__pool_enter_outside(pool);
+    if (err)
+        return err;
+    pf_job on_stack;
     pf_block one_block;
-    if (helpers > 0) {
-        /* The blocks live right after the job, aligned to a line. */
-        size_t job_size = (sizeof(pf_job) + TL__CACHE_LINE - 1) / TL__CACHE_LINE *
-                          TL__CACHE_LINE;
-        void *mem;
-        if (posix_memalign(&mem, TL__CACHE_LINE,
-                           job_size + width_used * sizeof(pf_block)) != 0)
-            return ENOMEM;
-        j = mem;
-        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+    pf_job *j = pf_job_new(&on_stack, &one_block, helpers + 1, chunks);
+    if (!j) {
+        err = ENOMEM;
     } else {
-        *j = (pf_job){.blocks = &one_block};
-    }
-    j->fn = fn;
-    j->ctx = ctx;
-    j->begin = begin;
-    j->end = end;
-    j->chunk = chunk;
-    j->chunks = chunks;
-    j->width = width_used;
-    /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
-    size_t q = chunks / width_used, r = chunks % width_used;
-    for (unsigned b = 0; b < width_used; b++) {
-        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
-        j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
-    }
-    atomic_init(&j->refs, 1 + helpers);
-    if (!in && !tl__pool_enter_outside(pool)) {
+        j->fn = fn;
+        j->ctx = ctx;
+        j->begin = begin;
+        j->end = end;
+        j->chunk = chunk;
+        err = pf_run(pool, j);
         if (j != &on_stack)
-            free(j);
-        return ECANCELED;
+            pf_unref(j);
     }
-    pf_queue_helpers(pool, j, helpers);
-
-    tl__pool_frame f; /* inside the pool while running its chunks */
-    tl__pool_frame_push(&f, pool);
-    run_chunks(j, 0);
-    tl__pool_frames = f.prev;
-
-    pf_wait(j);
-    int err = atomic_load(&j->panicked) ? ECANCELED : 0;
-    if (j != &on_stack)
-        pf_unref(j);
     if (!in)
         tl__pool_leave_outside(pool);
     return err;

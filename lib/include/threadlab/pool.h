@@ -38,7 +38,46 @@
  *   are all blocked in turn on A's tasks, the two pools starve each other.
  * - tl_panic in a task ends the task, not the worker: the handle reports the
  *   panic (tl_outcome, as tl_join gives), the panic hook prints it.
- * - Pools share nothing: no global state, no lock common to two pools.
+ *   pthread_cleanup_push handlers pushed inside the task do NOT run: the
+ *   panic returns to the worker's loop with longjmp, and only a thread's
+ *   own exit (pthread_exit, which tl_panic uses in a thread from tl_spawn)
+ *   runs such handlers; a pool task's panic must not end its worker. What
+ *   to use instead: release what the task holds before it calls tl_panic
+ *   (or return an error value instead of panicking), or run code that
+ *   relies on cleanup handlers in a thread of its own (tl_spawn, a scope),
+ *   where tl_panic runs them. For the same reason a task must not call
+ *   pthread_exit nor cancel its worker: that would end the worker, and
+ *   could unwind into handlers left by an earlier panicking task.
+ * - Pools share nothing on the paths that run work: submit, wait,
+ *   parallel_for and the workers touch no global state and take no lock
+ *   common to two pools. Create and free take one process-wide lock, to
+ *   keep the list of live pools that the exit report and fork read.
+ * - Exit report: a pool never freed is named once at exit, with where
+ *   tl_pool_create was called (the macro records it, as tl_spawn does):
+ *     threadlab: pool 'render' (4 workers) created at main.c:12 was never
+ *     freed: tl_pool_free it (or tl_pool_shutdown it) before exit so its
+ *     tasks finish
+ *   (one line). Its workers are not listed one by one: they are not
+ *   handles the program held. Silent when every pool was freed;
+ *   TL_EXIT_REPORT=0 silences it, as for threads.
+ * - Fork: a forked child has only the thread that forked, so none of the
+ *   parent's workers. In the child, every pool created before the fork
+ *   refuses work with ECHILD instead of hanging: tl_pool_submit,
+ *   tl_pool_parallel_for, tl_pool_wait and tl_pool_shutdown return ECHILD,
+ *   and tl_task_wait returns ECHILD (handle left unconsumed) for a task not
+ *   finished at the fork (a finished one gives its outcome). tl_pool_free
+ *   frees the child's copy of the pool without joining anything (the
+ *   handles of the parent's workers are not reclaimed). The child's exit
+ *   report names none of the parent's pools. Create a new pool in the child
+ *   if it needs one.
+ * - Hints: with TL_HINTS=1 (thread.h), waiting on each task right after
+ *   submitting it, three times in a row from one thread (same pool, same
+ *   function), prints one hint naming the pool and where it was created:
+ *   the tasks run one at a time; submit them all, then wait on them all.
+ * - A pthread call that fails in the pool is handled: one that can fail
+ *   for want of resources (mutex init, pthread_atfork) is an error value
+ *   from create; one that cannot fail when the pool is used as documented
+ *   (a lock, a join of a worker) aborts with a message naming the call.
  * - If a worker cannot be spawned, create returns the errno after joining the
  *   workers already started: it never hangs.
  * - An idle pool sleeps: workers spin for about 50 us after their last task,
@@ -104,8 +143,13 @@ typedef struct tl_pool_options {
  * failed to spawn (EAGAIN: out of threads or stack memory) or to be pinned
  * (EPERM, ENOSYS, EXDEV: see tl_topo_pin_thread).
  * On error *pool_out is NULL, the workers already started have been stopped
- * and joined, and nothing is leaked. */
-int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
+ * and joined, and nothing is leaked. A macro: it records the call's
+ * __FILE__ and __LINE__ for the exit report (see above); the function
+ * tl_pool_create, called through a pointer, records no site. */
+#define tl_pool_create(...) tl__pool_create_at(__FILE__, __LINE__, __VA_ARGS__)
+int(tl_pool_create)(const tl_pool_options *options, tl_pool **pool_out);
+int tl__pool_create_at(const char *file, int line,
+                       const tl_pool_options *options, tl_pool **pool_out);
 
 /* Shuts the pool down. From the moment it begins, tl_pool_submit and
  * tl_pool_parallel_for from outside the pool return ECANCELED (tasks of the
@@ -117,8 +161,8 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
  * shutdown returns) or ECANCELED, tl_pool_wait returns 0 at once. Handles of
  * tasks not yet waited stay valid. Idempotent: a second call (also one from
  * another thread at the same time) returns once the pool is shut down.
- * Returns 0, EINVAL (pool NULL), or EDEADLK (called from inside the pool:
- * the drain would wait for the caller). */
+ * Returns 0, EINVAL (pool NULL), EDEADLK (called from inside the pool:
+ * the drain would wait for the caller), or ECHILD (a forked child). */
 int tl_pool_shutdown(tl_pool *pool);
 
 /* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
@@ -140,8 +184,8 @@ unsigned tl_pool_threads(const tl_pool *pool);
  * the calling thread (it may wait briefly on a lock while the queue links a
  * bigger ring). Returns 0, or EINVAL (pool or fn NULL), ECANCELED
  * (tl_pool_shutdown has begun and the caller is not inside the pool),
- * ENOMEM (no memory for the handle, or for a bigger ring). On error
- * *task_out is NULL and fn will not run. */
+ * ENOMEM (no memory for the handle, or for a bigger ring), ECHILD (a forked
+ * child: see above). On error *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
 
@@ -154,9 +198,10 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * pool (a worker, or a thread running a task or parallel_for chunk of it)
  * runs the task itself if no one has started it. Otherwise the caller spins
  * briefly, then sleeps, until the task finishes; it runs nothing else
- * meanwhile. Returns 0, EINVAL (task NULL), or EDEADLK (the task is
- * running on the calling thread: the caller is that task itself, or a task
- * it runs inline while it waits; the handle is left unconsumed). */
+ * meanwhile. Returns 0, EINVAL (task NULL), EDEADLK (the task is running
+ * on the calling thread: the caller is that task itself, or a task it runs
+ * inline while it waits; the handle is left unconsumed), or ECHILD (a
+ * forked child, the task not finished at the fork; left unconsumed). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
@@ -173,8 +218,9 @@ bool tl_task_is_finished(const tl_task *task);
  * other threads keep submitting, it also waits for their new tasks, for as
  * long as they keep the pool busy, and it may never return while they keep
  * it busy for good. To wait for given tasks only, wait on their handles.
- * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL), or
- * EDEADLK when called from inside the pool (it would wait for itself). */
+ * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL),
+ * EDEADLK when called from inside the pool (it would wait for itself), or
+ * ECHILD (a forked child). */
 int tl_pool_wait(tl_pool *pool);
 
 /* The body of a parallel_for: handles the indices [begin, end). */
@@ -190,7 +236,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * prints the message, and the call returns ECANCELED. Returns 0 (also for
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
  * panicked, or tl_pool_shutdown has begun and the caller is not inside the
- * pool), or ENOMEM. */
+ * pool), ENOMEM, or ECHILD (a forked child). */
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
 
