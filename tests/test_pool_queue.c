@@ -5,7 +5,9 @@
  * - a reserved but unpublished slot holds back the entries behind it;
  * - producers and consumers at once, starting from a 2-slot ring so it grows
  *   under them: every entry taken exactly once, and each consumer sees each
- *   producer's entries in the order they were pushed. Shrunk under TSan. */
+ *   producer's entries in the order they were pushed. Shrunk under TSan;
+ * - a pthread call that cannot fail, failing, aborts naming the call. */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -163,8 +165,27 @@ static void concurrent_growth(void)
     free(seen);
 }
 
-int main(void)
+/* A pthread call that cannot fail, failing: the message names it. */
+static int child(const char *which)
 {
+    (void)which;
+    tl__pthread_must(0, "pthread_mutex_lock (fine)");
+    tl__pthread_must(EINVAL, "pthread_mutex_lock (pool queue)");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *which = tl_test_child_case(argc, argv);
+    if (which)
+        return child(which);
+    static tl_test_child_result r;
+    tl_test_child("must", NULL, &r);
+    ASSERT_TRUE(r.exit_code != 0);
+    ASSERT_CONTAINS(r.output, "threadlab: pthread_mutex_lock (pool queue) "
+                              "failed: Invalid argument; aborting");
+    ASSERT_TRUE(strstr(r.output, "(fine)") == NULL);
+
     tl_test_watchdog(100, "test_pool_queue");
     fifo_through_growth();
     full_ring_and_unpublished_slot();
