@@ -20,7 +20,7 @@
 static atomic_int gate, ran_in_child;
 static int in_fork_child;
 
-/* The child leaks the parent's worker handles by design (pool.h): keep
+/* The child keeps the parent's pools unreclaimed by design (pool.h): keep
  * LeakSanitizer's exit check out of the child only. */
 int __lsan_is_turned_off(void);
 int __lsan_is_turned_off(void)

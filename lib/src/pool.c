@@ -625,7 +625,9 @@ int tl_task_wait(tl_task *task, tl_outcome *outcome)
     const void *me = this_thread();
     if (task_running_on(task, me))
         return EDEADLK; /* it waits, below us, for us to return: alive */
-    if (forked_away(task->pool) && !task_done(task))
+    /* Not done: the pool is not freed (free drains it, and keeps a forked
+     * child's copy), so reading it is safe. */
+    if (!task_done(task) && forked_away(task->pool))
         return ECHILD; /* no worker here will ever run it */
     if (tl__pool_hints_on)
         tl__pool_hint_wait(&task->pool->record, task, task->fn);
@@ -708,15 +710,13 @@ static void stop_workers(tl_pool *pool, unsigned started)
                          "tl_join (pool worker)");
 }
 
-/* Frees the pool's memory; its workers are joined, or (forked child) do
- * not exist here, in which case their handles, the parent's, are left. */
+/* Frees the pool's memory; its workers are joined. */
 static void destroy(tl_pool *pool)
 {
     tl__queue_destroy(&pool->queue);
     tl__pthread_must(pthread_mutex_destroy(&pool->shutdown_lock),
                      "pthread_mutex_destroy (pool shutdown)");
-    if (!forked_away(pool))
-        tl__list_destroy(&pool->worker_list);
+    tl__list_destroy(&pool->worker_list);
     free(pool->workers);
     free(pool);
 }
@@ -885,7 +885,9 @@ void tl_pool_free(tl_pool *pool)
                         "same pool, which would wait for itself; aborting\n");
         abort();
     }
-    tl_pool_shutdown(pool); /* ECHILD in a forked child: nothing to stop */
+    if (forked_away(pool))
+        return; /* kept: the child's waits on the parent's tasks read it */
+    tl_pool_shutdown(pool);
     tl__pool_record_remove(&pool->record);
     destroy(pool);
 }

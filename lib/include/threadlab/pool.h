@@ -66,10 +66,10 @@
  *   tl_pool_parallel_for, tl_pool_wait and tl_pool_shutdown return ECHILD,
  *   and tl_task_wait returns ECHILD (handle left unconsumed) for a task not
  *   finished at the fork (a finished one gives its outcome). tl_pool_free
- *   frees the child's copy of the pool without joining anything (the
- *   handles of the parent's workers are not reclaimed). The child's exit
- *   report names none of the parent's pools. Create a new pool in the child
- *   if it needs one.
+ *   returns without joining or freeing anything: the child's copy of the
+ *   pool stays (the parent's tasks' handles point into it) and is reclaimed
+ *   with the process. The child's exit report names none of the parent's
+ *   pools. Create a new pool in the child if it needs one.
  * - Hints: with TL_HINTS=1 (thread.h), waiting on each task right after
  *   submitting it, three times in a row from one thread (same pool, same
  *   function), prints one hint naming the pool and where it was created:
