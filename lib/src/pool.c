@@ -750,7 +750,8 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
         return err;
     }
     if ((err = tl__queue_init(&pool->queue, queue_size)) != 0) {
-        pthread_mutex_destroy(&pool->shutdown_lock);
+        tl__pthread_must(pthread_mutex_destroy(&pool->shutdown_lock),
+                         "pthread_mutex_destroy (pool shutdown)");
         free(pool->workers);
         free(pool);
         return err;
