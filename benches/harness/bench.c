@@ -1,7 +1,7 @@
 /* bench.c: a bench's life: open (command line, topology, files), rows,
  * answer, close (commit everything). */
 #define _GNU_SOURCE
-#include "harness_internal.h"
+#include "runs_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,7 +13,8 @@
 
 /* The fixed statistics columns, after the bench's own. */
 static const char stats_header[] =
-    "unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable";
+    "unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable,"
+    "ci_level,runs,cpu_median";
 
 /* A bench written wrongly (not a user error): say so and stop. */
 static void bench_bug(const char *what)
@@ -108,18 +109,24 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     }
     b->progress.tty = isatty(STDERR_FILENO);
 
-    int err = tl__mkdirs(b->cli.out_dir);
+    bool planning = tl_bench_planning(b); /* writes nothing under --out */
+    int err = planning ? 0 : tl__mkdirs(b->cli.out_dir);
     char name[256];
     snprintf(name, sizeof name, "%s.csv", spec->name);
-    if (!err)
+    if (!err && !planning)
         err = tl__outfile_open(&b->csv, b->cli.out_dir, name);
+    if (!err)
+        err = tl__runs_open(b); /* samples file, runs to combine (runs.c) */
     if (err) {
         fprintf(stderr, "%s: error: cannot write in '%s': %s\n", spec->name,
                 b->cli.out_dir, strerror(err));
+        tl__outfile_discard(&b->csv);
+        tl__runs_free(b);
         free_unopened(b);
         exit(1);
     }
-    write_header(b);
+    if (!planning)
+        write_header(b);
     tl_timer(); /* measured now, before the bench loads the machine */
     return b;
 }
@@ -150,7 +157,7 @@ static void write_value(FILE *f, const tl_value *v)
 static void write_stats(FILE *f, const tl_stats *s)
 {
     if (!s) {
-        fputs(",,,,,,,,,,,,,", f); /* 14 empty columns */
+        fputs(",,,,,,,,,,,,,,,,", f); /* 17 empty columns */
         return;
     }
     tl__csv_field(f, s->unit);
@@ -159,7 +166,10 @@ static void write_stats(FILE *f, const tl_stats *s)
                               s->mean, s->stddev, s->cv, s->ci_lo, s->ci_hi };
     for (size_t i = 0; i < sizeof values / sizeof *values; i++)
         fprintf(f, ",%.10g", values[i]);
-    fprintf(f, ",%zu,%d", s->outliers, s->unstable ? 1 : 0);
+    fprintf(f, ",%zu,%d,%.10g,%u,", s->outliers, s->unstable ? 1 : 0,
+            s->ci_level, s->runs);
+    if (isfinite(s->cpu_median)) /* empty when not measured */
+        fprintf(f, "%.10g", s->cpu_median);
 }
 
 /* "raw 4": the row's key, to name it in a warning (empty values left out). */
@@ -209,6 +219,10 @@ void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
                  "tl_bench_row got %zu values, but %s has %zu columns", count,
                  b->spec->name, b->columns);
         bench_bug(what);
+    }
+    if (tl_bench_planning(b)) { /* plan mode: nothing is written */
+        b->rows++;
+        return;
     }
     FILE *f = b->csv.f;
     for (size_t i = 0; i < count; i++) {
@@ -273,6 +287,10 @@ int tl_bench_close(tl_bench *b)
         return 1;
     tl__progress_clear(b);
     int status = 0;
+    if (tl_bench_planning(b)) {
+        status = tl__plan_print(b);
+        goto free_bench;
+    }
     if (b->write_error) {
         status |= report(b, "the CSV rows", b->write_error);
         tl__outfile_discard(&b->csv);
@@ -281,12 +299,15 @@ int tl_bench_close(tl_bench *b)
     }
     status |= report(b, "the answer", write_answer(b));
     status |= report(b, "meta.json or topology.xml", tl__meta_write(b));
+    status |= report(b, "the samples or run.json", tl__runs_commit(b));
     if (b->answer)
         printf("%s: %s\n", b->spec->name, b->answer);
     if (!b->cli.quiet && status == 0)
         fprintf(stderr, "%s: %u rows in %s/%s.csv\n", b->spec->name, b->rows,
                 b->cli.out_dir, b->spec->name);
     fflush(stdout);
+free_bench:
+    tl__runs_free(b);
     tl_topo_free(b->topo);
     tl__cli_release(&b->cli);
     free(b->answer);
@@ -315,6 +336,7 @@ void tl_bench_note(tl_bench *b, const char *fmt, ...)
 void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
 {
     tl__outfile_discard(&b->csv); /* nothing was measured */
+    tl__runs_discard(b);
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", b->spec->name);

@@ -24,7 +24,15 @@ typedef struct tl__cli {
     tl_pin_policy pin;
     char *out_dir;     /* owned: --out, or results/<machine> */
     char *machine;     /* owned: --machine, $MACHINE, or the slug */
+    /* Runs and plan mode (runs_internal.h). */
+    long run_index;    /* --run-index: tags this run's samples; 0 */
+    char *combine;     /* owned: --combine DIR1,DIR2,..., or NULL */
+    char *combine_from; /* owned: --combine-from RUNSDIR, or NULL */
+    int plan;          /* TL__PLAN_*: --plan, --plan=json, --plan-json */
+    char *plan_json;   /* owned: --plan-json FILE, or NULL */
 } tl__cli;
+
+enum { TL__PLAN_OFF, TL__PLAN_TEXT, TL__PLAN_JSON };
 
 /* Parses argv into *cli. default_machine is used when neither --machine nor
  * $MACHINE is given; pus is what P means in --threads. Returns 0, ENOMEM, or
@@ -111,6 +119,7 @@ struct tl_bench {
     double load_average[3]; /* at open: how busy the machine was */
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
+    struct tl__runs *runs; /* record, replay and plan state (runs.c) */
 };
 
 /* ---- progress on stderr (progress.c) --------------------------------------------- */
