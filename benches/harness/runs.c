@@ -348,7 +348,7 @@ static void check_row(tl_bench *b, const tl__run_data *run,
 {
     if (strcmp(r->label, label ? label : "") != 0 || strcmp(r->unit, unit) != 0)
         tl_bench_fail(b,
-                      "cannot combine: call %u case %u is '%s' in %s here but "
+                      "cannot combine: call %u case %u is '%s' (%s) here but "
                       "'%s' (%s) in %s: the runs were made with other flags or "
                       "another build",
                       r->call, r->case_index, label ? label : "", unit, r->label,
