@@ -134,7 +134,7 @@ static void samples_recorded(const char *dir)
     char *text = slurp(dir, "interleave_test.samples.csv");
     ASSERT_NOT_NULL(text);
     ASSERT_TRUE(strncmp(text, "call,case,label,run,sample,value,unit,iterations,"
-                              "cpu_ns\n", 55) == 0);
+                              "cpu_ns\n", 56) == 0);
     char row[64];
     for (int i = 0; i < REPS; i++) {
         snprintf(row, sizeof row, "\n0,0,fast,0,%d,", i);
