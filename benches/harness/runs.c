@@ -166,13 +166,13 @@ static void add_row(tl_bench *b, tl__run_data *run, const tl__sample_row *r)
 }
 
 /* <dir>/<bench><suffix>, whole, or NULL (errno set). */
-static char *read_whole(const tl_bench *b, const char *dir, const char *suffix,
+static char *read_whole(tl_bench *b, const char *dir, const char *suffix,
                         char **path_out)
 {
     char *path = NULL, *text = NULL;
     size_t size = 0;
     if (asprintf(&path, "%s/%s%s", dir, b->spec->name, suffix) < 0)
-        return NULL;
+        tl_bench_fail(b, "out of memory");
     FILE *f = fopen(path, "r");
     if (f) {
         FILE *mem = open_memstream(&text, &size);
@@ -258,9 +258,14 @@ static void add_runs_from(tl_bench *b, const char *root)
             continue;
         bool is_run = stat(path, &st) == 0 && S_ISREG(st.st_mode);
         free(path);
-        if (is_run && (more = realloc(names, (count + 1) * sizeof *names)) &&
-            asprintf(&more[count], "%s/%s", root, e->d_name) >= 0)
-            names = more, count++;
+        if (!is_run)
+            continue;
+        if (!(more = realloc(names, (count + 1) * sizeof *names)))
+            tl_bench_fail(b, "out of memory");
+        names = more;
+        if (asprintf(&names[count], "%s/%s", root, e->d_name) < 0)
+            tl_bench_fail(b, "out of memory");
+        count++;
     }
     closedir(d);
     if (count == 0)
