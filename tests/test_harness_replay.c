@@ -75,6 +75,8 @@ static int bench_main(char *const *args)
     ASSERT_EQ(tl_bench_stats(b, tl_bench_replaying(b) ? NULL : mine,
                              tl_bench_replaying(b) ? 0 : 3, "ratio", &own),
               0);
+    if (getenv("TL_EXTRA_CALL")) /* a run that made one call more */
+        ASSERT_EQ(tl_bench_stats(b, mine, 3, "ratio", &own), 0);
     tl_bench_row(b, &single, TL_STR("single"), TL_NUM(NAN));
     tl_bench_row(b, &pair[0], TL_STR("fast"), TL_NUM(NAN));
     tl_bench_row(b, &pair[1], TL_STR("slow"), TL_NUM(pair[1].median / pair[0].median));
@@ -259,6 +261,16 @@ static void mismatch_is_an_error(void)
     tl_test_child("mismatch", env, &r);
     ASSERT_EQ(r.exit_code, 1);
     ASSERT_CONTAINS(r.output, "are both run 0");
+    /* A run that made more calls than the combine replays. */
+    char c[256], *args_c[] = { "--quiet", "--out", c, "--run-index", "2", NULL };
+    snprintf(c, sizeof c, "%s/c", root);
+    setenv("TL_EXTRA_CALL", "1", 1);
+    ASSERT_EQ(bench_main(args_c), 0);
+    unsetenv("TL_EXTRA_CALL");
+    snprintf(runs, sizeof runs, "TL_RUNS=%s,%s", a, c);
+    tl_test_child("mismatch", env, &r);
+    ASSERT_EQ(r.exit_code, 1);
+    ASSERT_CONTAINS(r.output, "recorded 5 measuring calls, but this combine made only 4");
     remove_tree(root);
     free(root);
 }

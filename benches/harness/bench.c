@@ -291,6 +291,7 @@ int tl_bench_close(tl_bench *b)
         status = tl__plan_print(b);
         goto free_bench;
     }
+    tl__runs_check_complete(b); /* --combine: every recorded call replayed */
     if (b->write_error) {
         status |= report(b, "the CSV rows", b->write_error);
         tl__outfile_discard(&b->csv);

@@ -479,6 +479,21 @@ void tl__runs_free(tl_bench *b)
     b->runs = NULL;
 }
 
+void tl__runs_check_complete(tl_bench *b)
+{
+    const tl__runs *runs = b->runs;
+    for (size_t r = 0; runs && r < runs->run_count; r++) {
+        const tl__run_data *run = &runs->runs[r];
+        if (run->count && run->rows[run->count - 1].call >= runs->next_call)
+            tl_bench_fail(b,
+                          "cannot combine: %s recorded %u measuring calls, but "
+                          "this combine made only %u: the runs were made with "
+                          "other flags or another build",
+                          run->dir, run->rows[run->count - 1].call + 1,
+                          runs->next_call);
+    }
+}
+
 int tl__runs_commit(tl_bench *b)
 {
     tl__runs *runs = b->runs;

@@ -119,6 +119,11 @@ struct tl__runs {
  * environment. Returns 0 or the errno of creating the samples file. */
 int tl__runs_open(tl_bench *b);
 
+/* Combine mode, at close before anything is committed: every call the runs
+ * recorded was replayed, or it is fatal (exit 1): a bench that made fewer
+ * calls than its runs did was run with other flags. */
+void tl__runs_check_complete(tl_bench *b);
+
 /* Called by tl_bench_close: commits the samples file and writes run.json.
  * Returns 0 or an errno. */
 int tl__runs_commit(tl_bench *b);
