@@ -48,7 +48,7 @@ static const struct common_flag {
     /* Runs and plan mode (runs.c, plan.c). */
     { "run-index", OPT_RUN_INDEX, "I" },
     { "combine", OPT_COMBINE, "DIRS" },
-    { "combine-from", OPT_COMBINE_FROM, "RUNSDIR" },
+    { "combine-from", OPT_COMBINE_FROM, "DIR" },
     { "plan", OPT_PLAN, "json" }, /* optional: --plan or --plan=json */
     { "plan-json", OPT_PLAN_JSON, "FILE" },
 };
@@ -515,9 +515,9 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
               "run nothing: answer every measurement with the samples the\n"
               "runs in DIR1,DIR2,... recorded, combined (intervals over the\n"
               "runs' medians); write the result to --out");
-    help_line(f, "combine-from", "RUNSDIR",
-              "as --combine, with every folder in RUNSDIR that holds\n"
-              "this bench's samples file");
+    help_line(f, "combine-from", "DIR",
+              "as --combine, with every folder in DIR that holds this\n"
+              "bench's samples file (in name order)");
     help_line(f, "plan[=json]", NULL,
               "run nothing, write nothing: print the cases it would\n"
               "measure (threads, memory, estimated time) and the totals");
