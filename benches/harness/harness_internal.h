@@ -28,7 +28,15 @@ typedef struct tl__cli {
     tl_pin_policy pin;
     char *out_dir;     /* owned: --out, or results/<machine> */
     char *machine;     /* owned: --machine, $MACHINE, or the slug */
+    /* Runs and plan mode (runs_internal.h). */
+    long run_index;    /* --run-index: tags this run's samples; 0 */
+    char *combine;     /* owned: --combine DIR1,DIR2,..., or NULL */
+    char *combine_from; /* owned: --combine-from RUNSDIR, or NULL */
+    int plan;          /* TL__PLAN_*: --plan, --plan=json, --plan-json */
+    char *plan_json;   /* owned: --plan-json FILE, or NULL */
 } tl__cli;
+
+enum { TL__PLAN_OFF, TL__PLAN_TEXT, TL__PLAN_JSON };
 
 /* Parses argv into *cli. default_machine is used when neither --machine nor
  * $MACHINE is given; pus is what P means in --threads. Returns 0, ENOMEM, or
@@ -106,6 +114,7 @@ void tl__json_number(FILE *f, double value);
 typedef struct tl__stat_column {
     const char *name;  /* "median" */
     const char *help;  /* what it holds, one line */
+    bool optional;     /* may be empty in a measured row (not measured) */
 } tl__stat_column;
 
 extern const tl__stat_column tl__stat_columns[];
@@ -146,6 +155,7 @@ struct tl_bench {
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
     unsigned skipped;  /* cases the OS refused (tl_bench_skip_refused) */
+    struct tl__runs *runs; /* record, replay and plan state (runs.c) */
 };
 
 /* ---- progress on stderr (progress.c) --------------------------------------------- */
