@@ -130,7 +130,7 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     if (tl_topo_load(&b->topo) != 0)
         b->topo = NULL; /* the machine card will say "unknown" */
 
-    char slug[64];
+    char slug[160];
     tl__default_machine_name(b->topo, b->pus, slug, sizeof slug);
     int status = parse_command_line(b, slug);
     if (status >= 0) {

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TL__REPS_MAX 1000000
 #define TL__MIN_TIME_MAX_S 3600.0
@@ -142,6 +143,11 @@ static int fail(char *err, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, size, fmt, ap);
     va_end(ap);
+    /* What the user typed is quoted back: a newline or escape in it must
+     * not break the one-line message or the terminal. */
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return EINVAL;
 }
 
@@ -360,9 +366,9 @@ static int set_common(const tl_bench_spec *spec, tl__cli *cli, int val,
     case OPT_MACHINE:
         if (!tl__machine_name_ok(text))
             return fail(err, size,
-                        "--machine: expected a name of letters, digits, '-', "
-                        "'_' and '.' (not first), got '%s'",
-                        text);
+                        "--machine: expected a name of at most %d letters, "
+                        "digits, '-', '_' and '.' (not first), got '%s'",
+                        TL__MACHINE_NAME_MAX, text);
         free(cli->machine);
         cli->machine = strdup(text);
         return cli->machine ? 0 : ENOMEM;
@@ -416,6 +422,25 @@ static int refused(const tl_bench_spec *spec, const char *arg, int optopt_val,
     return fail(err, size, "unknown flag '%s'", arg);
 }
 
+/* A bench run by hand writes beside its program, build/<...>/benches/
+ * scratch/<machine>/, never into results/: only a whole `make bench` run
+ * may replace a committed results folder. (/tmp when the program's own path
+ * cannot be read.) */
+static int default_out_dir(tl__cli *cli)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    if (asprintf(&cli->out_dir, "%s/scratch/%s", slash ? exe : "/tmp/threadlab",
+                 cli->machine) < 0) {
+        cli->out_dir = NULL;
+        return ENOMEM;
+    }
+    return 0;
+}
+
 /* Applies what was not given: quick or normal defaults, $MACHINE, the
  * default folder and thread list. */
 static int apply_defaults(const tl_bench_spec *spec, tl__cli *cli,
@@ -431,17 +456,15 @@ static int apply_defaults(const tl_bench_spec *spec, tl__cli *cli,
         const char *env = getenv("MACHINE");
         if (env && *env && !tl__machine_name_ok(env))
             return fail(err, size,
-                        "MACHINE (environment): expected a name of letters, "
-                        "digits, '-', '_' and '.' (not first), got '%s'",
-                        env);
+                        "MACHINE (environment): expected a name of at most %d "
+                        "letters, digits, '-', '_' and '.' (not first), got '%s'",
+                        TL__MACHINE_NAME_MAX, env);
         cli->machine = strdup(env && *env ? env : default_machine);
         if (!cli->machine)
             return ENOMEM;
     }
-    if (!cli->out_dir && asprintf(&cli->out_dir, "results/%s", cli->machine) < 0) {
-        cli->out_dir = NULL;
+    if (!cli->out_dir && default_out_dir(cli) != 0)
         return ENOMEM;
-    }
     bool given = threads_text != NULL;
     if (!given)
         threads_text = spec->threads_default ? spec->threads_default
@@ -576,7 +599,8 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
               "where worker threads run: none (the OS decides), compact (fill\n"
               "each core's PUs, then the next core) or scatter (one per\n"
               "core, across packages first) (default none)");
-    help_line(f, "out", "DIR", "results folder (default results/<machine>)");
+    help_line(f, "out", "DIR", "results folder (default <this program's folder>/\n"
+              "scratch/<machine>: never results/, which only make bench writes)");
     snprintf(text, sizeof text,
              "machine name for the default folder (default $MACHINE, else\n"
              "'%s', from the CPU model and PU count)",

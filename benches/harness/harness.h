@@ -35,7 +35,7 @@
  * JSON (the same as <bench>.schema.json) and exits; the Python scripts, the
  * CSV checker and the README's column tables all read it from there.
  *
- * Files, in --out (default results/<machine>/):
+ * Files, in --out (default <program folder>/scratch/<machine>/):
  *   <bench>.csv         the bench's columns, then the statistics columns
  *                       (their one list is in columns.c);
  *                       rows are flushed as measured into <bench>.csv.partial,

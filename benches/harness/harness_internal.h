@@ -26,7 +26,7 @@ typedef struct tl__cli {
     unsigned *threads; /* owned */
     size_t threads_count;
     tl_pin_policy pin;
-    char *out_dir;     /* owned: --out, or results/<machine> */
+    char *out_dir;     /* owned: --out, or <program folder>/scratch/<machine> */
     char *machine;     /* owned: --machine, $MACHINE, or the slug */
     /* Runs and plan mode (runs_internal.h). */
     long run_index;    /* --run-index: tags this run's samples; 0 */
@@ -58,18 +58,26 @@ void tl__cli_hint(const tl_bench_spec *spec, FILE *f);
  * starting with '.'. */
 bool tl__machine_name_ok(const char *name);
 
+/* The longest machine name: a folder name, with room left under NAME_MAX
+ * (255) for "compare-A-vs-B", ".tmp-<pid>-" and "-quick". */
+#define TL__MACHINE_NAME_MAX 100
+
 /* The default machine name of this machine, the one place it is computed:
- * the slug of the topology's CPU model and its PU count (pus, the
- * process's, when the topology does not say). Writes into buf; returns
+ * the slug of the topology's CPU model, what tells apart CPUs of one model
+ * string (family.model.stepping, the total LLC), the whole machine's PU
+ * count (pus, the process's, when the topology does not say), then
+ * "-bound<N>" when the process may use only N of them and "-clang" for a
+ * clang build: "amd-epyc-25.1.1-llc32m-2pu". Results of different machines,
+ * bindings or compilers never share a folder. Writes into buf; returns
  * buf. */
 char *tl__default_machine_name(const tl_topo *topo, unsigned pus, char *buf,
                                size_t size);
 
 /* "amd-epyc-2pu": the CPU model lower-cased, its marketing words dropped,
- * runs of other characters made one '-', then the PU count. Writes into buf;
- * returns buf. */
-char *tl__machine_slug(const char *cpu_model, unsigned pus, char *buf,
-                       size_t size);
+ * runs of other characters made one '-', then tag (when not NULL or empty:
+ * "amd-epyc-25.1.1-2pu"), then the PU count. Writes into buf; returns buf. */
+char *tl__machine_slug(const char *cpu_model, const char *tag, unsigned pus,
+                       char *buf, size_t size);
 
 /* ---- files written whole or not at all (outfile.c) ---------------------------- */
 

@@ -93,6 +93,13 @@ unsigned long long tl_topo_memory_size(const tl_topo *topo);
  * topo. */
 const char *tl_topo_cpu_model(const tl_topo *topo);
 
+/* An attribute of the CPU as hwloc reads it, from the first package that has
+ * it, else the machine object: "CPUVendor" ("AuthenticAMD"),
+ * "CPUFamilyNumber", "CPUModelNumber", "CPUStepping" on x86; others as
+ * hwloc names them. NULL when unknown (synthetic topologies have none).
+ * Lives as long as topo. */
+const char *tl_topo_cpu_info(const tl_topo *topo, const char *name);
+
 /* Size in bytes of one cache of the given level (1 = L1 data, 2, 3...), or 0
  * if unknown or absent. */
 size_t tl_topo_cache_size(const tl_topo *topo, int level);
