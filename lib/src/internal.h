@@ -1,4 +1,6 @@
-/* Private to libthreadlab: what thread.c, scope.c and pool.c share. */
+/* Private to libthreadlab: what thread.c, panic.c, scope.c and pool.c share.
+ * Dependencies between them point one way: thread.c <- panic.c <- scope.c,
+ * and pool.c uses all three. */
 #ifndef THREADLAB_INTERNAL_H
 #define THREADLAB_INTERNAL_H
 
@@ -88,10 +90,31 @@ typedef struct tl__catch {
 
 extern _Thread_local tl__catch *tl__catch_top;
 
-/* Scopes open on this thread, innermost first (scope.c). */
-void *tl__scope_top(void);
-/* Ends (joins) every scope opened on this thread after `mark`. */
-void tl__scope_unwind_to(void *mark);
+/* The calling thread's own handle if threadlab spawned it, else NULL
+ * (thread.c). */
+tl_thread *tl__current_handle(void);
+
+/* Unwind frames (panic.c): what must be ended when a panic leaves a function
+ * by longjmp to a catch frame, where pthread cleanup handlers do not run.
+ * Scopes push one each; a panic that lands in a catch frame runs, innermost
+ * first, those pushed after the frame's scope_mark. */
+typedef struct tl__unwind_frame {
+    void (*fn)(void *arg);
+    void *arg;
+    struct tl__unwind_frame *prev;
+} tl__unwind_frame;
+
+void tl__unwind_push(tl__unwind_frame *frame, void (*fn)(void *), void *arg);
+/* Pops the frame if it is the innermost one (a frame a panic already ran is
+ * popped already). */
+void tl__unwind_pop(tl__unwind_frame *frame);
+/* The innermost frame, as a mark for tl__catch.scope_mark. */
+void *tl__unwind_mark(void);
+/* pool.c's name for it: scopes are the only frames there are. */
+static inline void *tl__scope_top(void)
+{
+    return tl__unwind_mark();
+}
 
 /* The CPU limit a cgroup (v2 cpu.max, v1 cfs quota) puts on this process,
  * in whole CPUs (at least 1), or 0 if none. Files are read under `root`

@@ -8,18 +8,9 @@
 
 struct tl_scope {
     tl__list threads;       /* not yet joined; see tl__list */
-    struct tl_scope *outer; /* the scope this thread opened before this one */
+    tl__unwind_frame frame; /* ends the scope if a panic longjmps past it */
     int panicked;           /* unjoined threads found panicked at the end */
 };
-
-/* Scopes open on this thread, innermost first, so that a panic that leaves
- * a pool task by longjmp can still end them (tl__scope_unwind_to). */
-static _Thread_local tl_scope *scope_top;
-
-void *tl__scope_top(void)
-{
-    return scope_top;
-}
 
 /* A member not being joined by someone else, claimed; NULL if none. Call
  * with the list locked. */
@@ -37,7 +28,7 @@ static tl_thread *claim_next(tl__list *list)
 static void scope_end(void *arg)
 {
     tl_scope *s = arg;
-    scope_top = s->outer;
+    tl__unwind_pop(&s->frame);
     pthread_mutex_lock(&s->threads.lock);
     while (s->threads.head) {
         tl_thread *t = claim_next(&s->threads);
@@ -56,12 +47,6 @@ static void scope_end(void *arg)
     pthread_mutex_unlock(&s->threads.lock);
 }
 
-void tl__scope_unwind_to(void *mark)
-{
-    while (scope_top && scope_top != mark)
-        scope_end(scope_top);
-}
-
 TL__CLEANUP_PUSH_OK_BEGIN
 int tl_scope_run(tl_scope_fn body, void *ctx)
 {
@@ -69,9 +54,8 @@ int tl_scope_run(tl_scope_fn body, void *ctx)
     if (!body)
         return -EINVAL;
     tl__list_init(&s.threads);
-    s.outer = scope_top;
     s.panicked = 0;
-    scope_top = &s;
+    tl__unwind_push(&s.frame, scope_end, &s);
     pthread_cleanup_push(scope_end, &s);
     body(&s, ctx);
     pthread_cleanup_pop(1);

@@ -1,4 +1,5 @@
-/* threadlab: spawn, join, panic and lifecycle tracking over pthreads. */
+/* threadlab: spawn, join and lifecycle tracking over pthreads (panics are in
+ * panic.c, scopes in scope.c: this file uses neither). */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -6,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,6 @@
 
 static _Thread_local tl_thread *current; /* NULL outside threadlab threads */
 static _Thread_local uint64_t current_id;
-_Thread_local tl__catch *tl__catch_top;
 
 /* Ids 1.. are handed out once and never reused; 1 is the initial thread. */
 static atomic_uint_fast64_t next_id = 2;
@@ -32,6 +31,11 @@ uint64_t tl_current_id(void)
                          ? 1
                          : atomic_fetch_add(&next_id, 1);
     return current_id;
+}
+
+tl_thread *tl__current_handle(void)
+{
+    return current;
 }
 
 const char *tl_current_name(void)
@@ -421,61 +425,6 @@ int tl_detach(tl_thread *handle)
     pthread_detach(handle->pthread);
     handle_unref(handle);
     return 0;
-}
-
-/* ---- panics --------------------------------------------------------------- */
-
-static void default_panic_hook(const char *name, uint64_t id, const char *file,
-                               int line, const char *message)
-{
-    if (name)
-        fprintf(stderr, "thread '%s' panicked at %s:%d:\n%s\n", name, file,
-                line, message);
-    else
-        fprintf(stderr, "thread <unnamed #%llu> panicked at %s:%d:\n%s\n",
-                (unsigned long long)id, file, line, message);
-}
-
-void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,
-                          int line, const char *message)
-{
-    (void)name, (void)id, (void)file, (void)line, (void)message;
-}
-
-static _Atomic(tl_panic_hook) panic_hook = default_panic_hook;
-
-tl_panic_hook tl_set_panic_hook(tl_panic_hook hook)
-{
-    return atomic_exchange(&panic_hook, hook ? hook : default_panic_hook);
-}
-
-void tl__panic_at(const char *file, int line, const char *fmt, ...)
-{
-    char *message = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&message, fmt, ap) < 0)
-        message = NULL;
-    va_end(ap);
-    atomic_load(&panic_hook)(tl_current_name(), tl_current_id(), file, line,
-                             message ? message : "(out of memory formatting "
-                                                 "the panic message)");
-
-    if (tl__catch_top) {
-        tl__catch *c = tl__catch_top;
-        tl__scope_unwind_to(c->scope_mark);
-        c->message = message;
-        longjmp(c->env, 1);
-    }
-    if (current) {
-        current->panic_message = message;
-        current->panicked = true;
-        pthread_exit(NULL); /* runs cleanup handlers, open scopes included */
-    }
-    fprintf(stderr, "threadlab: panic outside a threadlab thread at %s:%d: %s; "
-                    "aborting\n",
-            file, line, message ? message : "");
-    abort();
 }
 
 /* ---- lifecycle report ------------------------------------------------------- */
