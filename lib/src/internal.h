@@ -9,6 +9,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "threadlab/thread.h"
 
@@ -25,8 +28,54 @@
 #define TL__CLEANUP_PUSH_OK_END
 #endif
 
-#define TL__MAGIC_LIVE 0x746c7468u /* "tlth": a handle not yet consumed */
-#define TL__MAGIC_DEAD 0xdeadbeefu /* written when the handle is released */
+/* Runs a pthread call whose failure would leave nothing sane (a mutex lock,
+ * unlock or condition wait on a valid object): on a non-zero result, prints
+ * the call and its error and aborts. Calls that can fail for a reason the
+ * caller can report (create, init under memory pressure) return their error
+ * instead. Usable by any libthreadlab file. */
+#define TL__CHECK(call)                                                    \
+    do {                                                                   \
+        int tl__err_ = (call);                                             \
+        if (tl__err_ != 0)                                                 \
+            tl__check_failed(#call, tl__err_, __FILE__, __LINE__);         \
+    } while (0)
+
+void tl__check_failed(const char *call, int err, const char *file, int line)
+    __attribute__((noreturn, cold));
+
+/* A set of live handles (live.c). A handle is in its set from creation until
+ * it is consumed; consuming it (join, detach, wait) first claims it here,
+ * under the set's lock, and the consumer removes it, under the lock, before
+ * freeing it. So a second consumer never reads freed memory: it either finds
+ * the handle claimed (EINVAL, all its reads done before the free) or not in
+ * the set at all (a clear abort), whatever the optimiser or the allocator
+ * does with the freed bytes. Nodes live inside the handles: adding cannot
+ * fail. A freed address that malloc hands to a new handle is the new handle:
+ * no scheme short of never freeing can tell the two apart. */
+#define TL__LIVE_BUCKET_BITS 10
+
+typedef struct tl__live_node {
+    struct tl__live_node *next; /* protected by the set's lock */
+    atomic_bool claimed;        /* set by the one consumer allowed */
+} tl__live_node;
+
+typedef struct tl__live_set {
+    pthread_mutex_t lock; /* protects every bucket chain */
+    tl__live_node *bucket[1u << TL__LIVE_BUCKET_BITS];
+} tl__live_set;
+
+#define TL__LIVE_SET_INIT {PTHREAD_MUTEX_INITIALIZER, {NULL}}
+
+void tl__live_add(tl__live_set *set, tl__live_node *node);
+void tl__live_remove(tl__live_set *set, tl__live_node *node);
+/* Takes the one right to consume node: 0, or EINVAL if another consumer has
+ * it. If node is not in the set (consumed already, or never a handle),
+ * prints "threadlab: <who>: handle <p> was already <consumed_by> ..." and
+ * aborts. Reads nothing of node but its address unless it is live. */
+int tl__live_claim(tl__live_set *set, tl__live_node *node, const char *who,
+                   const char *consumed_by);
+/* Empties the set without touching its nodes (a child after fork). */
+void tl__live_clear(tl__live_set *set);
 
 /* A list of unconsumed handles: the process-wide registry (reported at exit)
  * or one scope's threads. The mutex protects head and every member's
@@ -38,8 +87,9 @@ typedef struct tl__list {
 } tl__list;
 
 struct tl_thread {
-    uint32_t magic;        /* TL__MAGIC_LIVE until released */
-    atomic_bool claimed;   /* set by the one tl_join/tl_detach allowed */
+    tl__live_node live;    /* in tl__live_threads until consumed; its claimed
+                              flag is set by the one tl_join/tl_detach (or
+                              the scope's join) allowed */
     atomic_int refs;       /* owner + running thread; the last one frees */
     atomic_bool finished;  /* set (release) when fn returned or panicked */
     pthread_t pthread;
@@ -62,6 +112,9 @@ struct tl_thread {
 int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
                    void *arg, tl_thread **handle_out, const char *file,
                    int line);
+
+/* Every handle not yet consumed, scoped ones included (thread.c). */
+extern tl__live_set tl__live_threads;
 
 /* Joins a claimed handle and takes it out of its list; frees it. */
 void tl__join_claimed(tl_thread *t, tl_outcome *outcome);

@@ -17,7 +17,7 @@ struct tl_scope {
 static tl_thread *claim_next(tl__list *list)
 {
     for (tl_thread *t = list->head; t; t = t->next)
-        if (!atomic_exchange_explicit(&t->claimed, true, memory_order_acq_rel))
+        if (!atomic_exchange(&t->live.claimed, true))
             return t;
     return NULL;
 }

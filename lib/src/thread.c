@@ -145,11 +145,27 @@ static void list_remove(tl_thread *t)
     pthread_mutex_unlock(&list->lock);
 }
 
+/* Gives a claimed scoped handle back to its scope, waking a scope end that
+ * waits for an unclaimed member. */
+static void unclaim(tl_thread *t)
+{
+    TL__CHECK(pthread_mutex_lock(&t->list->lock));
+    atomic_store(&t->live.claimed, false);
+    TL__CHECK(pthread_cond_broadcast(&t->list->left));
+    TL__CHECK(pthread_mutex_unlock(&t->list->lock));
+}
+
+void tl__check_failed(const char *call, int err, const char *file, int line)
+{
+    fprintf(stderr, "threadlab: %s failed at %s:%d: %s; aborting\n", call,
+            file, line, strerror(err));
+    abort();
+}
+
 /* ---- handles ------------------------------------------------------------- */
 
 static void handle_free(tl_thread *t)
 {
-    t->magic = TL__MAGIC_DEAD;
     free(t->panic_message);
     free(t->name);
     free(t);
@@ -308,7 +324,6 @@ int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
         free(t);
         return ENOMEM;
     }
-    t->magic = TL__MAGIC_LIVE;
     atomic_init(&t->refs, 2);
     t->fn = fn;
     t->arg = arg;
@@ -322,6 +337,7 @@ int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
     /* Listed once t->pthread is set: from here a scope may join it. A scoped
      * thread's children are listed before it returns, so a scope never
      * looks empty while one of its threads can still spawn. */
+    tl__live_add(&tl__live_threads, &t->live); /* live before a scope sees it */
     list_add(list ? list : &registry, t);
     if (hints_on)
         last_spawned = t;
@@ -358,25 +374,12 @@ tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file, int line)
 
 /* ---- consuming a handle ----------------------------------------------------- */
 
-/* A consumed handle is freed, so using it again is a use after free; the mark
- * catches it while the memory still holds it. */
-static void check_mark(const tl_thread *t, const char *who)
-{
-    if (t->magic == TL__MAGIC_LIVE)
-        return;
-    fprintf(stderr,
-            "threadlab: %s: handle %p was already joined or detached "
-            "(a handle is consumed once)\n",
-            who, (const void *)t);
-    abort();
-}
+tl__live_set tl__live_threads = TL__LIVE_SET_INIT;
 
-/* Takes the one right to consume the handle: 0, or EINVAL if taken. */
-static int claim(tl_thread *t)
+static int claim(tl_thread *t, const char *who)
 {
-    return atomic_exchange_explicit(&t->claimed, true, memory_order_acq_rel)
-               ? EINVAL
-               : 0;
+    return tl__live_claim(&tl__live_threads, &t->live, who,
+                          "joined or detached");
 }
 
 void tl__join_claimed(tl_thread *t, tl_outcome *outcome)
@@ -384,6 +387,7 @@ void tl__join_claimed(tl_thread *t, tl_outcome *outcome)
     void *ret = NULL;
     pthread_join(t->pthread, &ret);
     list_remove(t);
+    tl__live_remove(&tl__live_threads, &t->live);
     if (ret == PTHREAD_CANCELED && !t->panicked) {
         t->panicked = true;
         t->panic_message = strdup("thread was cancelled");
@@ -401,10 +405,9 @@ int tl_join(tl_thread *handle, tl_outcome *outcome)
 {
     if (!handle)
         return EINVAL;
-    check_mark(handle, "tl_join");
     if (handle == current)
         return EDEADLK;
-    if (claim(handle) != 0)
+    if (claim(handle, "tl_join") != 0)
         return EINVAL;
     if (hints_on)
         hint_on_join(handle);
@@ -416,12 +419,15 @@ int tl_detach(tl_thread *handle)
 {
     if (!handle)
         return EINVAL;
-    check_mark(handle, "tl_detach");
-    if (handle->list != &registry)
-        return 0; /* scoped: the scope joins it */
-    if (claim(handle) != 0)
+    if (claim(handle, "tl_detach") != 0)
         return EINVAL;
+    /* Ours now: nobody else reads or frees it while we look. */
+    if (handle->list != &registry) {
+        unclaim(handle); /* scoped: handed back to the scope, which joins it */
+        return 0;
+    }
     list_remove(handle);
+    tl__live_remove(&tl__live_threads, &handle->live);
     pthread_detach(handle->pthread);
     handle_unref(handle);
     return 0;

@@ -90,18 +90,23 @@ typedef struct tl_builder {
 
 /* Waits for the thread to finish and consumes the handle. If outcome is not
  * NULL, it receives the return value or the panic (the caller then owns the
- * message); if NULL, the outcome is discarded. Returns 0, EINVAL (handle NULL,
- * or already being joined or detached by another thread), or EDEADLK (a
- * thread joining itself); on error the handle is left as it was.
- * Joining a handle after it was consumed is a use after free; threadlab
- * catches it when the memory still shows the mark and aborts with a
- * message. */
+ * message); if NULL, the outcome is discarded. Returns 0, EINVAL (handle
+ * NULL, or being joined or detached by another thread at this moment), or
+ * EDEADLK (a thread joining itself); on error the handle is left as it was.
+ * The rule: one tl_join or tl_detach per handle. Racing consumers are safe
+ * while the winner is still inside its call (the others get EINVAL); once a
+ * tl_join or tl_detach has returned 0 the handle is gone, and using it again
+ * prints "handle ... was already joined or detached" and aborts. threadlab
+ * knows its live handles, so this holds in every build and never reads the
+ * freed handle; only an address that malloc has reused for a newer handle
+ * passes for that one. */
 int tl_join(tl_thread *handle, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the thread runs on, and its value or
  * panic is discarded when it ends (Rust's drop of a JoinHandle, made explicit).
- * Returns 0 or EINVAL (NULL, or being joined or detached elsewhere). When the
- * process exits, detached threads still running are stopped with it. */
+ * Returns 0 or EINVAL (NULL, or being joined or detached elsewhere at this
+ * moment); a consumed handle aborts, as for tl_join. When the process exits,
+ * detached threads still running are stopped with it. */
 int tl_detach(tl_thread *handle);
 
 /* True once the thread's function has returned or panicked (and its cleanup
