@@ -96,6 +96,8 @@ struct tl_thread {
     tl_thread_fn fn;
     void *arg;
     char *name;            /* full builder name, or NULL */
+    tl_thread_ref *ref;    /* the thread's identity; the handle holds a
+                              reference on it */
     uint64_t id;
     const char *file;      /* spawn site */
     int line;
@@ -142,6 +144,13 @@ typedef struct tl__catch {
 } tl__catch;
 
 extern _Thread_local tl__catch *tl__catch_top;
+
+/* Thread refs (park.c). A new ref starts with `refs` references; adopt
+ * makes it the calling thread's (tl_current), which owns one reference and
+ * drops it with tl__ref_drop_current when it ends. */
+tl_thread_ref *tl__ref_new(uint64_t id, int refs);
+void tl__ref_adopt(tl_thread_ref *ref);
+void tl__ref_drop_current(void);
 
 /* The calling thread's own handle if threadlab spawned it, else NULL
  * (thread.c). */

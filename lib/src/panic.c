@@ -13,6 +13,15 @@
 
 _Thread_local tl__catch *tl__catch_top;
 
+/* True from tl_panic until the thread ends, or until the panic lands in a
+ * catch frame (a pool task). */
+static _Thread_local bool panicking;
+
+bool tl_panicking(void)
+{
+    return panicking;
+}
+
 /* ---- unwind frames ------------------------------------------------------- */
 
 /* Innermost first. A frame is popped before its function runs, so a
@@ -80,6 +89,13 @@ void tl__panic_at(const char *file, int line, const char *fmt, ...)
 {
     char *message = NULL;
     va_list ap;
+    if (panicking) { /* Rust aborts on a panic while panicking, too */
+        fprintf(stderr, "threadlab: panic at %s:%d while the thread was "
+                        "already panicking (in a cleanup handler?); aborting\n",
+                file, line);
+        abort();
+    }
+    panicking = true;
     va_start(ap, fmt);
     if (vasprintf(&message, fmt, ap) < 0)
         message = NULL;
@@ -92,6 +108,7 @@ void tl__panic_at(const char *file, int line, const char *fmt, ...)
         tl__catch *c = tl__catch_top;
         unwind_to(c->scope_mark);
         c->message = message;
+        panicking = false; /* the task is over; the worker goes on */
         longjmp(c->env, 1);
     }
     tl_thread *current = tl__current_handle();

@@ -168,6 +168,7 @@ static void handle_free(tl_thread *t)
 {
     free(t->panic_message);
     free(t->name);
+    tl_thread_ref_release(t->ref);
     free(t);
 }
 
@@ -197,6 +198,11 @@ const char *tl_thread_name(const tl_thread *handle)
     return handle ? handle->name : NULL;
 }
 
+tl_thread_ref *tl_thread_ref_of(const tl_thread *handle)
+{
+    return handle ? handle->ref : NULL;
+}
+
 uint64_t tl_thread_id(const tl_thread *handle)
 {
     return handle ? handle->id : 0;
@@ -223,6 +229,7 @@ static void thread_exit(void *arg)
 {
     tl_thread *t = arg;
     current = NULL;
+    tl__ref_drop_current();
     atomic_store_explicit(&t->finished, true, memory_order_release);
     handle_unref(t);
 }
@@ -234,6 +241,7 @@ static void *thread_start(void *arg)
     void *ret;
     current = t;
     current_id = t->id;
+    tl__ref_adopt(t->ref);
     if (t->name) {
         char buf[TL__OS_NAME_MAX + 1];
         os_name(buf, t->name);
@@ -320,17 +328,19 @@ int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
 
     if (!(t = calloc(1, sizeof *t)))
         return ENOMEM;
-    if (builder->name && !(t->name = strdup(builder->name))) {
-        free(t);
+    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    if ((builder->name && !(t->name = strdup(builder->name))) ||
+        !(t->ref = tl__ref_new(t->id, 2))) { /* the thread's and ours */
+        handle_free(t);
         return ENOMEM;
     }
     atomic_init(&t->refs, 2);
     t->fn = fn;
     t->arg = arg;
-    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     t->file = file;
     t->line = line;
     if ((err = create_pthread(t, builder->stack_size)) != 0) {
+        tl_thread_ref_release(t->ref); /* the thread's, never started */
         handle_free(t);
         return err;
     }

@@ -131,6 +131,74 @@ const char *tl_current_name(void);
  * threadlab did not spawn). */
 uint64_t tl_current_id(void);
 
+/* ---- the current thread, park and unpark ------------------------------------
+ *
+ * A tl_thread_ref is a thread's identity, Rust's Thread (where tl_thread is
+ * its JoinHandle): what another thread needs to unpark it. Every thread has
+ * one, the initial thread and threads threadlab did not spawn included.
+ *
+ *   // consumer                              // producer
+ *   ctx->consumer = tl_current();            push(ctx->queue, item);
+ *   while (!(item = pop(ctx->queue)))        tl_unpark(ctx->consumer);
+ *       tl_park();
+ */
+typedef struct tl_thread_ref tl_thread_ref;
+
+/* The calling thread's ref; never NULL. Borrowed: valid while the calling
+ * thread runs (and, for a thread threadlab spawned, as long as its join
+ * handle). Another thread that may use it later than that takes its own
+ * reference with tl_thread_ref_acquire. For threads threadlab did not spawn,
+ * the first call allocates the ref, and aborts if memory runs out. */
+tl_thread_ref *tl_current(void);
+
+/* The ref of the thread behind a join handle (Rust's JoinHandle::thread),
+ * valid as long as the handle; NULL for NULL. */
+tl_thread_ref *tl_thread_ref_of(const tl_thread *handle);
+
+/* Takes one more reference on ref and returns it (NULL stays NULL); each
+ * is dropped with tl_thread_ref_release, which frees the ref with the last
+ * one. Unparking a thread that has ended is harmless while you hold one. */
+tl_thread_ref *tl_thread_ref_acquire(tl_thread_ref *ref);
+void tl_thread_ref_release(tl_thread_ref *ref);
+
+/* The id of the thread (as tl_current_id returns in it); 0 for NULL. */
+uint64_t tl_thread_ref_id(const tl_thread_ref *ref);
+
+/* Blocks the calling thread until its token is available, then consumes
+ * it, as Rust's thread::park. Each thread has one token, initially absent;
+ * tl_unpark makes it available (unparks do not accumulate: two before a
+ * park let one park through). An unpark that comes before the park is not
+ * lost: the park returns at once. Returns without an unpark only rarely
+ * (the implementation loops on the futex until the token is there, but a
+ * token left by an earlier unpark counts), so call it in a loop that checks
+ * the condition you wait for. What the unparking thread wrote before
+ * tl_unpark is visible after tl_park returns. */
+void tl_park(void);
+
+/* tl_park for at most timeout_ns nanoseconds (CLOCK_MONOTONIC). Returns true
+ * if it consumed the token, false if the time ran out first. */
+bool tl_park_timeout_ns(uint64_t timeout_ns);
+
+/* Makes ref's token available, waking the thread if it is parked. Accepts
+ * NULL. Safe from any thread, including signal handlers' threads, while ref
+ * is valid (see tl_current). */
+void tl_unpark(tl_thread_ref *ref);
+
+/* Sleeps the calling thread for at least ns nanoseconds (CLOCK_MONOTONIC),
+ * resuming after signals: Rust's thread::sleep. */
+void tl_sleep_ns(uint64_t ns);
+
+/* Offers the CPU to other runnable threads (sched_yield): Rust's
+ * thread::yield_now. */
+void tl_yield_now(void);
+
+/* True while the calling thread is panicking: from tl_panic (its panic hook
+ * included) through the cleanup handlers and scope joins that run as the
+ * thread ends; false again once a panic in a pool task has landed back in
+ * the pool. Rust's thread::panicking. A tl_panic while panicking (in a
+ * cleanup handler) prints a message and aborts, as in Rust. */
+bool tl_panicking(void);
+
 /* An estimate of how many threads can usefully run in parallel, like Rust's
  * available_parallelism: the CPUs in this thread's affinity mask, lowered by a
  * cgroup (v2 cpu.max or v1 cfs quota) CPU limit when one is set. Always >= 1. */
