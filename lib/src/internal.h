@@ -125,7 +125,8 @@ void tl__join_claimed(tl_thread *t, tl_outcome *outcome);
 void tl__spawn_failed(int err, const char *file, int line)
     __attribute__((noreturn));
 
-void tl__list_init(tl__list *list);
+/* 0, or the error of pthread_mutex_init/pthread_cond_init (EAGAIN, ENOMEM). */
+int tl__list_init(tl__list *list);
 void tl__list_destroy(tl__list *list);
 
 /* A place to return to when code running a pool task panics: the pool sets

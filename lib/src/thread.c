@@ -103,17 +103,23 @@ static void hint_on_join(const tl_thread *t)
 
 /* ---- lists of unconsumed handles ------------------------------------------ */
 
-void tl__list_init(tl__list *list)
+int tl__list_init(tl__list *list)
 {
-    pthread_mutex_init(&list->lock, NULL);
-    pthread_cond_init(&list->left, NULL);
+    int err = pthread_mutex_init(&list->lock, NULL);
+    if (err)
+        return err; /* EAGAIN or ENOMEM: the caller's to report */
+    if ((err = pthread_cond_init(&list->left, NULL)) != 0) {
+        TL__CHECK(pthread_mutex_destroy(&list->lock));
+        return err;
+    }
     list->head = NULL;
+    return 0;
 }
 
 void tl__list_destroy(tl__list *list)
 {
-    pthread_cond_destroy(&list->left);
-    pthread_mutex_destroy(&list->lock);
+    TL__CHECK(pthread_cond_destroy(&list->left));
+    TL__CHECK(pthread_mutex_destroy(&list->lock));
 }
 
 static tl__list registry = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
