@@ -54,6 +54,7 @@ const char *tl_current_name(void)
 #define TL__HINT_STREAK 3 /* spawn+join pairs in a row before we speak */
 
 static bool hints_on;
+static pthread_mutex_t hints_lock = PTHREAD_MUTEX_INITIALIZER; /* told[] */
 static _Thread_local tl_thread *last_spawned; /* by this thread, if hints_on */
 static _Thread_local const char *streak_file;
 static _Thread_local int streak_line, streak_len;
@@ -68,7 +69,6 @@ __attribute__((constructor)) static void read_hint_setting(void)
  * spawned last, from the same site, with no spawn in between. */
 static void hint_on_join(const tl_thread *t)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     static struct { const char *file; int line; } told[32];
     static int n_told;
 
@@ -83,17 +83,17 @@ static void hint_on_join(const tl_thread *t)
     streak_line = t->line;
     if (++streak_len != TL__HINT_STREAK)
         return;
-    pthread_mutex_lock(&lock);
+    TL__CHECK(pthread_mutex_lock(&hints_lock));
     for (int i = 0; i < n_told; i++)
         if (told[i].file == t->file && told[i].line == t->line) {
-            pthread_mutex_unlock(&lock);
+            TL__CHECK(pthread_mutex_unlock(&hints_lock));
             return;
         }
     if (n_told < (int)(sizeof told / sizeof told[0])) {
         told[n_told].file = t->file;
         told[n_told++].line = t->line;
     }
-    pthread_mutex_unlock(&lock);
+    TL__CHECK(pthread_mutex_unlock(&hints_lock));
     fprintf(stderr,
             "threadlab hint: threads spawned at %s:%d are joined right after "
             "their spawn, %d times in a row, so they run one at a time; spawn "
@@ -166,6 +166,42 @@ void tl__check_failed(const char *call, int err, const char *file, int line)
     fprintf(stderr, "threadlab: %s failed at %s:%d: %s; aborting\n", call,
             file, line, strerror(err));
     abort();
+}
+
+/* ---- fork ------------------------------------------------------------------- */
+
+/* A child after fork() has one thread, the one that forked. The parent's
+ * other threads do not exist there, so their handles are dead: the child
+ * forgets them (no exit report blames it for them; tl_join or tl_detach on
+ * one aborts with the consumed-handle message instead of waiting forever)
+ * without freeing them, since the child's copy of the program may still
+ * point at them. The locks are held across fork so that the child's copy of
+ * each is in a known state, then released on both sides. */
+static void fork_prepare(void)
+{
+    TL__CHECK(pthread_mutex_lock(&hints_lock));
+    TL__CHECK(pthread_mutex_lock(&registry.lock));
+    TL__CHECK(pthread_mutex_lock(&tl__live_threads.lock));
+}
+
+static void fork_parent(void)
+{
+    TL__CHECK(pthread_mutex_unlock(&tl__live_threads.lock));
+    TL__CHECK(pthread_mutex_unlock(&registry.lock));
+    TL__CHECK(pthread_mutex_unlock(&hints_lock));
+}
+
+static void fork_child(void)
+{
+    registry.head = NULL;
+    tl__live_clear(&tl__live_threads);
+    last_spawned = NULL;
+    fork_parent();
+}
+
+__attribute__((constructor)) static void watch_forks(void)
+{
+    TL__CHECK(pthread_atfork(fork_prepare, fork_parent, fork_child));
 }
 
 /* ---- handles ------------------------------------------------------------- */
