@@ -83,10 +83,14 @@ int main(void)
 {
     char out[8192];
     /* TSan kills a child that starts threads after a multithreaded fork
-     * (die_after_fork); there, the child only exits and joins. */
-    bool child_may_spawn = !tl_test_under_tsan();
+     * (die_after_fork); ASan's allocator lock is not held across fork, so a
+     * child forked while another thread allocates can hang in malloc (seen
+     * in gdb: the child's new thread waits in ASan's GetFromAllocator, a
+     * lock taken by a thread that does not exist there). Under those the
+     * child only exits and joins, and under ASan nothing churns. */
+    bool child_may_spawn = !tl_test_under_tsan() && !tl_test_under_asan();
     tl_thread *waiter = tl_spawn(waits, NULL);
-    tl_thread *churner = tl_spawn(churns, NULL);
+    tl_thread *churner = tl_test_under_asan() ? NULL : tl_spawn(churns, NULL);
 
     for (int i = 0; i < 20; i++) {
         int st = fork_child(child_may_spawn ? SPAWN_AND_EXIT : EXIT_ONLY,
@@ -105,7 +109,8 @@ int main(void)
 
     /* The parent's own registry is untouched: its handles join as usual. */
     atomic_store(&stop, true);
-    ASSERT_EQ(tl_join(churner, NULL), 0);
+    if (churner)
+        ASSERT_EQ(tl_join(churner, NULL), 0);
     ASSERT_EQ(tl_join(waiter, NULL), 0);
     puts("ok");
     return 0;

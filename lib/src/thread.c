@@ -191,9 +191,20 @@ static void fork_parent(void)
     TL__CHECK(pthread_mutex_unlock(&hints_lock));
 }
 
+/* The parent's handles, forgotten by a child but kept reachable (leak
+ * checkers in the child would report them otherwise); never freed. */
+static tl_thread *forked_away;
+
 static void fork_child(void)
 {
-    registry.head = NULL;
+    if (registry.head) {
+        tl_thread *tail = registry.head;
+        while (tail->next)
+            tail = tail->next;
+        tail->next = forked_away;
+        forked_away = registry.head;
+        registry.head = NULL;
+    }
     tl__live_clear(&tl__live_threads);
     last_spawned = NULL;
     fork_parent();
