@@ -148,7 +148,7 @@ typedef struct tl_pool_options {
  * (EPERM, ENOSYS, EXDEV: see tl_topo_pin_thread).
  * On error *pool_out is NULL, the workers already started have been stopped
  * and joined, and nothing is leaked. */
-int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
+TL_API int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
 
 /* Shuts the pool down. From the moment it begins, tl_pool_submit and
  * tl_pool_parallel_for from outside the pool return ECANCELED (tasks of the
@@ -162,7 +162,7 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
  * another thread at the same time) returns once the pool is shut down.
  * Returns 0, EINVAL (pool NULL), or EDEADLK (called from inside the pool:
  * the drain would wait for the caller). */
-int tl_pool_shutdown(tl_pool *pool);
+TL_API int tl_pool_shutdown(tl_pool *pool);
 
 /* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
  * it. Call it once no other thread can still call into the pool, as with
@@ -171,10 +171,10 @@ int tl_pool_shutdown(tl_pool *pool);
  * and free it once they are done. Accepts NULL. Calling it from inside the
  * pool is a bug it cannot recover from: it prints why and aborts. Handles
  * of tasks not yet waited stay valid: wait or detach them afterwards. */
-void tl_pool_free(tl_pool *pool);
+TL_API void tl_pool_free(tl_pool *pool);
 
 /* The number of worker threads. 0 for NULL. */
-unsigned tl_pool_threads(const tl_pool *pool);
+TL_API unsigned tl_pool_threads(const tl_pool *pool);
 
 /* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
  * handle the caller owns and must consume with tl_task_wait or
@@ -185,7 +185,7 @@ unsigned tl_pool_threads(const tl_pool *pool);
  * (tl_pool_shutdown has begun and the caller is not inside the pool),
  * ENOMEM (no memory for the handle, or for a bigger ring). On error
  * *task_out is NULL and fn will not run. */
-int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
+TL_API int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
 
 /* Waits for the task to finish and consumes the handle: afterwards it is
@@ -200,14 +200,14 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * detached by another thread), or EDEADLK (the task is running on the
  * calling thread: the caller is that task itself, or a task it runs inline
  * while it waits; the handle is left unconsumed). */
-int tl_task_wait(tl_task *task, tl_outcome *outcome);
+TL_API int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
  * discarded. Returns 0 or EINVAL (task NULL, or being waited elsewhere). */
-int tl_task_detach(tl_task *task);
+TL_API int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */
-bool tl_task_is_finished(const tl_task *task);
+TL_API bool tl_task_is_finished(const tl_task *task);
 
 /* Waits until the pool is quiet: nothing queued and nothing running. That
  * covers every task submitted before the call, with the tasks those
@@ -217,7 +217,7 @@ bool tl_task_is_finished(const tl_task *task);
  * it busy for good. To wait for given tasks only, wait on their handles.
  * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL), or
  * EDEADLK when called from inside the pool (it would wait for itself). */
-int tl_pool_wait(tl_pool *pool);
+TL_API int tl_pool_wait(tl_pool *pool);
 
 /* The body of a parallel_for: handles the indices [begin, end). */
 typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
@@ -233,7 +233,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
  * panicked, or tl_pool_shutdown has begun and the caller is not inside the
  * pool), or ENOMEM. */
-int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
+TL_API int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
 
 #ifdef __cplusplus
