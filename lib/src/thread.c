@@ -127,28 +127,28 @@ static tl__list registry = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 
 static void list_add(tl__list *list, tl_thread *t)
 {
-    pthread_mutex_lock(&list->lock);
+    TL__CHECK(pthread_mutex_lock(&list->lock));
     t->list = list;
     t->prev = NULL;
     t->next = list->head;
     if (list->head)
         list->head->prev = t;
     list->head = t;
-    pthread_mutex_unlock(&list->lock);
+    TL__CHECK(pthread_mutex_unlock(&list->lock));
 }
 
 static void list_remove(tl_thread *t)
 {
     tl__list *list = t->list;
-    pthread_mutex_lock(&list->lock);
+    TL__CHECK(pthread_mutex_lock(&list->lock));
     if (t->prev)
         t->prev->next = t->next;
     else
         list->head = t->next;
     if (t->next)
         t->next->prev = t->prev;
-    pthread_cond_broadcast(&list->left);
-    pthread_mutex_unlock(&list->lock);
+    TL__CHECK(pthread_cond_broadcast(&list->left));
+    TL__CHECK(pthread_mutex_unlock(&list->lock));
 }
 
 /* Gives a claimed scoped handle back to its scope, waking a scope end that
@@ -298,7 +298,9 @@ static void *thread_start(void *arg)
     if (t->name) {
         char buf[TL__OS_NAME_MAX + 1];
         os_name(buf, t->name);
-        pthread_setname_np(pthread_self(), buf);
+        /* Best effort: the OS copy of the name is for top and gdb, and
+         * threadlab keeps the full name; it fails only without /proc. */
+        (void)pthread_setname_np(pthread_self(), buf);
     }
     pthread_cleanup_push(thread_exit, t);
     ret = t->fn(t->arg);
@@ -324,7 +326,7 @@ static void find_get_minstack(void)
 static size_t min_stack_size(const pthread_attr_t *attr)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, find_get_minstack);
+    TL__CHECK(pthread_once(&once, find_get_minstack));
     long min = sysconf(_SC_THREAD_STACK_MIN);
     size_t floor = min > 0 ? (size_t)min : 16384;
     size_t need = get_minstack ? get_minstack(attr) : 0;
@@ -359,7 +361,7 @@ static int create_pthread(tl_thread *t, size_t stack_size)
         err = pthread_attr_setstacksize(&attr, stack_size);
     if (!err)
         err = pthread_create(&t->pthread, &attr, thread_start, t);
-    pthread_attr_destroy(&attr);
+    TL__CHECK(pthread_attr_destroy(&attr));
     return err;
 }
 
@@ -448,7 +450,7 @@ static int claim(tl_thread *t, const char *who)
 void tl__join_claimed(tl_thread *t, tl_outcome *outcome)
 {
     void *ret = NULL;
-    pthread_join(t->pthread, &ret);
+    TL__CHECK(pthread_join(t->pthread, &ret));
     list_remove(t);
     tl__live_remove(&tl__live_threads, &t->live);
     if (ret == PTHREAD_CANCELED && !t->panicked) {
@@ -491,7 +493,7 @@ int tl_detach(tl_thread *handle)
     }
     list_remove(handle);
     tl__live_remove(&tl__live_threads, &handle->live);
-    pthread_detach(handle->pthread);
+    TL__CHECK(pthread_detach(handle->pthread));
     handle_unref(handle);
     return 0;
 }
@@ -506,7 +508,7 @@ __attribute__((destructor)) static void report_unconsumed(void)
     size_t count = 0;
     if (env && strcmp(env, "0") == 0)
         return;
-    pthread_mutex_lock(&registry.lock);
+    TL__CHECK(pthread_mutex_lock(&registry.lock));
     for (tl_thread *t = registry.head; t; t = t->next) {
         count++;
         fprintf(stderr,
@@ -516,7 +518,7 @@ __attribute__((destructor)) static void report_unconsumed(void)
                 (unsigned long long)t->id, t->file, t->line,
                 atomic_load(&t->finished) ? "finished" : "still running, killed");
     }
-    pthread_mutex_unlock(&registry.lock);
+    TL__CHECK(pthread_mutex_unlock(&registry.lock));
     if (count)
         fprintf(stderr,
                 "threadlab: %zu thread handle%s never joined nor detached: join "
