@@ -59,15 +59,13 @@ static void unwind_to(void *mark)
 
 /* ---- the hook -------------------------------------------------------------- */
 
+/* Rust's words: "thread '<unnamed>' panicked at src/main.rs:2:5:". */
 static void default_panic_hook(const char *name, uint64_t id, const char *file,
                                int line, const char *message)
 {
-    if (name)
-        fprintf(stderr, "thread '%s' panicked at %s:%d:\n%s\n", name, file,
-                line, message);
-    else
-        fprintf(stderr, "thread <unnamed #%llu> panicked at %s:%d:\n%s\n",
-                (unsigned long long)id, file, line, message);
+    (void)id;
+    fprintf(stderr, "thread '%s' panicked at %s:%d:\n%s\n",
+            name ? name : "<unnamed>", file, line, message);
 }
 
 void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,

@@ -226,7 +226,7 @@ typedef void (*tl_panic_hook)(const char *name, uint64_t id, const char *file,
  * NULL restores the default, which prints
  *   thread 'name' panicked at file:line:
  *   message
- * to stderr. tl_panic_hook_silent prints nothing. */
+ * to stderr, as Rust's does ('<unnamed>' for a thread without a name). tl_panic_hook_silent prints nothing. */
 TL_API tl_panic_hook tl_set_panic_hook(tl_panic_hook hook);
 TL_API void tl_panic_hook_silent(const char *name, uint64_t id,
                                  const char *file, int line,
