@@ -90,7 +90,7 @@ static void ping_pong(int rounds)
 /* ---- a thread threadlab did not spawn ------------------------------------------ */
 
 struct foreign {
-    tl_thread_ref *ref; /* acquired by the thread for main */
+    tl_thread_ref *_Atomic ref; /* acquired by the thread for main */
     uint64_t id;
     atomic_bool go;
 };
