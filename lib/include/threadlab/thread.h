@@ -182,8 +182,9 @@ TL_API void tl_park(void);
 TL_API bool tl_park_timeout_ns(uint64_t timeout_ns);
 
 /* Makes ref's token available, waking the thread if it is parked. Accepts
- * NULL. Safe from any thread, including signal handlers' threads, while ref
- * is valid (see tl_current). */
+ * NULL. Safe from any thread, and from a signal handler (an atomic exchange
+ * and, if the thread sleeps, one futex call), while ref is valid (see
+ * tl_current). */
 TL_API void tl_unpark(tl_thread_ref *ref);
 
 /* Sleeps the calling thread for at least ns nanoseconds (CLOCK_MONOTONIC),
