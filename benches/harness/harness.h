@@ -437,7 +437,8 @@ void tl_rendezvous_reset(tl_rendezvous *r, unsigned expected);
 bool tl_rendezvous_wait(tl_rendezvous *r);
 
 /* Sleeps ns nanoseconds (CLOCK_MONOTONIC), resuming after signals: the unit
- * of tasks that block, standing for IO. */
+ * of tasks that block, standing for IO. Now libthreadlab's (thread.h);
+ * declared here too for the files that include only this header. */
 void tl_sleep_ns(uint64_t ns);
 
 /* ---- writing results ----------------------------------------------------------- */
