@@ -21,8 +21,8 @@
  * When the OS refuses threads (RLIMIT_NPROC, threads-max, a cgroup), every
  * case gets the error back and is skipped with a line saying so, except
  * that tl_spawn and OpenMP abort or exit on a refusal by design: they run
- * only after a probe just before them got as many threads (see
- * threads_available).
+ * only after a probe got as many threads (tl_threads_available,
+ * fork_join.h).
  */
 #define _GNU_SOURCE
 #include <threadlab/pool.h>
@@ -186,45 +186,6 @@ static const tl_bench_case create_join_cases[N_CREATE_JOIN] = {
     [CJ_FORK] = { "fork_waitpid", fork_waitpid, NULL }, /* not interleaved */
 };
 
-/* ---- refused threads -------------------------------------------------------- */
-
-typedef struct held {
-    atomic_bool release;
-} held;
-
-static void *hold(void *arg)
-{
-    held *h = arg;
-    while (!atomic_load(&h->release))
-        tl_sleep_ns(100000);
-    return NULL;
-}
-
-/* Whether `count` more threads can be alive at once now: starts them with
- * the builder (which returns the error), then releases and joins them.
- * Returns 0 or the errno of the refused spawn. Guards what cannot take a
- * refusal: tl_spawn aborts (as Rust's thread::spawn panics), libgomp exits.
- * A thread still counts against RLIMIT_NPROC a moment after its join
- * returns: the pause lets the kernel release them first. */
-static int threads_available(unsigned count)
-{
-    tl_thread **handles = calloc(count, sizeof *handles);
-    if (!handles)
-        return ENOMEM;
-    held h = { false };
-    unsigned started = 0;
-    int err = 0;
-    while (started < count && !err)
-        if (!(err = tl_builder_spawn(NULL, hold, &h, &handles[started])))
-            started++;
-    atomic_store(&h.release, true);
-    for (unsigned i = 0; i < started; i++)
-        tl_join(handles[i], NULL);
-    free(handles);
-    tl_sleep_ns(2000000);
-    return err;
-}
-
 /* The create_join figures, for the answer (skipped: the OS refused). */
 typedef struct create_join_result {
     tl_stats stats[N_CREATE_JOIN];
@@ -256,7 +217,7 @@ static void measure_create_join(tl_bench *b, create_join_result *r)
      * default), so this adds a second. */
     unsigned reps = 3 * tl_bench_reps(b);
     bool live = !tl_bench_planning(b) && !tl_bench_replaying(b);
-    int err = live ? threads_available(2) : 0;
+    int err = live ? tl_threads_available(2) : 0;
     if (!err)
         err = tl_bench_measure_interleaved(
             b, create_join_cases, CJ_FORK,
@@ -422,7 +383,7 @@ static fork_join_result measure_fork_join(tl_bench *b, unsigned threads, bool op
                                create_ns, &r.spawn);
     r.scope_ok = fork_join_row(b, "scope", scope_join_all, &fj, create_ns, &r.scope);
     bool live = !tl_bench_planning(b) && !tl_bench_replaying(b);
-    int probe_err = openmp && live ? threads_available(threads) : 0;
+    int probe_err = openmp && live ? tl_threads_available(threads) : 0;
     r.pool_ok = measure_pool(b, &fj, &r.pool);
 #ifdef TL_HAVE_OPENMP
     if (openmp)
