@@ -612,24 +612,26 @@ static bool refused(tl_bench *b, const char *label, int err)
     return true;
 }
 
-/* OpenMP exits the process when it cannot get its threads: a section's
- * OpenMP strategies run only when a probe got a whole team of workers
- * first (the pool's workers alive beside it, as they will be). Returns the
- * options to measure the section with: OpenMP left out after a refusal. */
-static options guard_openmp(tl_bench *b, const options *o, const char *section,
-                            const char *label, unsigned workers)
+/* OpenMP exits the process when it cannot get its threads, and a GLib pool
+ * that could start only some of its threads hangs in g_thread_pool_push:
+ * a section's OpenMP and GLib strategies run only when a probe got a
+ * whole team of workers first (the pool's workers alive beside it, as they
+ * will be). Returns the options to measure the section with: those peers
+ * left out after a refusal (said in a line). */
+static options guard_peers(tl_bench *b, const options *o, const char *section,
+                           const char *label, unsigned workers)
 {
     options guarded = *o;
-    bool omp = false;
+    bool peers = false;
     for (size_t i = 0; i < N_STRATEGIES; i++)
-        omp |= strcmp(strategies[i].section, section) == 0 &&
-               strategies[i].runtime == OPENMP && takes_part(o, &strategies[i]);
-    int err = omp && live(b) ? tl_threads_available(workers) : 0;
+        peers |= strcmp(strategies[i].section, section) == 0 &&
+                 strategies[i].runtime != THREADLAB && takes_part(o, &strategies[i]);
+    int err = peers && live(b) ? tl_threads_available(workers) : 0;
     if (err) {
         char what[160];
-        snprintf(what, sizeof what, "%s, its OpenMP strategies", label);
+        snprintf(what, sizeof what, "%s, its OpenMP and GLib strategies", label);
         refused(b, what, err);
-        guarded.no_openmp = true;
+        guarded.no_openmp = guarded.no_glib = true;
     }
     return guarded;
 }
@@ -685,7 +687,7 @@ static void measure_grain(tl_bench *b, const options *o, tl_pool *pool,
         snprintf(label, sizeof label, "grain=%gns tasks=%zu workers=%u",
                  grains_ns[k], g.tasks, workers);
         result->efficiency[k] = NAN;
-        options guarded = guard_openmp(b, o, "grain", label, workers);
+        options guarded = guard_peers(b, o, "grain", label, workers);
         /* Alive at once: the pool's workers, and the wave of a thread per
          * task or an OpenMP team. */
         size_t wave_threads = g.tasks < wave_size ? g.tasks : wave_size;
@@ -734,9 +736,8 @@ static void measure_target(tl_bench *b, const options *o, const char *section,
                            const tl_measure_opts *opts, target_case *t,
                            target_result *result)
 {
-    options guarded = guard_openmp(b, o, section, section, t->workers);
     rounds r;
-    int err = measure_rounds(b, &guarded, section, opts, t->workers, t, &r);
+    int err = measure_rounds(b, o, section, opts, t->workers, t, &r);
     if (err && refused(b, section, err))
         return;
     for (size_t i = 0; i < r.n; i++)
@@ -750,7 +751,7 @@ static void measure_fork_join(tl_bench *b, const options *o, target_case *t,
                               target_result *result)
 {
     tl_fork_join fj = { .threads = t->workers, .pool = t->pool };
-    options guarded = guard_openmp(b, o, "fork_join", "fork_join", t->workers);
+    options guarded = guard_peers(b, o, "fork_join", "fork_join", t->workers);
     for (size_t i = 0; i < N_STRATEGIES; i++) {
         const strategy *s = &strategies[i];
         if (strcmp(s->section, "fork_join") != 0 || !takes_part(&guarded, s))
@@ -802,9 +803,9 @@ static void glib_trip_close(target_case *t)
 static void measure_round_trip(tl_bench *b, const options *o, target_case *t,
                                target_result *result)
 {
-    options trip = *o;
+    options trip = guard_peers(b, o, "round_trip", "round_trip", t->workers);
 #ifdef TL_HAVE_GLIB
-    if (with_runtime(o, GLIB) && live(b)) {
+    if (with_runtime(&trip, GLIB) && live(b)) {
         int err = glib_trip_open(t);
         if (err && refused(b, "round_trip glib_pool (its pool)", err))
             trip.no_glib = true;
@@ -853,18 +854,21 @@ static void measure_targets(tl_bench *b, const options *o, unsigned workers,
     if (skipped)
         return;
     unsigned team = 2 * workers + 1;
-    if (runs(o, "batch"))
-        measure_target(b, o, "batch",
+    if (runs(o, "batch")) {
+        options peers = guard_peers(b, o, "batch", "batch", workers);
+        measure_target(b, &peers, "batch",
                        &(tl_measure_opts){
                            .label = "batch", .reps = reps, .threads = team,
                            .memory_bytes = t.tasks * TASK_MEMORY_BYTES,
                            .estimate_ns = 3 * t.tasks * TASK_ESTIMATE_NS +
                                           TL_FORK_JOIN_SETTLE_NS },
                        &t, r);
+    }
     if (runs(o, "parallel_for")) {
         if (live(b) && !(t.data = calloc(t.iterations, sizeof *t.data)))
             tl_bench_fail(b, "out of memory for %zu iterations", t.iterations);
-        measure_target(b, o, "parallel_for",
+        options guarded = guard_peers(b, o, "parallel_for", "parallel_for", workers);
+        measure_target(b, &guarded, "parallel_for",
                        &(tl_measure_opts){
                            .label = "parallel_for", .reps = reps, .threads = team,
                            .memory_bytes = t.iterations * sizeof *t.data,
@@ -1070,7 +1074,8 @@ int main(int argc, char **argv)
           .help = "per whole loop of 10,000,000 trivial iterations",
           .cases = TL_LIST("pool_parallel_for", "omp_for_static") },
         { .name = "fork_join", .unit = "ns",
-          .help = "per empty fork-join, one chunk per worker, idle pool",
+          .help = "per empty fork-join, one chunk per worker, idle pool; measured "
+                  "as spawn_cost measures it (a warm-up, then a timed loop)",
           .cases = TL_LIST("pool_parallel_for", "omp_parallel") },
         { .name = "round_trip", .unit = "ns",
           .help = "per task: one task submitted to an idle pool, waited for",

@@ -1,0 +1,55 @@
+#!/bin/sh
+# spawn_cost and pool_vs_raw when the OS refuses threads (issue 15): each
+# runs --quick as an unprivileged user (nobody) under a small RLIMIT_NPROC
+# and must skip the cases it cannot get threads for, with a line naming
+# them, and go on: exit 0, or 1 only when nothing at all was measured;
+# never SIGABRT (tl_spawn aborts when refused, so the bench may call it
+# only after a probe), never libgomp's exit (OpenMP likewise), never a hang.
+# Skipped (77) when this cannot drop root: a normal user's own limit would
+# count every process of that user.
+#
+#   refused_spawn_pool.sh SPAWN_COST POOL_VS_RAW SCRATCH_DIR [FLAG...]
+# FLAGs (e.g. --no-openmp --no-glib under ThreadSanitizer) go to both.
+set -u
+spawn_cost=$1 pool_vs_raw=$2 scratch=$3
+shift 3
+[ "$(id -u)" = 0 ] || { echo "not root: cannot drop to nobody (skipped)"; exit 77; }
+command -v setpriv >/dev/null && command -v prlimit >/dev/null ||
+  { echo "setpriv or prlimit missing (skipped)"; exit 77; }
+rm -rf "$scratch" && mkdir -p "$scratch" && chmod 777 "$scratch" || exit 1
+setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null ||
+  { echo "cannot drop to nobody here (skipped)"; exit 77; }
+status=0
+
+# run NAME NPROC EXPECT_EXIT SKIPPED_TEXT BENCH ARGS...: EXPECT_EXIT is 0,
+# or "0|1" where every case may be refused.
+run() {
+  name=$1 nproc=$2 expect=$3 skipped=$4 bench=$5
+  shift 5
+  out="$scratch/$name"
+  setpriv --reuid=65534 --regid=65534 --clear-groups \
+    prlimit --nproc="$nproc" -- timeout 120 "$bench" --quick --quiet --reps 2 \
+    --min-time 0.001 --out "$out" "$@" >"$scratch/$name.stdout" 2>"$scratch/$name.stderr"
+  rc=$?
+  case "|$expect|" in
+    *"|$rc|"*) ;;
+    *) echo "FAIL $name: exit $rc (expected $expect; 124 = timed out, 134 = SIGABRT)"
+       sed 's/^/  /' "$scratch/$name.stderr" | tail -20; status=1; return ;;
+  esac
+  if ! grep -q "skipped .*$skipped.*the OS refused" "$scratch/$name.stderr"; then
+    echo "FAIL $name: no 'skipped ... $skipped ...: the OS refused' line"
+    sed 's/^/  /' "$scratch/$name.stderr" | tail -20
+    status=1
+    return
+  fi
+  echo "ok $name: exit $rc, $(grep -c 'skipped' "$scratch/$name.stderr") skipped line(s)"
+}
+
+# 8 tasks: create_join's one thread and T = 1, 2 fit; 64 threads do not.
+run spawn_cost 8 0 "threads=64" "$spawn_cost" --threads 1,2,64 "$@"
+# A pool of 16 workers cannot start: every section is refused.
+run pool_vs_raw_pool 8 "0|1" "a pool of 16 workers" "$pool_vs_raw" --threads 16 "$@"
+# Wider than the limit, with the pool's 2 workers alive: GLib's pool and the
+# OpenMP team (behind its probe) are refused, the pool's batch is measured.
+run pool_vs_raw_batch 4 0 "batch" "$pool_vs_raw" --section batch --threads 2 "$@"
+exit $status
