@@ -4,7 +4,7 @@
 # since every such test counts against the same user's RLIMIT_NPROC.
 # ThreadSanitizer cannot see inside OpenMP and GLib: left out under it.
 if(TL_SANITIZE STREQUAL "thread")
-  set(_refused_peers --no-openmp --no-glib)
+  set(_refused_peers --no-peers)
 else()
   set(_refused_peers "")
 endif()
