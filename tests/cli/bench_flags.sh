@@ -26,7 +26,6 @@ done
 case "$name" in
   spawn_cost)
     refused --threads --threads 0
-    refused --threads --threads 1000000
     refused --nope --nope
     documented --no-openmp
     ;;
@@ -57,7 +56,6 @@ case "$name" in
     done
     ;;
   pool_vs_raw)
-    refused --threads --threads 1000000
     for flag in "--section NAME" --no-openmp --no-glib; do documented "$flag"; done
     ;;
   *) # a bench with no flags of its own beyond the shared ones
