@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <threadlab/thread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A bench written wrongly (not a user error): say so and stop. */
@@ -140,6 +141,8 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     b->progress.tty = isatty(STDERR_FILENO);
 
     bool planning = tl_bench_planning(b); /* writes nothing under --out */
+    struct stat st;
+    b->made_out_dir = !planning && stat(b->cli.out_dir, &st) != 0;
     int err = planning ? 0 : tl__mkdirs(b->cli.out_dir);
     char name[256];
     snprintf(name, sizeof name, "%s.csv", spec->name);
@@ -417,6 +420,8 @@ void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
 {
     tl__outfile_discard(&b->csv); /* nothing was measured */
     tl__runs_discard(b);
+    if (b->made_out_dir) /* a usage error leaves no trace: not even the folder */
+        rmdir(b->cli.out_dir);
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", b->spec->name);

@@ -177,6 +177,7 @@ struct tl_bench {
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
     unsigned skipped;  /* cases the OS refused (tl_bench_skip_refused) */
+    bool made_out_dir; /* tl_bench_open created --out (a usage error removes it) */
     unsigned unstable; /* rows marked unstable, summed up at close */
     double worst_unstable_cv;
     char worst_unstable[128]; /* that row's key values */
