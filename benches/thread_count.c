@@ -904,6 +904,38 @@ static series skipped_series(tl_bench *b, const work *w, const sizes *z,
     return s;
 }
 
+/* Every series, then the answer: lists[0] (counts[0] of them) is the T
+ * list of cpu and memory, lists[1] that of io. */
+static void measure_all(tl_bench *b, const sizes *z, const unsigned *const lists[2],
+                        const size_t counts[2], bool openmp)
+{
+    /* compact and scatter need the topology */
+    unsigned pin_policies = tl_bench_topo(b) ? 3 : 1;
+    work cpu_work, memory_work, io_work;
+    uint64_t *array = define_work(b, z, &cpu_work, &memory_work, &io_work);
+    series cpu[3], omp = { 0 }, memory;
+    for (unsigned p = 0; p < pin_policies; p++)
+        cpu[p] = measure_series(b, &cpu_work, z, "threads", (tl_pin_policy)p,
+                                lists[0], counts[0]);
+    if (openmp)
+        omp = measure_series(b, &cpu_work, z, "openmp", TL_PIN_NONE, lists[0],
+                             counts[0]);
+    if (memory_work.array_words)
+        memory = measure_series(b, &memory_work, z, "threads", tl_bench_pin(b),
+                                lists[0], counts[0]);
+    else
+        memory = skipped_series(b, &memory_work, z, lists[0], counts[0]);
+    series io = measure_series(b, &io_work, z, "threads", tl_bench_pin(b), lists[1],
+                               counts[1]);
+    answer(b, z, &cpu[TL_PIN_NONE], &memory, &io);
+    for (unsigned p = 0; p < pin_policies; p++)
+        free(cpu[p].speedups);
+    free(omp.speedups);
+    free(memory.speedups);
+    free(io.speedups);
+    free(array);
+}
+
 int main(int argc, char **argv)
 {
     static const tl_bench_column columns[] = {
@@ -952,9 +984,7 @@ int main(int argc, char **argv)
     openmp = false;
     tl_bench_note(b, "OpenMP was not found at build time: no openmp series");
 #endif
-    /* compact and scatter need the topology */
-    unsigned pin_policies = tl_bench_topo(b) ? 3 : 1;
-
+    unsigned pin_policies = tl_bench_topo(b) ? 3 : 1; /* as in measure_all */
     sizes z;
     topology_sizes(b, &z);
     size_t n_cpu, n_io;
@@ -966,30 +996,9 @@ int main(int argc, char **argv)
     plan_facts(b, &z);
     tl_bench_plan(b, (unsigned)(n_cpu * (pin_policies + (openmp ? 2 : 1)) + n_io));
 
-    work cpu_work, memory_work, io_work;
-    uint64_t *array = define_work(b, &z, &cpu_work, &memory_work, &io_work);
-    series cpu[3], omp = { 0 }, memory;
-    for (unsigned p = 0; p < pin_policies; p++)
-        cpu[p] = measure_series(b, &cpu_work, &z, "threads", (tl_pin_policy)p,
-                                threads, n_cpu);
-    if (openmp)
-        omp = measure_series(b, &cpu_work, &z, "openmp", TL_PIN_NONE, threads, n_cpu);
-    if (memory_work.array_words)
-        memory = measure_series(b, &memory_work, &z, "threads", tl_bench_pin(b),
-                                threads, n_cpu);
-    else
-        memory = skipped_series(b, &memory_work, &z, threads, n_cpu);
-    series io = measure_series(b, &io_work, &z, "threads", tl_bench_pin(b), io_list,
-                               n_io);
-
-    answer(b, &z, &cpu[TL_PIN_NONE], &memory, &io);
-    for (unsigned p = 0; p < pin_policies; p++)
-        free(cpu[p].speedups);
-    free(omp.speedups);
-    free(memory.speedups);
-    free(io.speedups);
+    measure_all(b, &z, (const unsigned *[]){ threads, io_list },
+                (size_t[]){ n_cpu, n_io }, openmp);
     free(io_list);
     free(threads);
-    free(array);
     return tl_bench_close(b);
 }
