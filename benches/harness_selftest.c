@@ -5,6 +5,8 @@
  * slack should measure 1 ms plus the wake-up latency: the check is that its
  * median is within --tolerance of 1 ms, and its CV under it too. */
 #define _GNU_SOURCE
+#include <threadlab/thread.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +119,11 @@ int main(int argc, char **argv)
         .measures = "time per operation",
         .unit = "ns" });
     tl_bench_plan(b, 4);
+    /* the facts every bench's plan gives (tests/check_plans.py) */
+    const tl_topo *topo = tl_bench_topo(b);
+    tl_bench_plan_fact(b, "pus", topo ? tl_topo_pus(topo) : tl_available_parallelism());
+    tl_bench_plan_fact(b, "memory_total_bytes",
+                       topo ? (double)tl_topo_memory_size(topo) : 0);
 
     tl_stats call = run(b, "empty_call", empty_calls, NAN);
     tl_stats read = run(b, "clock_read", clock_reads, tl_timer()->overhead_ns);
