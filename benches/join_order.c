@@ -21,8 +21,8 @@
  * order: N sleeping tasks whose durations vary (1 to N half-tasks, in a
  * fixed shuffled order), each result taking half a task of CPU work to
  * consume on the joining thread; N up to 256 of the sweep (a sample lasts
- * about N task times); the answer quotes N = 16. Joining in spawn order waits for a long
- * task while finished ones queue up; taking results as they complete (each
+ * about N task times); the answer quotes N = 16. Joining in spawn order
+ * waits for a long task while finished ones queue up; taking results as they complete (each
  * task posts its index to a queue when it finishes) consumes each as soon as
  * it exists. Statistics: the time from the spawn of the first task until the
  * first result, and the last, is consumed.

@@ -19,6 +19,8 @@
  * plus the core and PU counts); for io: --threads when given, else 1 to
  * max(256, 4 x PUs) in powers of two plus the core and PU counts, within
  * half of what the kernel allows (threads-max, pid_max, RLIMIT_NPROC).
+ * --threads above max(16 x PUs, 1024) is a usage error: the cpu work grows
+ * with the most threads.
  * Each row also has the speedup against T = 1, the efficiency, and the
  * context switches of a run (getrusage of the whole process, before and
  * after). The threads are spawned for each run, one after the other, as a
