@@ -121,7 +121,7 @@ endforeach()
 # on the placeholders (it exited 1); the plan is printed.
 if(TARGET harness_selftest)
   add_test(NAME bench_harness_selftest_plan
-    COMMAND sh -c "\"$0\" --plan --quiet | grep -q 'total: 4 cases'"
+    COMMAND sh -c "plan=$(\"$0\" --plan --quiet) && echo \"$plan\" | grep -q 'total: 4 cases'"
             $<TARGET_FILE:harness_selftest>)
   set_tests_properties(bench_harness_selftest_plan PROPERTIES
     TIMEOUT 60 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
