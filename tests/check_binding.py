@@ -82,7 +82,8 @@ def main(argv):
             if meta.get("pus_usable") != 1 or meta.get("pus_machine", 0) < 2:
                 problems.append("meta.json says %s of %s PUs usable"
                                 % (meta.get("pus_usable"), meta.get("pus_machine")))
-            if not str(meta.get("machine", "")).endswith("-bound1"):
+            name = str(meta.get("machine", ""))
+            if not (name.endswith("-bound1") or name.endswith("-bound1-clang")):
                 problems.append("machine name %r does not say -bound1" % meta.get("machine"))
         except (OSError, ValueError) as e:
             problems.append("no meta.json: %s" % e)
