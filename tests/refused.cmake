@@ -12,3 +12,21 @@ add_test(NAME bench_refused_spawn_pool COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cl
 set_tests_properties(bench_refused_spawn_pool PROPERTIES
   TIMEOUT 400 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE LABELS "bench"
   ENVIRONMENT "${TL_TEST_ENV}")
+
+# thread_count and join_order (cli/bench_refused.sh: exit 0, or 1 only if
+# nothing was measured; a "skipped" line naming the case; no SIGABRT; no
+# hang): the limit, the case that must be skipped, the bench's arguments.
+# 6 threads: T = 1 and 2 (and a sanitizer's own thread, an OpenMP runtime's
+# idle one) fit; 16 does not.
+set(_refused_script ${CMAKE_CURRENT_SOURCE_DIR}/cli/bench_refused.sh)
+macro(tl_refused_test bench nproc case)
+  if(TARGET ${bench})
+    add_test(NAME refused_${bench} COMMAND sh ${_refused_script} $<TARGET_FILE:${bench}>
+             ${CMAKE_CURRENT_BINARY_DIR}/refused_${bench} ${nproc} ${case} ${ARGN})
+    set_tests_properties(refused_${bench} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+                         RUN_SERIAL TRUE LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+  endif()
+endmacro()
+tl_refused_test(thread_count 6 threads=16 --threads 1,2,16 --array-bytes 4M
+                ${_bench_no_openmp})
+tl_refused_test(join_order 6 tasks=16 --threads 1,2,16 --task-us 200)
