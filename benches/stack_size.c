@@ -103,7 +103,9 @@ static bool runs(const options *o, const char *section)
 /* "64 KiB", "8 MiB", "20 KiB": sizes as people say them. */
 static const char *format_bytes(size_t bytes, char *buf, size_t size)
 {
-    if (bytes >= GiB && bytes % GiB == 0)
+    if (bytes >= GiB << 10 && bytes % (GiB << 10) == 0)
+        snprintf(buf, size, "%zu TiB", bytes / (GiB << 10));
+    else if (bytes >= GiB && bytes % GiB == 0)
         snprintf(buf, size, "%zu GiB", bytes / GiB);
     else if (bytes >= GiB)
         snprintf(buf, size, "%.1f GiB", (double)bytes / (double)GiB);
