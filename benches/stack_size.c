@@ -1082,15 +1082,16 @@ static void memory_limits(limit_list *l, size_t stack_bytes)
     if (read_number("/proc/sys/vm/max_map_count", &v)) /* stack + guard page */
         add_limit(l, "max_map_count", (v - process_mappings()) / 2, false, "%.0f", v);
     int policy = overcommit_policy();
-    if (policy == 2) { /* strict: every stack is committed in full */
-        double limit = meminfo_bytes("CommitLimit");
+    double limit = meminfo_bytes("CommitLimit");
+    if (policy == 2 && !isnan(limit)) { /* strict: every stack is committed in full */
         add_limit(l, "commit_limit",
                   (limit - meminfo_bytes("Committed_AS")) / (double)stack_bytes, true,
                   "%s (overcommit 2)", BYTES((size_t)limit));
     }
     double avail = memory_available_bytes();
-    add_limit(l, "memory", avail / THREAD_RESIDENT_BYTES, true,
-              "%s available, overcommit %d", BYTES((size_t)fmax(avail, 0)), policy);
+    if (!isnan(avail))
+        add_limit(l, "memory", avail / THREAD_RESIDENT_BYTES, true,
+                  "%s available, overcommit %d", BYTES((size_t)fmax(avail, 0)), policy);
     struct rlimit rl;
     bool capped = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
     double space = capped ? (double)rl.rlim_cur : USER_ADDRESS_SPACE_BYTES;
