@@ -66,13 +66,15 @@
  * the memory section measures that part). Sizes the probe, the crowds and
  * the "memory" limit. */
 #define THREAD_RESIDENT_BYTES (32.0 * KiB)
-/* Spawning, parking and joining one thread of a crowd or of the probe:
- * about 36 us measured on a 2-PU VM (16,384 threads in 0.59 s of CPU); the
- * plan's estimate. The kernel does most of it under the process's
- * mm lock, so more PUs do not make it faster. */
-#define THREAD_SPAWN_NS 40000.0
-/* The probe's default cap: 3 probes of 50,000 threads take about 6 s. */
-#define PROBE_THREADS_MAX 50000
+/* Spawning, parking and joining one thread of a crowd or of the probe, in
+ * wall time: 36 us of CPU on a 2-PU VM (16,384 threads in 0.59 s), 100 to
+ * 200 us of wall time when the VM is shared and busy; the plan's estimate.
+ * The kernel does most of it under the process's mm lock, so more PUs do
+ * not make it faster. */
+#define THREAD_SPAWN_NS 100000.0
+#define PAGE_FAULT_NS 1000.0 /* a first write to a stack page, for the plan */
+/* The probe's default cap: 3 probes of 20,000 threads take about 6 s. */
+#define PROBE_THREADS_MAX 20000
 #define PROBE_QUICK_THREADS 2000
 /* Blocked threads: 100,000 take 4 s to start and 3 GiB; --quick: 1,000. */
 #define LIVE_THREADS_MAX 100000
@@ -570,7 +572,9 @@ static footprint measure_memory_case(tl_bench *b, memory_case *m)
     tl_measure_opts opts = {
         .label = label, .unit = "bytes", .threads = (unsigned)m->threads + 1,
         .memory_bytes = (size_t)memory_case_bytes(m->threads, m->touched_bytes),
-        .estimate_ns = (double)m->threads * THREAD_SPAWN_NS };
+        .estimate_ns = (double)m->threads *
+                       (THREAD_SPAWN_NS + PAGE_FAULT_NS * (double)m->touched_bytes /
+                                              (double)sysconf(_SC_PAGESIZE)) };
     int err = tl_bench_sample(b, sample_memory, m, &opts, &rss);
     /* The first sample was the harness's warm-up: leave it out here too
      * (the samples are the runs' when combining). */
@@ -1630,7 +1634,7 @@ int main(int argc, char **argv)
         { .name = "cap", .metavar = "N", .long_value = &o.cap_threads, .min = 1,
           .max = 100000,
           .help = "capacity probe: stop after N threads (default: what an eighth\n"
-                  "of memory holds, at most 50000; --quick 2000)" },
+                  "of memory holds, at most 20000; --quick 2000)" },
         { .name = "budget", .metavar = "SIZE", .size_value = &o.budget_bytes,
           .min = (double)MiB, .max = (double)((size_t)1 << 40),
           .help = "memory the probe and the crowds of threads may take, at most\n"
