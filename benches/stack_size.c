@@ -13,21 +13,31 @@
  *                 written to a given depth
  *   live_threads  spawn+join and a context-switch round trip with N other
  *                 threads alive and blocked
+ *   limits        what the kernel lets threads have: threads-max, pid_max,
+ *                 vm.max_map_count (each stack is two mappings), RLIMIT_NPROC,
+ *                 the cgroup's pids.max, memory (and the overcommit policy),
+ *                 the address space; how many threads of a size each leaves
+ *                 room for, and which one stops them first
  *   capacity      how many threads of a size fit before spawn fails, in a
- *                 child process under a thread cap and a stack budget, so
- *                 the probe can never take the machine (or the bench) down
+ *                 child process under a thread cap and a memory budget, so
+ *                 the probe can never take the machine (or the bench) down;
+ *                 its row says whether its own cap or the kernel stopped it
  * Threads whose stack is not the variable get SMALL_STACK_BYTES. Spawn+join
  * and the round trips are timed on one PU (see pin_here: on a shared
  * machine, where a new thread lands is noisier than what it costs).
+ * A thread the OS refuses (RLIMIT_NPROC, memory) leaves its case out with a
+ * "skipped" line (tl_bench_skip_refused); the bench goes on.
  */
 #define _GNU_SOURCE
 #include <alloca.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,16 +57,42 @@
 
 #define SMALL_STACK_BYTES (64 * KiB) /* threads whose stack is not measured */
 #define GLIBC_STACK_CACHE_BYTES (40 * MiB) /* glibc's default cache limit */
-#define QUICK_LIVE_THREADS_MAX 1000
 #define NOBODY_UID 65534
 #define PROBE_TIMEOUT_S 120 /* a probe child that takes longer is killed */
 
-/* The bench's own flags. */
+/* What one more thread with an untouched stack costs the machine's memory:
+ * its kernel stack (16 KiB on x86-64), its task structures (a few KiB) and
+ * the pages of its user stack the C library writes (control block, TLS;
+ * the memory section measures that part). Sizes the probe, the crowds and
+ * the "memory" limit. */
+#define THREAD_RESIDENT_BYTES (32.0 * KiB)
+/* Spawning, parking and joining one thread of a crowd or of the probe, in
+ * wall time: 36 us of CPU on a 2-PU VM (16,384 threads in 0.59 s), 100 to
+ * 200 us of wall time when the VM is shared and busy; the plan's estimate.
+ * The kernel does most of it under the process's mm lock, so more PUs do
+ * not make it faster. */
+#define THREAD_SPAWN_NS 100000.0
+#define PAGE_FAULT_NS 1000.0 /* a first write to a stack page, for the plan */
+/* The probe's default cap: 3 probes of 20,000 threads take about 6 s. */
+#define PROBE_THREADS_MAX 20000
+#define PROBE_QUICK_THREADS 2000
+/* Blocked threads: 100,000 take 4 s to start and 3 GiB; --quick: 1,000. */
+#define LIVE_THREADS_MAX 100000
+#define LIVE_QUICK_THREADS 1000
+/* The probe and the crowds keep to an eighth of memory, so the bench's
+ * peak stays under a quarter; --budget may go up to a quarter. */
+#define MEMORY_BUDGET_SHARE 8
+#define USER_ADDRESS_SPACE_BYTES ((double)(1ull << 47)) /* x86-64, 4-level */
+
+/* The bench's own flags, and the sizes that follow from them and the
+ * machine (size_options). */
 typedef struct options {
     const tl_bench *bench; /* --section, from the harness */
-    long cap_threads;     /* the capacity probe stops there */
-    size_t budget_bytes;  /* ... or when its stacks would reserve more */
-    long probe_nproc;     /* > 0: RLIMIT_NPROC in the probe child */
+    long cap_threads;      /* the capacity probe stops there (0 until sized) */
+    size_t budget_bytes;   /* ... or when its threads would take more memory */
+    long probe_nproc;      /* > 0: RLIMIT_NPROC in the probe child */
+    size_t memory_bytes;   /* the topology's memory */
+    bool strict_overcommit; /* vm.overcommit_memory 2: stacks are committed */
 } options;
 
 static bool runs(const options *o, const char *section)
@@ -69,7 +105,9 @@ static bool runs(const options *o, const char *section)
 /* "64 KiB", "8 MiB", "20 KiB": sizes as people say them. */
 static const char *format_bytes(size_t bytes, char *buf, size_t size)
 {
-    if (bytes >= GiB && bytes % GiB == 0)
+    if (bytes >= GiB << 10 && bytes % (GiB << 10) == 0)
+        snprintf(buf, size, "%zu TiB", bytes / (GiB << 10));
+    else if (bytes >= GiB && bytes % GiB == 0)
         snprintf(buf, size, "%zu GiB", bytes / GiB);
     else if (bytes >= GiB)
         snprintf(buf, size, "%.1f GiB", (double)bytes / (double)GiB);
@@ -287,17 +325,33 @@ static const char *default_stack_source(size_t default_bytes)
     return "pthread_setattr_default_np or a changed RLIMIT_STACK";
 }
 
-/* Writes the default row; returns the default stack size (0 on failure). */
+/* True when the bench collects samples itself: not when combining runs
+ * (the harness answers from their records) nor in plan mode. */
+static bool sampling(const tl_bench *b)
+{
+    return !tl_bench_replaying(b) && !tl_bench_planning(b);
+}
+
+/* Writes the default row; returns the default stack size (0 if the OS
+ * refused the thread, or in plan mode). */
 static size_t measure_default(tl_bench *b)
 {
+    const char *label = "default stack";
     size_t bytes = 0;
-    int err = actual_stack_bytes(0, &bytes);
-    if (err || bytes == 0)
-        tl_bench_fail(b, "cannot read a thread's stack size: %s", strerror(err));
+    int err = sampling(b) ? actual_stack_bytes(0, &bytes) : 0;
+    if (!err && sampling(b) && bytes == 0)
+        err = EINVAL;
     double sample = (double)bytes;
     tl_stats s;
-    if (tl_stats_compute(&sample, 1, "bytes", &s) != 0)
-        tl_bench_fail(b, "out of memory");
+    if (!err)
+        err = tl_bench_stats(b, sampling(b) ? &sample : NULL, sampling(b), "bytes", &s);
+    if (err && tl_bench_skip_refused(b, label, err))
+        return 0;
+    if (err)
+        tl_bench_fail(b, "cannot read a thread's stack size: %s", strerror(err));
+    if (tl_bench_planning(b))
+        return 0;
+    bytes = (size_t)s.median; /* combined runs: theirs */
     tl_bench_row(b, &s, TL_STR("default"), TL_STR("default_stack"),
                  TL_UINT(bytes), TL_STR(NULL), TL_STR(NULL),
                  TL_STR(default_stack_source(bytes)));
@@ -384,7 +438,35 @@ typedef struct latency_result {
     size_t count;
     size_t stack_bytes[LATENCY_SIZES_MAX];
     double median_ns[LATENCY_SIZES_MAX];
+    size_t skipped; /* sizes the OS refused */
 } latency_result;
+
+/* One size: its row and its median. Returns 0, or the errno that stopped
+ * it. In plan mode the stack is the size asked for (the library rounds it
+ * up to the page and the minimum when spawning). */
+static int measure_latency_case(tl_bench *b, size_t requested, latency_result *r)
+{
+    size_t actual = requested;
+    int err = tl_bench_planning(b) ? 0 : actual_stack_bytes(requested, &actual);
+    char label[64];
+    snprintf(label, sizeof label, "latency stack=%s", BYTES(actual));
+    tl_builder builder = { .stack_size = requested };
+    tl_stats s;
+    if (!err)
+        err = tl_bench_measure(b, spawn_join, &builder,
+                               &(tl_measure_opts){ .label = label, .threads = 2,
+                                                   .memory_bytes = requested },
+                               &s);
+    if (err && !tl_bench_skip_refused(b, label, err))
+        tl_bench_fail(b, "%s: %s", label, strerror(err));
+    if (err)
+        return err;
+    tl_bench_row(b, &s, TL_STR("latency"), TL_STR("spawn_join"),
+                 TL_UINT(actual), TL_STR(NULL), TL_STR(NULL), TL_STR(NULL));
+    r->stack_bytes[r->count] = actual;
+    r->median_ns[r->count++] = s.median;
+    return 0;
+}
 
 static void measure_latency(tl_bench *b, latency_result *r)
 {
@@ -393,25 +475,9 @@ static void measure_latency(tl_bench *b, latency_result *r)
     pinning pin;
     pin_here(&pin);
     r->count = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t actual;
-        int err = actual_stack_bytes(sizes[i], &actual);
-        char label[64];
-        snprintf(label, sizeof label, "latency stack=%s", BYTES(actual));
-        tl_builder builder = { .stack_size = sizes[i] };
-        tl_stats s;
-        if (!err)
-            err = tl_bench_measure(b, spawn_join, &builder,
-                                   &(tl_measure_opts){ .label = label }, &s);
-        if (err) {
-            tl_bench_note(b, "%s: %s", label, strerror(err));
-            continue;
-        }
-        tl_bench_row(b, &s, TL_STR("latency"), TL_STR("spawn_join"),
-                     TL_UINT(actual), TL_STR(NULL), TL_STR(NULL), TL_STR(NULL));
-        r->stack_bytes[r->count] = actual;
-        r->median_ns[r->count++] = s.median;
-    }
+    r->skipped = 0;
+    for (size_t i = 0; i < n; i++)
+        r->skipped += measure_latency_case(b, sizes[i], r) != 0;
     unpin(&pin);
 }
 
@@ -484,6 +550,13 @@ typedef struct footprint {
     double rss_bytes, vsz_bytes;
 } footprint;
 
+/* Peak memory of a memory case: every thread's touched stack and its own
+ * cost. */
+static double memory_case_bytes(size_t threads, size_t touched_bytes)
+{
+    return (double)threads * ((double)touched_bytes + THREAD_RESIDENT_BYTES);
+}
+
 /* Measures one case, writes its two rows; returns the medians (NaN if the
  * case could not run). */
 static footprint measure_memory_case(tl_bench *b, memory_case *m)
@@ -496,17 +569,24 @@ static footprint measure_memory_case(tl_bench *b, memory_case *m)
         tl_bench_fail(b, "out of memory");
     m->samples = 0;
     tl_stats rss, vsz;
-    int err = tl_bench_sample(b, sample_memory, m,
-                              &(tl_measure_opts){ .label = label, .unit = "bytes" },
-                              &rss);
-    /* The first sample was the harness's warm-up: leave it out here too. */
+    tl_measure_opts opts = {
+        .label = label, .unit = "bytes", .threads = (unsigned)m->threads + 1,
+        .memory_bytes = (size_t)memory_case_bytes(m->threads, m->touched_bytes),
+        .estimate_ns = (double)m->threads *
+                       (THREAD_SPAWN_NS + PAGE_FAULT_NS * (double)m->touched_bytes /
+                                              (double)sysconf(_SC_PAGESIZE)) };
+    int err = tl_bench_sample(b, sample_memory, m, &opts, &rss);
+    /* The first sample was the harness's warm-up: leave it out here too
+     * (the samples are the runs' when combining). */
+    bool own = sampling(b) && m->samples == reps + 1;
     if (!err)
-        err = tl_stats_compute(m->vsz_per_thread + 1, reps, "bytes", &vsz);
+        err = tl_bench_stats(b, own ? m->vsz_per_thread + 1 : NULL, own ? reps : 0,
+                             "bytes", &vsz);
     free(m->vsz_per_thread);
-    if (err) {
-        tl_bench_note(b, "%s: %s", label, strerror(err));
+    if (err && !tl_bench_skip_refused(b, label, err))
+        tl_bench_fail(b, "%s: %s", label, strerror(err));
+    if (err)
         return (footprint){ NAN, NAN };
-    }
     const char *metrics[] = { "rss_per_thread", "vsz_per_thread" };
     const tl_stats *stats[] = { &rss, &vsz };
     for (int i = 0; i < 2; i++)
@@ -521,7 +601,9 @@ static const size_t memory_touched[] = { 0, 64 * KiB, 1 * MiB };
 #define N_MEMORY_STACKS (sizeof memory_stacks / sizeof *memory_stacks)
 #define N_MEMORY_TOUCHED (sizeof memory_touched / sizeof *memory_touched)
 
-/* Thread counts alive at once; the quick run keeps the smaller. */
+/* Thread counts alive at once; the quick run keeps the smaller. A hundred
+ * and a thousand show the cost per thread is flat: it needs no more on a
+ * bigger machine. */
 static size_t memory_thread_counts(bool quick, size_t *counts)
 {
     counts[0] = 100;
@@ -529,15 +611,19 @@ static size_t memory_thread_counts(bool quick, size_t *counts)
     return quick ? 1 : 2;
 }
 
-/* A depth is measured only when it leaves at least half the stack free. */
-static bool memory_case_fits(size_t stack_bytes, size_t touched_bytes)
+/* A depth is measured only when it leaves at least half the stack free, and
+ * a case only when its threads fit in the memory budget (1,000 threads
+ * writing 1 MiB each take 1 GiB). */
+static bool memory_case_fits(const options *o, size_t stack_bytes, size_t threads,
+                             size_t touched_bytes)
 {
-    return touched_bytes <= stack_bytes / 2;
+    return touched_bytes <= stack_bytes / 2 &&
+           memory_case_bytes(threads, touched_bytes) <= (double)o->budget_bytes;
 }
 
 /* Runs every case; returns the cost of a thread with an untouched 8 MiB
  * stack, with the most threads (NaN if not measured). */
-static footprint measure_memory(tl_bench *b)
+static footprint measure_memory(tl_bench *b, const options *o)
 {
     size_t counts[2];
     size_t n_counts = memory_thread_counts(tl_bench_quick(b), counts);
@@ -545,7 +631,7 @@ static footprint measure_memory(tl_bench *b)
     for (size_t k = 0; k < n_counts; k++)
         for (size_t s = 0; s < N_MEMORY_STACKS; s++)
             for (size_t t = 0; t < N_MEMORY_TOUCHED; t++) {
-                if (!memory_case_fits(memory_stacks[s], memory_touched[t]))
+                if (!memory_case_fits(o, memory_stacks[s], counts[k], memory_touched[t]))
                     continue;
                 memory_case m = { .stack_bytes = memory_stacks[s],
                                   .threads = counts[k],
@@ -557,13 +643,15 @@ static footprint measure_memory(tl_bench *b)
     return untouched_8m;
 }
 
-static unsigned memory_rows(bool quick)
+static unsigned memory_rows(bool quick, const options *o)
 {
-    size_t counts[2], cases = 0;
-    for (size_t s = 0; s < N_MEMORY_STACKS; s++)
-        for (size_t t = 0; t < N_MEMORY_TOUCHED; t++)
-            cases += memory_case_fits(memory_stacks[s], memory_touched[t]);
-    return (unsigned)(2 * cases * memory_thread_counts(quick, counts));
+    size_t counts[2], cases = 0, n_counts = memory_thread_counts(quick, counts);
+    for (size_t k = 0; k < n_counts; k++)
+        for (size_t s = 0; s < N_MEMORY_STACKS; s++)
+            for (size_t t = 0; t < N_MEMORY_TOUCHED; t++)
+                cases += memory_case_fits(o, memory_stacks[s], counts[k],
+                                          memory_touched[t]);
+    return (unsigned)(2 * cases);
 }
 
 /* ---- live threads: costs with many others blocked ---------------------------------- */
@@ -630,10 +718,13 @@ static int round_trips(void *ctx, uint64_t iterations)
     return 0;
 }
 
+#define LIVE_COUNTS_MAX 64
+
 typedef struct live_result {
     size_t count;
-    unsigned others[64];
-    double spawn_ns[64], switch_ns[64];
+    unsigned others[LIVE_COUNTS_MAX];
+    double spawn_ns[LIVE_COUNTS_MAX], switch_ns[LIVE_COUNTS_MAX];
+    size_t skipped; /* counts the OS refused */
 } live_result;
 
 static void live_row(tl_bench *b, const char *metric, unsigned others,
@@ -644,26 +735,46 @@ static void live_row(tl_bench *b, const char *metric, unsigned others,
                  TL_STR(NULL));
 }
 
-/* The round trips of a ping-pong pair started now. */
+/* The round trips of a ping-pong pair started now (none when combining
+ * runs or planning: the harness does not run the operation then). */
 static int measure_round_trips(tl_bench *b, const char *label, tl_stats *s)
 {
-    ping_pong p;
-    int err = ping_pong_start(&p);
+    ping_pong p = { .partner = NULL };
+    int err = sampling(b) ? ping_pong_start(&p) : 0;
     if (err)
         return err;
-    err = tl_bench_measure(b, round_trips, &p, &(tl_measure_opts){ .label = label }, s);
-    ping_pong_stop(&p);
+    err = tl_bench_measure(b, round_trips, &p,
+                           &(tl_measure_opts){ .label = label, .threads = 2 }, s);
+    if (sampling(b))
+        ping_pong_stop(&p);
+    return err;
+}
+
+/* Starts the blocked threads of a case (in plan mode: says what that
+ * costs). */
+static int live_crowd_start(tl_bench *b, crowd *c, unsigned others)
+{
+    char label[64];
+    snprintf(label, sizeof label, "live_threads start %u others", others);
+    tl_bench_plan_case(b, &(tl_measure_opts){
+        .label = label, .reps = 1, .threads = others + 1,
+        .memory_bytes = (size_t)(others * THREAD_RESIDENT_BYTES),
+        .estimate_ns = others * THREAD_SPAWN_NS });
+    if (!sampling(b))
+        return 0;
+    int err = crowd_start(c, others, SMALL_STACK_BYTES, 0);
+    if (!err)
+        crowd_wait_parked(c);
     return err;
 }
 
 /* Both metrics with `others` threads parked meanwhile. */
 static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
 {
-    crowd c;
-    int err = crowd_start(&c, others, SMALL_STACK_BYTES, 0);
+    crowd c = { .threads = NULL };
+    int err = live_crowd_start(b, &c, others);
     if (err)
         return err;
-    crowd_wait_parked(&c);
     pinning pin;
     pin_here(&pin);
     char label[64];
@@ -671,7 +782,10 @@ static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
     tl_stats spawn, ctxsw;
     snprintf(label, sizeof label, "live_threads spawn_join others=%u", others);
     err = tl_bench_measure(b, spawn_join, &small,
-                           &(tl_measure_opts){ .label = label }, &spawn);
+                           &(tl_measure_opts){
+                               .label = label, .threads = others + 2,
+                               .memory_bytes = (size_t)(others * THREAD_RESIDENT_BYTES) },
+                           &spawn);
     if (!err) {
         live_row(b, "spawn_join", others, &spawn);
         snprintf(label, sizeof label, "live_threads context_switch others=%u",
@@ -679,7 +793,8 @@ static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
         err = measure_round_trips(b, label, &ctxsw);
     }
     unpin(&pin);
-    crowd_release(&c);
+    if (sampling(b))
+        crowd_release(&c);
     if (err)
         return err;
     live_row(b, "context_switch", others, &ctxsw);
@@ -689,42 +804,379 @@ static int measure_live_case(tl_bench *b, unsigned others, live_result *r)
     return 0;
 }
 
-static size_t kernel_headroom_threads(void);
+static size_t kernel_headroom_threads(size_t stack_bytes);
 
-/* The --threads counts to keep: the quick run stops at a thousand, and no
- * run takes more than half the threads the kernel allows. */
-static size_t live_counts(tl_bench *b, unsigned *out, size_t max, bool say)
+/* The most blocked threads a case may have here: LIVE_THREADS_MAX (1,000
+ * with --quick), what the memory budget holds, and half of the room the
+ * kernel's shared limits leave (see kernel_headroom_threads). */
+static size_t live_threads_max(const tl_bench *b, const options *o)
 {
-    size_t n, kept = 0, headroom = kernel_headroom_threads();
+    size_t most = tl_bench_quick(b) ? LIVE_QUICK_THREADS : LIVE_THREADS_MAX;
+    size_t by_budget = (size_t)((double)o->budget_bytes / THREAD_RESIDENT_BYTES);
+    size_t by_kernel = kernel_headroom_threads(SMALL_STACK_BYTES);
+    most = by_budget < most ? by_budget : most;
+    return by_kernel < most ? by_kernel : most;
+}
+
+/* Whether --threads is the spec's default (LIVE_DEFAULT), i.e. not given. */
+#define LIVE_DEFAULT "1-10000x10"
+static bool live_default(const tl_bench *b)
+{
+    static const unsigned decades[] = { 1, 10, 100, 1000, 10000 };
+    size_t n;
     const unsigned *counts = tl_bench_threads(b, &n);
-    for (size_t i = 0; i < n && kept < max; i++) {
-        if (tl_bench_quick(b) && counts[i] > QUICK_LIVE_THREADS_MAX) {
-            if (say)
-                tl_bench_note(b, "--quick: leaving out %u live threads", counts[i]);
-        } else if (counts[i] > headroom) {
-            if (say)
-                tl_bench_note(b, "leaving out %u live threads: more than half of "
-                              "what the kernel allows (threads-max, pid_max)",
-                              counts[i]);
-        } else {
-            out[kept++] = counts[i];
+    if (n != sizeof decades / sizeof *decades)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (counts[i] != decades[i])
+            return false;
+    return true;
+}
+
+static size_t sort_unique(unsigned *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) /* insertion sort, then drop repeats */
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            unsigned t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
         }
+    size_t unique = 0;
+    for (size_t i = 0; i < n; i++)
+        if (unique == 0 || v[unique - 1] != v[i])
+            v[unique++] = v[i];
+    return unique;
+}
+
+/* The counts of blocked threads to sweep: --threads, or by default decades
+ * from 1 to 10,000 (the lesson's "ten thousand? you'll start feeling it"),
+ * the core and PU counts, and 100 per PU (38,400 on 384 PUs, where a big
+ * machine's scheduler would start feeling it), as far as live_threads_max
+ * allows (an explicit count beyond it is a usage error: size_options). */
+static size_t live_counts(tl_bench *b, const options *o, unsigned *out,
+                          bool say)
+{
+    size_t n, kept = 0, most = live_threads_max(b, o);
+    const unsigned *given = tl_bench_threads(b, &n);
+    unsigned counts[LIVE_COUNTS_MAX];
+    const tl_topo *topo = tl_bench_topo(b);
+    size_t count = 0;
+    for (size_t i = 0; i < n && count < LIVE_COUNTS_MAX - 3; i++)
+        counts[count++] = given[i];
+    if (live_default(b) && topo) {
+        counts[count++] = tl_topo_cores(topo);
+        counts[count++] = tl_topo_pus(topo);
+        counts[count++] = 100 * tl_topo_pus(topo);
+    }
+    count = sort_unique(counts, count);
+    for (size_t i = 0; i < count; i++) {
+        if (counts[i] <= most)
+            out[kept++] = counts[i];
+        else if (say)
+            tl_bench_note(b, "leaving out %u live threads: at most %zu here "
+                          "(--quick, the memory budget or half the kernel's room)",
+                          counts[i], most);
     }
     return kept;
 }
 
-static void measure_live(tl_bench *b, live_result *r)
+static void measure_live(tl_bench *b, const options *o, live_result *r)
 {
-    unsigned counts[64];
-    size_t n = live_counts(b, counts, 64, true);
+    unsigned counts[LIVE_COUNTS_MAX];
+    size_t n = live_counts(b, o, counts, true);
     r->count = 0;
+    r->skipped = 0;
     for (size_t i = 0; i < n; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "live_threads others=%u", counts[i]);
         int err = measure_live_case(b, counts[i], r);
-        if (err) {
-            tl_bench_note(b, "live_threads with %u others: %s; stopping there",
-                          counts[i], strerror(err));
-            break;
+        if (err && !tl_bench_skip_refused(b, label, err))
+            tl_bench_fail(b, "%s: %s", label, strerror(err));
+        r->skipped += err != 0;
+    }
+}
+
+/* ---- the kernel's limits: what would stop threads ---------------------------------- */
+
+/* The first number in a file (false if unreadable, or "max"). */
+static bool read_number(const char *path, double *value)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fscanf(f, "%lf", value) == 1;
+    fclose(f);
+    return ok;
+}
+
+/* A field of /proc/meminfo, in bytes (NaN if missing). */
+static double meminfo_bytes(const char *field)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    size_t len = strlen(field);
+    double kib = NAN;
+    while (f && isnan(kib) && fgets(line, sizeof line, f))
+        if (strncmp(line, field, len) == 0 && line[len] == ':')
+            kib = strtod(line + len + 1, NULL);
+    if (f)
+        fclose(f);
+    return kib * (double)KiB;
+}
+
+/* Tasks (threads) alive on the machine now: /proc/loadavg's "running/total". */
+static double tasks_alive(void)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    double total = 0;
+    if (f && fscanf(f, "%*f %*f %*f %*u/%lf", &total) != 1)
+        total = 0;
+    if (f)
+        fclose(f);
+    return total;
+}
+
+/* Threads of the processes whose real uid is uid: what RLIMIT_NPROC counts. */
+static double user_tasks(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    double tasks = 0;
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) != NULL) {
+        char path[300], line[128];
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        long real_uid = -1, threads = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            sscanf(line, "Uid: %ld", &real_uid);
+            sscanf(line, "Threads: %ld", &threads);
         }
+        if (f)
+            fclose(f);
+        if (real_uid == (long)uid)
+            tasks += (double)threads;
+    }
+    if (proc)
+        closedir(proc);
+    return tasks;
+}
+
+/* Mappings of this process now (lines of /proc/self/maps). */
+static double process_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    double lines = 0;
+    int c;
+    while (f && (c = getc(f)) != EOF)
+        lines += c == '\n';
+    if (f)
+        fclose(f);
+    return lines;
+}
+
+/* The path of a file of this process's cgroup for a controller: cgroup v1
+ * (/sys/fs/cgroup/<controller>/<path>/<v1>) where that controller is
+ * mounted, else v2 (/sys/fs/cgroup/<path>/<v2>). False if unreadable. */
+static bool cgroup_file(const char *controller, const char *v1, const char *v2,
+                        char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    char line[512];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        char *controllers = strchr(line, ':');
+        char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+        if (!path)
+            continue;
+        *path++ = '\0';
+        path[strcspn(path, "\n")] = '\0';
+        controllers++;
+        if (*controllers == '\0')
+            snprintf(out, size, "/sys/fs/cgroup%s/%s", path, v2);
+        else if (strstr(controllers, controller))
+            snprintf(out, size, "/sys/fs/cgroup/%s%s/%s", controller, path, v1);
+        else
+            continue;
+        found = access(out, R_OK) == 0;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A limit the kernel puts on threads, for one stack size. */
+typedef struct kernel_limit {
+    const char *name; /* the metric: threads_max, pid_max... */
+    char value[80];   /* the limit as the kernel states it (the result column) */
+    double threads;   /* threads of that stack it leaves room for now */
+    bool shared;      /* machine- or user-wide: others need it too */
+} kernel_limit;
+
+#define LIMITS_MAX 10
+
+typedef struct limit_list {
+    kernel_limit item[LIMITS_MAX];
+    size_t count;
+} limit_list;
+
+__attribute__((format(printf, 5, 6))) static void
+add_limit(limit_list *l, const char *name, double threads, bool shared,
+          const char *fmt, ...)
+{
+    if (l->count == LIMITS_MAX)
+        return;
+    kernel_limit *k = &l->item[l->count++];
+    *k = (kernel_limit){ .name = name, .threads = threads > 0 ? floor(threads) : 0,
+                         .shared = shared };
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->value, sizeof k->value, fmt, ap);
+    va_end(ap);
+}
+
+/* The limits on the count of tasks: each thread is one task and one pid. */
+static void task_limits(limit_list *l)
+{
+    double v, used = tasks_alive(), current;
+    char path[600];
+    if (read_number("/proc/sys/kernel/threads-max", &v))
+        add_limit(l, "threads_max", v - used, true, "%.0f", v);
+    if (read_number("/proc/sys/kernel/pid_max", &v))
+        add_limit(l, "pid_max", v - used, true, "%.0f", v);
+    struct rlimit rl;
+    /* Root (CAP_SYS_RESOURCE) is not held to RLIMIT_NPROC. */
+    if (getuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY)
+        add_limit(l, "rlimit_nproc", (double)rl.rlim_cur - user_tasks(getuid()),
+                  true, "%llu", (unsigned long long)rl.rlim_cur);
+    if (cgroup_file("pids", "pids.max", "pids.max", path, sizeof path) &&
+        read_number(path, &v)) {
+        cgroup_file("pids", "pids.current", "pids.current", path, sizeof path);
+        add_limit(l, "cgroup_pids_max", v - (read_number(path, &current) ? current : 0),
+                  true, "%.0f", v);
+    }
+}
+
+/* Memory the machine (or this cgroup, if lower) has for more threads. */
+static double memory_available_bytes(void)
+{
+    double avail = meminfo_bytes("MemAvailable"), limit, usage;
+    char path[600];
+    if (cgroup_file("memory", "memory.limit_in_bytes", "memory.max", path, sizeof path) &&
+        read_number(path, &limit) &&
+        cgroup_file("memory", "memory.usage_in_bytes", "memory.current", path,
+                    sizeof path) &&
+        read_number(path, &usage) && limit - usage < avail)
+        avail = limit - usage;
+    return avail;
+}
+
+static int overcommit_policy(void)
+{
+    double v;
+    return read_number("/proc/sys/vm/overcommit_memory", &v) ? (int)v : 0;
+}
+
+/* The limits on memory and mappings for threads of stack_bytes. */
+static void memory_limits(limit_list *l, size_t stack_bytes)
+{
+    double v, page = (double)sysconf(_SC_PAGESIZE), vsz = 0;
+    if (read_number("/proc/sys/vm/max_map_count", &v)) /* stack + guard page */
+        add_limit(l, "max_map_count", (v - process_mappings()) / 2, false, "%.0f", v);
+    int policy = overcommit_policy();
+    double limit = meminfo_bytes("CommitLimit");
+    if (policy == 2 && !isnan(limit)) { /* strict: every stack is committed in full */
+        add_limit(l, "commit_limit",
+                  (limit - meminfo_bytes("Committed_AS")) / (double)stack_bytes, true,
+                  "%s (overcommit 2)", BYTES((size_t)limit));
+    }
+    double avail = memory_available_bytes();
+    if (!isnan(avail))
+        add_limit(l, "memory", avail / THREAD_RESIDENT_BYTES, true,
+                  "%s available, overcommit %d", BYTES((size_t)fmax(avail, 0)), policy);
+    struct rlimit rl;
+    bool capped = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+    double space = capped ? (double)rl.rlim_cur : USER_ADDRESS_SPACE_BYTES;
+    read_status_bytes("VmSize", &vsz);
+    add_limit(l, "address_space", (space - vsz) / ((double)stack_bytes + page), false,
+              capped ? "RLIMIT_AS %s" : "%s (47-bit user space)", BYTES((size_t)space));
+}
+
+static void kernel_limits(size_t stack_bytes, limit_list *l)
+{
+    l->count = 0;
+    task_limits(l);
+    memory_limits(l, stack_bytes);
+}
+
+/* The limit that leaves room for the fewest threads (NULL if none). */
+static const kernel_limit *first_limit(const limit_list *l, bool shared_only)
+{
+    const kernel_limit *first = NULL;
+    for (size_t i = 0; i < l->count; i++)
+        if ((!shared_only || l->item[i].shared) &&
+            (!first || l->item[i].threads < first->threads))
+            first = &l->item[i];
+    return first;
+}
+
+/* Half of what the machine- and user-wide limits leave for threads of
+ * stack_bytes: a probe or a crowd never takes every task, pid or byte that
+ * other processes need too. Per-process limits (mappings, address space)
+ * hurt nobody else: the probe may run into them. */
+static size_t kernel_headroom_threads(size_t stack_bytes)
+{
+    limit_list l;
+    kernel_limits(stack_bytes, &l);
+    const kernel_limit *first = first_limit(&l, true);
+    return first ? (size_t)(first->threads / 2) : SIZE_MAX;
+}
+
+/* ---- limits: a row per limit and stack size ---------------------------------------- */
+
+static const size_t capacity_stacks[] = { 64 * KiB, 1 * MiB, 8 * MiB };
+#define N_CAPACITY_STACKS (sizeof capacity_stacks / sizeof *capacity_stacks)
+
+/* What stops threads first, per stack size, for the answer. */
+typedef struct limits_result {
+    size_t count;
+    size_t stack_bytes[N_CAPACITY_STACKS];
+    kernel_limit first[N_CAPACITY_STACKS];
+} limits_result;
+
+/* One row: the threads a limit leaves room for (n = 1; the runs' when
+ * combining), the limit's own value in the result column. */
+static double limit_row(tl_bench *b, const char *metric, size_t stack_bytes,
+                        double threads, const char *value)
+{
+    tl_stats s;
+    int err = tl_bench_stats(b, sampling(b) ? &threads : NULL, sampling(b),
+                             "threads", &s);
+    if (err)
+        tl_bench_fail(b, "limits %s: %s", metric, strerror(err));
+    tl_bench_row(b, &s, TL_STR("limits"), TL_STR(metric), TL_UINT(stack_bytes),
+                 TL_STR(NULL), TL_STR(NULL), TL_STR(value));
+    return s.median;
+}
+
+static void measure_limits(tl_bench *b, limits_result *r)
+{
+    r->count = 0;
+    for (size_t i = 0; i < N_CAPACITY_STACKS; i++) {
+        limit_list l;
+        kernel_limits(capacity_stacks[i], &l);
+        for (size_t k = 0; k < l.count; k++)
+            limit_row(b, l.item[k].name, capacity_stacks[i], l.item[k].threads,
+                      l.item[k].value);
+        const kernel_limit *first = first_limit(&l, false);
+        if (!first)
+            continue;
+        r->first[r->count] = *first;
+        r->first[r->count].threads =
+            limit_row(b, "first_limit", capacity_stacks[i], first->threads, first->name);
+        r->stack_bytes[r->count++] = capacity_stacks[i];
     }
 }
 
@@ -732,39 +1184,27 @@ static void measure_live(tl_bench *b, live_result *r)
 
 typedef struct probe_result {
     uint64_t created;
-    int err;         /* what stopped it; 0 = the limit was reached */
-    int setup_err;   /* the child could not set itself up */
+    int err;          /* the errno that stopped it; 0: its own limit */
+    int setup_err;    /* the child could not set itself up */
+    bool over_budget; /* it stopped at its memory budget (VmRSS growth) */
 } probe_result;
 
-/* Half of what the kernel allows (threads-max, pid_max): the probe never
- * takes every thread or pid of the machine. */
-static size_t kernel_headroom_threads(void)
+/* The memory a probe thread of stack_bytes takes: its resident cost, and
+ * its whole stack under strict overcommit (commit is machine-wide). */
+static double probe_thread_bytes(const options *o, size_t stack_bytes)
 {
-    const char *files[] = { "/proc/sys/kernel/threads-max",
-                            "/proc/sys/kernel/pid_max" };
-    size_t headroom = SIZE_MAX;
-    for (int i = 0; i < 2; i++) {
-        FILE *f = fopen(files[i], "r");
-        unsigned long v;
-        if (f && fscanf(f, "%lu", &v) == 1 && v / 2 < headroom)
-            headroom = v / 2;
-        if (f)
-            fclose(f);
-    }
-    return headroom;
+    return THREAD_RESIDENT_BYTES + (o->strict_overcommit ? (double)stack_bytes : 0);
 }
 
 /* How many threads of stack_bytes the probe may create, and which of its
- * bounds says so (the `result` of a probe that reaches it): --cap ("cap"),
- * the stack reserve within --budget, stack plus guard page ("budget"), or
- * the kernel's headroom ("kernel"). */
-static size_t probe_limit(const options *o, size_t stack_bytes,
-                          const char **bound)
+ * own bounds says so (the `result` of a probe that reaches it): --cap
+ * ("cap"), the memory budget ("budget"), or half the room the kernel's
+ * shared limits leave ("headroom"). */
+static size_t probe_limit(const options *o, size_t stack_bytes, const char **bound)
 {
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t limit = (size_t)o->cap_threads;
-    size_t by_budget = o->budget_bytes / (stack_bytes + page);
-    size_t by_kernel = kernel_headroom_threads();
+    size_t by_budget = (size_t)((double)o->budget_bytes / probe_thread_bytes(o, stack_bytes));
+    size_t by_kernel = kernel_headroom_threads(stack_bytes);
     *bound = "cap";
     if (by_budget < limit) {
         limit = by_budget;
@@ -772,7 +1212,7 @@ static size_t probe_limit(const options *o, size_t stack_bytes,
     }
     if (by_kernel < limit) {
         limit = by_kernel;
-        *bound = "kernel";
+        *bound = "headroom";
     }
     return limit;
 }
@@ -788,19 +1228,35 @@ static int limit_threads(long nproc)
     return setrlimit(RLIMIT_NPROC, &rl) == 0 ? 0 : errno;
 }
 
-/* The child: spawn parked threads until limit or failure, report through
- * fd, tear down. Never returns. */
-static void probe_child(size_t stack_bytes, size_t limit, long nproc, int fd)
+typedef struct capacity_case {
+    tl_bench *b;
+    size_t stack_bytes, limit, budget_bytes;
+    const char *bound; /* which bound set limit: "cap", "budget", "headroom" */
+    long nproc;
+    double stop_code;  /* the last probe's: errno, 0 (limit), -1 (budget) */
+} capacity_case;
+
+#define PROBE_RSS_CHECK_EVERY 1024 /* threads between two looks at VmRSS */
+
+/* The child: spawn parked threads until the limit, the memory budget (its
+ * VmRSS growth) or a failure; report through fd, tear down. Never
+ * returns. */
+static void probe_child(const capacity_case *k, int fd)
 {
-    probe_result r = { 0, 0, 0 };
+    probe_result r = { 0, 0, 0, false };
     crowd c = { .threads = NULL };
+    double rss0 = 0, rss;
     alarm(PROBE_TIMEOUT_S);
-    if (nproc > 0)
-        r.setup_err = limit_threads(nproc);
+    read_status_bytes("VmRSS", &rss0);
+    if (k->nproc > 0)
+        r.setup_err = limit_threads(k->nproc);
     if (!r.setup_err)
-        r.setup_err = crowd_init(&c, limit, 0);
-    while (!r.setup_err && c.count < limit && (r.err = crowd_add(&c, stack_bytes)) == 0) {
-    }
+        r.setup_err = crowd_init(&c, k->limit, 0);
+    while (!r.setup_err && !r.over_budget && c.count < k->limit &&
+           (r.err = crowd_add(&c, k->stack_bytes)) == 0)
+        if (c.count % PROBE_RSS_CHECK_EVERY == 0 &&
+            read_status_bytes("VmRSS", &rss) == 0)
+            r.over_budget = rss - rss0 > (double)k->budget_bytes;
     r.created = c.count;
     ssize_t written = write(fd, &r, sizeof r);
     if (c.threads)
@@ -810,8 +1266,7 @@ static void probe_child(size_t stack_bytes, size_t limit, long nproc, int fd)
 
 /* Runs the probe once in a child; fills *r. Returns 0 or the errno of
  * fork/pipe, or EIO if the child gave no result or did not exit cleanly. */
-static int run_probe(size_t stack_bytes, size_t limit, long nproc,
-                     probe_result *r)
+static int run_probe(const capacity_case *k, probe_result *r)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -826,7 +1281,7 @@ static int run_probe(size_t stack_bytes, size_t limit, long nproc,
     }
     if (pid == 0) {
         close(fds[0]);
-        probe_child(stack_bytes, limit, nproc, fds[1]);
+        probe_child(k, fds[1]);
     }
     close(fds[1]);
     ssize_t got;
@@ -842,67 +1297,84 @@ static int run_probe(size_t stack_bytes, size_t limit, long nproc,
     return got == (ssize_t)sizeof *r && clean ? 0 : EIO;
 }
 
-typedef struct capacity_case {
-    tl_bench *b;
-    size_t stack_bytes, limit;
-    const char *bound; /* which bound set limit: "cap", "budget", "kernel" */
-    long nproc;
-    int err; /* what stopped the last probe (0: the limit) */
-} capacity_case;
-
 static int sample_capacity(void *ctx, double *threads)
 {
     capacity_case *k = ctx;
     probe_result r;
-    int err = run_probe(k->stack_bytes, k->limit, k->nproc, &r);
+    int err = run_probe(k, &r);
+    if (err == EIO)
+        tl_bench_fail(k->b, "capacity probe child died or failed (see above)");
     if (err)
-        tl_bench_fail(k->b, "capacity probe child: %s", err == EIO
-                      ? "died or failed (see above)" : strerror(err));
+        return err; /* fork refused: the case is skipped */
     if (r.setup_err)
         tl_bench_fail(k->b, "capacity probe child: cannot set RLIMIT_NPROC "
                       "(--probe-nproc) as uid %d: %s", NOBODY_UID,
                       strerror(r.setup_err));
-    k->err = r.err;
+    k->stop_code = r.err ? r.err : r.over_budget ? -1 : 0;
     *threads = (double)r.created;
     return 0;
 }
 
-static const size_t capacity_stacks[] = { 64 * KiB, 1 * MiB, 8 * MiB };
-#define N_CAPACITY_STACKS (sizeof capacity_stacks / sizeof *capacity_stacks)
-
 typedef struct capacity_result {
-    size_t count;
+    size_t count, skipped;
     size_t stack_bytes[N_CAPACITY_STACKS], limit[N_CAPACITY_STACKS];
     double created[N_CAPACITY_STACKS];
-    int err[N_CAPACITY_STACKS];
+    char stopped_by[N_CAPACITY_STACKS][24]; /* the row's result */
 } capacity_result;
 
-/* The `threads` column holds the limit that applied to the probe. */
+/* What stopped a probe, from its stop code (the runs' median when
+ * combining): an errno name (the kernel), "budget", or its bound. */
+static void stop_name(const capacity_case *k, double code, char *out, size_t size)
+{
+    int err = (int)lround(code);
+    snprintf(out, size, "%s", err > 0 ? errno_name(err) : err < 0 ? "budget" : k->bound);
+}
+
+/* One probe per stack size per run: the count barely varies, and the runs
+ * (five in make bench) repeat it. The `threads` column holds the probe's
+ * limit; the stop code is recorded beside the count so that combined runs
+ * still say what stopped them. */
+static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_bytes,
+                                  capacity_result *r)
+{
+    capacity_case k = { .b = b, .stack_bytes = stack_bytes, .nproc = o->probe_nproc,
+                        .budget_bytes = o->budget_bytes };
+    k.limit = probe_limit(o, stack_bytes, &k.bound);
+    char label[64];
+    snprintf(label, sizeof label, "capacity stack=%s", BYTES(stack_bytes));
+    tl_stats s, code;
+    int err = tl_bench_sample(
+        b, sample_capacity, &k,
+        &(tl_measure_opts){ .label = label, .unit = "threads", .reps = 1,
+                            .no_warmup = true, .threads = (unsigned)k.limit + 1,
+                            .memory_bytes = (size_t)((double)k.limit *
+                                                     probe_thread_bytes(o, stack_bytes)),
+                            .estimate_ns = (double)k.limit * THREAD_SPAWN_NS },
+        &s);
+    if (!err)
+        err = tl_bench_stats(b, sampling(b) ? &k.stop_code : NULL, sampling(b),
+                             "code", &code);
+    if (err && !tl_bench_skip_refused(b, label, err))
+        tl_bench_fail(b, "%s: %s", label, strerror(err));
+    if (err) {
+        r->skipped++;
+        return;
+    }
+    size_t i = r->count++;
+    stop_name(&k, code.median, r->stopped_by[i], sizeof r->stopped_by[i]);
+    tl_bench_row(b, &s, TL_STR("capacity"), TL_STR("threads_created"),
+                 TL_UINT(stack_bytes), TL_UINT(k.limit), TL_STR(NULL),
+                 TL_STR(r->stopped_by[i]));
+    r->stack_bytes[i] = stack_bytes;
+    r->limit[i] = k.limit;
+    r->created[i] = s.median;
+}
+
 static void measure_capacity(tl_bench *b, const options *o, capacity_result *r)
 {
-    r->count = 0;
-    for (size_t i = 0; i < N_CAPACITY_STACKS; i++) {
-        capacity_case k = { .b = b, .stack_bytes = capacity_stacks[i],
-                            .nproc = o->probe_nproc };
-        k.limit = probe_limit(o, k.stack_bytes, &k.bound);
-        char label[64];
-        snprintf(label, sizeof label, "capacity stack=%s limit=%zu",
-                 BYTES(k.stack_bytes), k.limit);
-        /* The count barely varies: a few probes say as much as many. */
-        unsigned reps = tl_bench_quick(b) ? 1 : tl_bench_reps(b) < 3 ? tl_bench_reps(b) : 3;
-        tl_stats s;
-        tl_bench_sample(b, sample_capacity, &k,
-                        &(tl_measure_opts){ .label = label, .unit = "threads",
-                                            .reps = reps, .no_warmup = true },
-                        &s);
-        tl_bench_row(b, &s, TL_STR("capacity"), TL_STR("threads_created"),
-                     TL_UINT(k.stack_bytes), TL_UINT(k.limit), TL_STR(NULL),
-                     TL_STR(k.err ? errno_name(k.err) : k.bound));
-        r->stack_bytes[r->count] = k.stack_bytes;
-        r->limit[r->count] = k.limit;
-        r->err[r->count] = k.err;
-        r->created[r->count++] = s.median;
-    }
+    r->count = r->skipped = 0;
+    for (size_t i = 0; i < N_CAPACITY_STACKS; i++)
+        measure_capacity_case(b, o, capacity_stacks[i], r);
 }
 
 /* ---- the answer --------------------------------------------------------------------- */
@@ -913,6 +1385,7 @@ typedef struct findings {
     latency_result latency;
     footprint untouched_8m;
     live_result live;
+    limits_result limits;
     capacity_result capacity;
 } findings;
 
@@ -939,6 +1412,9 @@ static void answer_latency(FILE *f, const latency_result *r)
 
 static void answer_live(FILE *f, const live_result *r)
 {
+    if (r->skipped)
+        fprintf(f, "%s%zu live-thread counts could not be measured (the OS refused "
+                "the threads)", clause(f), r->skipped);
     if (r->count < 2)
         return;
     size_t last = r->count - 1;
@@ -949,28 +1425,58 @@ static void answer_live(FILE *f, const live_result *r)
             r->spawn_ns[last] / 1e3, r->switch_ns[0] / 1e3, r->switch_ns[last] / 1e3);
 }
 
-static void answer_capacity(FILE *f, const capacity_result *r, const options *o)
+/* "a million threads? pid_max (32768) stops them first, at 32611 threads
+ * of 64 KiB, ...". */
+static void answer_limits(FILE *f, const limits_result *r)
 {
-    bool failed = false;
+    bool same = true;
+    for (size_t i = 1; i < r->count; i++)
+        same &= strcmp(r->first[i].name, r->first[0].name) == 0;
     for (size_t i = 0; i < r->count; i++) {
-        if (i == 0)
-            fprintf(f, "%sthe capacity probe created %.0f threads of %s", clause(f),
-                    r->created[i], BYTES(r->stack_bytes[i]));
+        const kernel_limit *k = &r->first[i];
+        if (i == 0 && same)
+            fprintf(f, "%sa million threads? stopped first by %s (%s) at %.0f threads "
+                    "of %s", clause(f), k->name, k->value, k->threads,
+                    BYTES(r->stack_bytes[i]));
+        else if (same)
+            fprintf(f, "%s%.0f of %s", i + 1 == r->count ? " and " : ", ", k->threads,
+                    BYTES(r->stack_bytes[i]));
         else
-            fprintf(f, "%s%.0f of %s", i + 1 == r->count ? " and " : ", ",
-                    r->created[i], BYTES(r->stack_bytes[i]));
-        if (r->err[i])
-            fprintf(f, " (then %s)", errno_name(r->err[i]));
-        failed |= r->err[i] != 0;
+            fprintf(f, "%s%s stacks: stopped first by %s (%s) at %.0f threads",
+                    i ? ", " : clause(f)[0] ? "; a million threads? " :
+                    "a million threads? ", BYTES(r->stack_bytes[i]), k->name, k->value,
+                    k->threads);
     }
-    if (r->count && !failed)
-        fprintf(f, " without a spawn failing, stopped by its own limit (%ld "
-                   "threads, %s of stack)", o->cap_threads, BYTES(o->budget_bytes));
-    else if (r->count)
-        fprintf(f, ", spawn failing with the errno in parentheses");
 }
 
-static void answer(tl_bench *b, const options *o, const findings *f)
+/* "budget" -> the words for it. */
+static const char *stopped_words(const char *stopped_by)
+{
+    if (strcmp(stopped_by, "cap") == 0)
+        return "its own thread cap";
+    if (strcmp(stopped_by, "budget") == 0)
+        return "its own memory budget";
+    if (strcmp(stopped_by, "headroom") == 0)
+        return "its own cap at half the kernel's room";
+    return NULL; /* an errno: the kernel */
+}
+
+static void answer_capacity(FILE *f, const capacity_result *r)
+{
+    for (size_t i = 0; i < r->count; i++) {
+        const char *own = stopped_words(r->stopped_by[i]);
+        fprintf(f, own ? "%s%.0f %s%s (stopped by %s%s at %zu)" : "%s%.0f %s%s (stopped by %s%s)",
+                i == 0 ? "" : i + 1 == r->count ? " and " : ", ", r->created[i],
+                i == 0 ? "threads of " : "of ", BYTES(r->stack_bytes[i]),
+                own ? own : "the kernel: ", own ? "" : r->stopped_by[i],
+                own ? r->limit[i] : (size_t)r->created[i]);
+    }
+    if (r->skipped)
+        fprintf(f, "%s%zu capacity probes could not run (the OS refused)", clause(f),
+                r->skipped);
+}
+
+static void answer(tl_bench *b, const findings *f)
 {
     char *text = NULL;
     size_t len = 0;
@@ -988,8 +1494,14 @@ static void answer(tl_bench *b, const options *o, const findings *f)
                 f->untouched_8m.vsz_bytes / (double)MiB);
     if (f->latency.count)
         answer_latency(out, &f->latency);
+    if (f->latency.skipped)
+        fprintf(out, "%s%zu stack sizes could not be timed (the OS refused the "
+                "threads)", clause(out), f->latency.skipped);
     answer_live(out, &f->live);
-    answer_capacity(out, &f->capacity, o);
+    answer_limits(out, &f->limits);
+    if (f->capacity.count)
+        fprintf(out, "%sthe capacity probe, in a capped child, created ", clause(out));
+    answer_capacity(out, &f->capacity);
     if (ftell(out) == 0)
         fprintf(out, "nothing was measured");
     fclose(out);
@@ -1002,66 +1514,131 @@ static void answer(tl_bench *b, const options *o, const findings *f)
 static unsigned planned_rows(tl_bench *b, const options *o)
 {
     size_t sizes[LATENCY_SIZES_MAX];
-    unsigned live[64];
+    unsigned live[LIVE_COUNTS_MAX];
     bool quick = tl_bench_quick(b);
+    limit_list l;
+    kernel_limits(SMALL_STACK_BYTES, &l);
     return (runs(o, "default") ? 1 : 0) +
            (runs(o, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
-           (runs(o, "memory") ? memory_rows(quick) : 0) +
-           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, live, 64, false) : 0) +
+           (runs(o, "memory") ? memory_rows(quick, o) : 0) +
+           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, o, live, false) : 0) +
+           (runs(o, "limits") ? (unsigned)(N_CAPACITY_STACKS * (l.count + 1)) : 0) +
            (runs(o, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
 }
 
+/* The sizes that follow from the machine (its topology's memory) and the
+ * flags; a flag beyond what the bench can do here is a usage error naming
+ * the limit. */
+static void size_options(tl_bench *b, options *o)
+{
+    const tl_topo *topo = tl_bench_topo(b);
+    unsigned long long memory = topo ? tl_topo_memory_size(topo) : 0;
+    if (memory == 0)
+        memory = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
+                 (unsigned long long)sysconf(_SC_PAGESIZE);
+    o->memory_bytes = (size_t)memory;
+    o->strict_overcommit = overcommit_policy() == 2;
+    if (o->budget_bytes > o->memory_bytes / 4)
+        tl_bench_usage_error(b, "--budget %s: at most a quarter of memory here (%s)",
+                             BYTES(o->budget_bytes), BYTES(o->memory_bytes / 4));
+    if (o->budget_bytes == 0)
+        o->budget_bytes = o->memory_bytes / MEMORY_BUDGET_SHARE;
+    size_t by_budget = (size_t)((double)o->budget_bytes / THREAD_RESIDENT_BYTES);
+    if ((size_t)o->cap_threads > by_budget)
+        tl_bench_usage_error(b, "--cap %ld: at most %zu threads here (the memory "
+                             "budget, %s, at %.0f KiB a thread)", o->cap_threads,
+                             by_budget, BYTES(o->budget_bytes),
+                             THREAD_RESIDENT_BYTES / (double)KiB);
+    if (o->cap_threads == 0) {
+        size_t most = tl_bench_quick(b) ? PROBE_QUICK_THREADS : PROBE_THREADS_MAX;
+        o->cap_threads = (long)(by_budget < most ? by_budget : most);
+    }
+    size_t n, most = live_threads_max(b, o);
+    const unsigned *given = tl_bench_threads(b, &n);
+    if (!live_default(b) && runs(o, "live_threads") && given[n - 1] > most)
+        tl_bench_usage_error(b, "--threads %u: at most %zu live threads here (%s, "
+                             "the memory budget, half the kernel's room)",
+                             given[n - 1], most,
+                             tl_bench_quick(b) ? "--quick" : "100,000");
+}
+
+/* The plan's facts (tests/check_plans.py asserts on them). */
+static void plan_facts(tl_bench *b, const options *o)
+{
+    const tl_topo *topo = tl_bench_topo(b);
+    size_t most = 0;
+    for (size_t i = 0; i < N_CAPACITY_STACKS; i++) {
+        const char *bound;
+        size_t limit = probe_limit(o, capacity_stacks[i], &bound);
+        most = limit > most ? limit : most;
+    }
+    tl_bench_plan_fact(b, "pus", topo ? tl_topo_pus(topo) : 0);
+    tl_bench_plan_fact(b, "memory_total_bytes", (double)o->memory_bytes);
+    tl_bench_plan_fact(b, "probe_max_threads", (double)most);
+    tl_bench_plan_fact(b, "probe_memory_budget_bytes", (double)o->budget_bytes);
+    tl_bench_plan_fact(b, "live_max_threads", (double)live_threads_max(b, o));
+}
+
+static const tl_bench_column columns[] = {
+    { .name = "section", .kind = TL_COLUMN_KEY,
+      .help = "what is measured (the sections below)" },
+    { .name = "metric", .kind = TL_COLUMN_KEY,
+      .help = "which figure of the section (limits: the limit's name)" },
+    { .name = "stack_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
+      .help = "the stack size asked for" },
+    { .name = "threads", .kind = TL_COLUMN_KEY,
+      .help = "threads alive at once (capacity: the probe's limit)" },
+    { .name = "touched_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
+      .help = "stack each thread writes (0 = untouched)" },
+    { .name = "result", .kind = TL_COLUMN_KEY,
+      .help = "default: where the size comes from; limits: the limit's value "
+              "(first_limit: its name); capacity: what stopped the probe, the errno "
+              "name when the kernel refused a thread, else its own bound: cap "
+              "(--cap), budget (its memory budget), headroom (half the room the "
+              "kernel's shared limits leave)" },
+    { 0 } };
+
+static const tl_bench_section sections[] = {
+    { .name = "default", .unit = "bytes", .help = "the default stack size (n = 1)",
+      .cases = TL_LIST("default_stack"), .filled = TL_LIST("stack_bytes", "result") },
+    { .name = "latency", .unit = "ns",
+      .help = "spawn + join of one thread with that stack",
+      .cases = TL_LIST("spawn_join"), .filled = TL_LIST("stack_bytes") },
+    { .name = "memory", .unit = "bytes",
+      .help = "RSS and address space (VSZ) per thread, many alive",
+      .cases = TL_LIST("rss_per_thread", "vsz_per_thread"),
+      .filled = TL_LIST("stack_bytes", "threads", "touched_bytes") },
+    { .name = "live_threads", .unit = "ns",
+      .help = "one more spawn + join, or a context switch, with others alive "
+              "and blocked",
+      .cases = TL_LIST("spawn_join", "context_switch"),
+      .filled = TL_LIST("threads") },
+    { .name = "limits", .unit = "threads",
+      .help = "threads of that stack a kernel limit leaves room for now (n = 1); "
+              "first_limit: the one that stops them first",
+      .cases = TL_LIST("threads_max", "pid_max", "rlimit_nproc", "cgroup_pids_max",
+                       "max_map_count", "commit_limit", "memory", "address_space",
+                       "first_limit"),
+      .filled = TL_LIST("stack_bytes", "result") },
+    { .name = "capacity", .unit = "threads",
+      .help = "threads created before spawning failed or the probe's own bound, "
+              "in a capped child (n = 1 a run)",
+      .cases = TL_LIST("threads_created"),
+      .filled = TL_LIST("stack_bytes", "threads", "result") },
+    { 0 } };
+
 int main(int argc, char **argv)
 {
-    static const tl_bench_column columns[] = {
-        { .name = "section", .kind = TL_COLUMN_KEY,
-          .help = "what is measured (the sections below)" },
-        { .name = "metric", .kind = TL_COLUMN_KEY,
-          .help = "which figure of the section" },
-        { .name = "stack_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
-          .help = "the stack size asked for" },
-        { .name = "threads", .kind = TL_COLUMN_KEY,
-          .help = "threads alive at once (capacity: the probe's limit)" },
-        { .name = "touched_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
-          .help = "stack each thread writes (0 = untouched)" },
-        { .name = "result", .kind = TL_COLUMN_KEY,
-          .help = "default: where the size comes from; capacity: the errno name that "
-          "stopped the probe, or the limit that did: cap (--cap), budget "
-          "(--budget of stack memory), kernel (half the kernel's thread headroom)" },
-        { 0 } };
-    const tl_bench_section sections[] = { /* compound literals: automatic */
-        { .name = "default", .unit = "bytes", .help = "the default stack size (n = 1)",
-          .cases = TL_LIST("default_stack"), .filled = TL_LIST("stack_bytes", "result") },
-        { .name = "latency", .unit = "ns",
-          .help = "spawn + join of one thread with that stack",
-          .cases = TL_LIST("spawn_join"), .filled = TL_LIST("stack_bytes") },
-        { .name = "memory", .unit = "bytes",
-          .help = "RSS and address space (VSZ) per thread, many alive",
-          .cases = TL_LIST("rss_per_thread", "vsz_per_thread"),
-          .filled = TL_LIST("stack_bytes", "threads", "touched_bytes") },
-        { .name = "live_threads", .unit = "ns",
-          .help = "one more spawn + join, or a context switch, with others alive "
-                  "and blocked",
-          .cases = TL_LIST("spawn_join", "context_switch"),
-          .filled = TL_LIST("threads") },
-        { .name = "capacity", .unit = "threads",
-          .help = "threads created before spawning failed, in a capped child (n = 1)",
-          .cases = TL_LIST("threads_created"),
-          .filled = TL_LIST("stack_bytes", "result") },
-        { 0 } };
-    size_t ram_bytes = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
-    options o = { .cap_threads = 10000,
-                  .budget_bytes = ram_bytes / 4, .probe_nproc = 0 };
-    char budget_help[160];
-    snprintf(budget_help, sizeof budget_help,
-             "capacity probe: stop before the stacks reserve more than\n"
-             "SIZE (default a quarter of RAM: %s)", BYTES(o.budget_bytes));
+    options o = { .cap_threads = 0, .budget_bytes = 0, .probe_nproc = 0 };
     const tl_bench_flag flags[] = {
         { .name = "cap", .metavar = "N", .long_value = &o.cap_threads, .min = 1,
           .max = 100000,
-          .help = "capacity probe: stop after N threads (default 10000)" },
+          .help = "capacity probe: stop after N threads (default: what an eighth\n"
+                  "of memory holds, at most 20000; --quick 2000)" },
         { .name = "budget", .metavar = "SIZE", .size_value = &o.budget_bytes,
-          .min = (double)MiB, .max = (double)((size_t)1 << 40), .help = budget_help },
+          .min = (double)MiB, .max = (double)((size_t)1 << 40),
+          .help = "memory the probe and the crowds of threads may take, at most\n"
+                  "a quarter of memory (default an eighth)" },
         { .name = "probe-nproc", .metavar = "N", .long_value = &o.probe_nproc,
           .min = 1, .max = 100000,
           .help = "capacity probe: run as uid 65534 (if root) with RLIMIT_NPROC\n"
@@ -1073,11 +1650,13 @@ int main(int argc, char **argv)
         .question = "What does a stack cost?",
         .columns = columns,
         .flags = flags,
-        .threads_default = "1,10,100,1000,10000",
+        .threads_default = LIVE_DEFAULT,
         .sections = sections,
         .cases_column = "metric",
         .section_flag = true });
     o.bench = b;
+    size_options(b, &o);
+    plan_facts(b, &o);
     tl_bench_plan(b, planned_rows(b, &o));
 
     findings f = { .untouched_8m = { NAN, NAN } };
@@ -1088,11 +1667,13 @@ int main(int argc, char **argv)
     if (runs(&o, "latency"))
         measure_latency(b, &f.latency);
     if (runs(&o, "memory"))
-        f.untouched_8m = measure_memory(b);
+        f.untouched_8m = measure_memory(b, &o);
     if (runs(&o, "live_threads"))
-        measure_live(b, &f.live);
+        measure_live(b, &o, &f.live);
+    if (runs(&o, "limits"))
+        measure_limits(b, &f.limits);
     if (runs(&o, "capacity"))
         measure_capacity(b, &o, &f.capacity);
-    answer(b, &o, &f);
+    answer(b, &f);
     return tl_bench_close(b);
 }

@@ -129,7 +129,9 @@ endif()
 
 # ---- stack_size -------------------------------------------------------------------
 # Every section; live threads up to 100 and a capacity cap of 200, so the
-# probe child stays far from ThreadSanitizer's limit of live threads.
+# probe child stays far from ThreadSanitizer's limit of live threads. The
+# kernel's limits: threads-max and pid_max are always there, and one of them
+# (or another) is named as the first for each stack size.
 add_test(NAME bench_stack_size_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_stack_size_quick
   --require section=default,metric=default_stack,result=*
@@ -139,6 +141,12 @@ add_test(NAME bench_stack_size_quick COMMAND ${_bench_check}
   --require section=memory,metric=vsz_per_thread,touched_bytes=65536
   --require section=live_threads,metric=spawn_join,threads=100
   --require section=live_threads,metric=context_switch,threads=1
+  --require section=limits,metric=threads_max,stack_bytes=65536,result=*,median>0
+  --require section=limits,metric=pid_max,stack_bytes=8388608,result=*,median>0
+  --require section=limits,metric=max_map_count,stack_bytes=1048576,median>0
+  --require section=limits,metric=memory,stack_bytes=65536,median>0
+  --require section=limits,metric=first_limit,stack_bytes=65536,result=*
+  --require section=limits,metric=first_limit,stack_bytes=8388608,result=*
   --each section=capacity:result=cap,median=200
   -- $<TARGET_FILE:stack_size> ${_bench_quick} --threads 1,10,100 --cap 200)
 
@@ -149,12 +157,19 @@ add_test(NAME bench_stack_size_cap COMMAND ${_bench_check}
   -- $<TARGET_FILE:stack_size> ${_bench_quick} --section capacity --cap 50)
 
 # When spawn fails: the child drops root and sets RLIMIT_NPROC to 10, so it
-# creates fewer than the cap and reports the errno (EAGAIN).
+# creates fewer than the cap and reports the errno (EAGAIN): the kernel
+# stopped it, not its own cap.
 add_test(NAME bench_stack_size_errno COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_stack_size_errno
   --each section=capacity:result=EAGAIN,median<50
   -- $<TARGET_FILE:stack_size> ${_bench_quick} --section capacity --cap 50
      --probe-nproc 10)
+
+# Sizes beyond what it can do here are usage errors naming the limit
+# (--threads, --cap against the memory budget, --budget against memory).
+add_test(NAME bench_stack_size_limits
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/stack_size_limits.sh
+          $<TARGET_FILE:stack_size> ${CMAKE_CURRENT_BINARY_DIR}/bench_stack_size_limits)
 
 # ---- pool_vs_raw ------------------------------------------------------------------
 set(_peers "")
@@ -218,7 +233,8 @@ add_test(NAME results_describe
           ${CMAKE_CURRENT_BINARY_DIR}/results_describe ${CMAKE_BINARY_DIR})
 set_tests_properties(readme_tables results_describe PROPERTIES
   TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
-set_tests_properties(bench_stack_size_cap bench_stack_size_errno PROPERTIES
+set_tests_properties(bench_stack_size_cap bench_stack_size_errno bench_stack_size_limits
+  PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 # The quick runs of stack_size and pool_vs_raw keep both PUs busy for
 # seconds: alone, so that the timing checks of other tests (harness_selftest)

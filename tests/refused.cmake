@@ -30,3 +30,12 @@ endmacro()
 tl_refused_test(thread_count 6 threads=16 --threads 1,2,16 --array-bytes 4M
                 ${_bench_no_openmp})
 tl_refused_test(join_order 6 tasks=16 --threads 1,2,16 --task-us 200)
+
+# stack_size (tests/cli/refused_stack_size.sh), as uid 65534 likewise.
+get_property(_refused_benches GLOBAL PROPERTY TL_BENCHES)
+# stack_size under 8 tasks: its crowds of 100 parked threads are refused.
+if("stack_size" IN_LIST _refused_benches)
+add_test(NAME bench_stack_size_refused COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/refused_stack_size.sh $<TARGET_FILE:stack_size> ${CMAKE_CURRENT_BINARY_DIR}/bench_stack_size_refused 8 "memory stack=")
+set_tests_properties(bench_stack_size_refused PROPERTIES
+  TIMEOUT 300 SKIP_RETURN_CODE 77 RUN_SERIAL TRUE LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+endif()
