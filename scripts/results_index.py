@@ -6,8 +6,9 @@ yours. `make bench` runs it after each run; `make results-index` by hand.
 usage: results_index.py [RESULTS_ROOT]     (default: results)
 
 Lists each RESULTS_ROOT/<machine>/ with a meta.json, except quick runs
-(never committed) and comparisons. Exit 1 on a malformed meta.json (one
-line naming it), 2 on a usage error.
+(never committed) and comparisons. Exit 2 on a malformed meta.json (one
+line naming it, the field and what was expected) or a usage error, 1 when
+README.md cannot be written.
 """
 import os
 import sys

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 SCRIPTS = ("plot", "report", "compare", "index")
 ALL = set(SCRIPTS)
@@ -192,7 +193,7 @@ def charts_of(src, bench):
     return [line.split()[0] for line in p.stdout.splitlines() if line.split()[1:2] == [bench]]
 
 
-def run(src, script, folder, good, scratch, charts):
+def run(src, script, folder, good, charts):
     s = os.path.join(src, "scripts")
     root = os.path.dirname(folder)
     chart = ["--chart", charts[0]] if charts else []
@@ -200,7 +201,7 @@ def run(src, script, folder, good, scratch, charts):
         "plot": ["python3", os.path.join(s, "plot.py"), "--quiet"] + chart + [folder],
         "report": ["python3", os.path.join(s, "report.py"), folder],
         "compare": ["bash", os.path.join(s, "compare.sh"), "--results",
-                    os.path.join(scratch, "compare"), good, folder],
+                    os.path.join(root, ".compare"), good, folder],
         "index": ["python3", os.path.join(s, "results_index.py"), root],
     }[script]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -210,15 +211,24 @@ def run(src, script, folder, good, scratch, charts):
 
 
 class Checker:
+    """Counts the checks; the failures' lines are kept, to be printed in
+    the cases' order however the cases were scheduled."""
+
     def __init__(self):
         self.passed = self.failed = 0
+        self.failures = []
 
     def check(self, ok, what):
         if ok:
             self.passed += 1
         else:
             self.failed += 1
-            print("FAIL: " + what)
+            self.failures.append("FAIL: " + what)
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.failures += other.failures
 
 
 def check_outcome(checker, case, script, status, stderr, folder, charts):
@@ -271,31 +281,59 @@ def fresh(scratch, fixture, name):
     return folder
 
 
+def run_case(src, scratch, fixture, good, i, case, charts):
+    """Every script of the case on its own copy of the fixture: a Checker."""
+    checker = Checker()
+    folder = fresh(scratch, fixture, "case-%03d" % i)
+    case.mutate(folder)
+    for script in case.scripts:
+        status, stderr = run(src, script, folder, good, charts)
+        check_outcome(checker, case, script, status, stderr, folder, charts)
+        readme = os.path.join(folder, "README.md")
+        if os.path.isfile(readme):
+            os.remove(readme)
+    return checker
+
+
+def prerequisites(src):
+    """Why the checks cannot run here (the test is then skipped), or None."""
+    if not shutil.which("gnuplot"):
+        return "gnuplot is not installed (scripts/deps.sh installs it)"
+    build = os.environ.get("TL_BUILD") or os.path.join(src, "build", "default")
+    if not os.access(os.path.join(build, "benches", "spawn_cost"), os.X_OK):
+        return "no built benches in %s to describe the fixtures' CSVs (set TL_BUILD)" % build
+    return None
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: check_scripts_bad_input.py SOURCE_DIR SCRATCH_DIR", file=sys.stderr)
         return 2
     src, scratch = os.path.abspath(argv[0]), os.path.abspath(argv[1])
+    missing = prerequisites(src)
+    if missing:
+        print(missing + ": skipped")
+        return 77
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     fixture = os.path.join(src, "tests", "fixtures", "results", "fixture-small-2pu")
     good = fresh(scratch, fixture, "good")
+    all_cases = cases()
+    charts = {b: charts_of(src, b) if b else [] for b in {c.bench for c in all_cases}}
+    # The cases are independent (each its own folders): two at a time per
+    # CPU, since each mostly waits for a python3 or gnuplot child.
+    with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:
+        outcomes = list(pool.map(
+            lambda ic: run_case(src, scratch, fixture, good, ic[0], ic[1], charts[ic[1].bench]),
+            enumerate(all_cases)))
     checker = Checker()
-    charts = {}
-    for i, case in enumerate(cases()):
-        folder = fresh(scratch, fixture, "case-%03d" % i)
-        case.mutate(folder)
-        if case.bench not in charts:
-            charts[case.bench] = charts_of(src, case.bench) if case.bench else []
-        for script in case.scripts:
-            status, stderr = run(src, script, folder, good, scratch, charts[case.bench])
-            check_outcome(checker, case, script, status, stderr, folder, charts[case.bench])
-            readme = os.path.join(folder, "README.md")
-            if os.path.isfile(readme):
-                os.remove(readme)
+    for outcome in outcomes:
+        checker.add(outcome)
     check_outputs(src, scratch, fixture, checker)
+    for line in checker.failures:
+        print(line)
     print("bad inputs: %d cases, %d runs of a script"
-          % (len(cases()), sum(len(c.scripts) for c in cases()) + 4))
+          % (len(all_cases), sum(len(c.scripts) for c in all_cases) + 4))
     print("%d passed, %d failed" % (checker.passed, checker.failed))
     return 1 if checker.failed else 0
 
