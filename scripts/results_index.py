@@ -39,7 +39,9 @@ def machines(root):
     out = []
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
-        if name.startswith((".", "compare-")) or not os.path.isfile(
+        # A meta.json that is there but not a readable file is bad data,
+        # said by read_meta, not a folder silently left out.
+        if name.startswith((".", "compare-")) or not os.path.lexists(
                 os.path.join(folder, "meta.json")):
             continue
         meta = read_meta(folder)

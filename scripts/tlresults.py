@@ -323,8 +323,9 @@ def load(folder, bench, csv_path=None):
 
 
 def benches_in(folder):
-    """The benches whose CSV is in folder, sorted."""
-    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv"))
+    """The benches whose CSV is in folder, sorted: <bench>.csv, where a
+    bench's name has no dot (<bench>.samples.csv holds its raw samples)."""
+    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv") and "." not in f[:-4])
 
 
 def bench_csv(folder, bench):
@@ -399,6 +400,9 @@ def read_meta(folder):
     problem = meta_problem(meta)
     if problem:
         raise ResultsError("%s: %s" % (path, problem[:300]))
+    for k in META_NUMBERS:  # null: not measured; NaN to the formatting
+        if meta.get(k, 0) is None:
+            meta[k] = math.nan
     return meta
 
 
