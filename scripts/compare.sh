@@ -43,7 +43,7 @@ done
 python3 "$here/tlresults.py" check "$a" "$b" || exit $?
 name="compare-$(basename "$a")-vs-$(basename "$b")"
 cannot_write() { echo "compare.sh: --results $root: cannot write the comparison there" >&2; exit 1; }
-mkdir -p "$root" 2>/dev/null && [ -d "$root" ] && [ -w "$root" ] || cannot_write
+if ! mkdir -p "$root" 2>/dev/null || [ ! -w "$root" ]; then cannot_write; fi
 python3 "$here/replace_dir.py" --clean "$root"
 tmp=$(mktemp -d "$root/.tmp-$$-$name-XXXXXX" 2>/dev/null) || cannot_write
 chmod 755 "$tmp"
