@@ -333,9 +333,9 @@ def main(argv):
     good = fresh(scratch, fixture, "good")
     all_cases = cases()
     charts = {b: charts_of(src, b) if b else [] for b in {c.bench for c in all_cases}}
-    # The cases are independent (each its own folders): two at a time per
-    # CPU, since each mostly waits for a python3 or gnuplot child.
-    with ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 1)) as pool:
+    # The cases are independent (each its own folders): one at a time per
+    # CPU (CTest counts the test as 2 processors: tests/plots.cmake).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         outcomes = list(pool.map(
             lambda ic: run_case(src, scratch, fixture, good, ic[0], ic[1], charts[ic[1].bench]),
             enumerate(all_cases)))

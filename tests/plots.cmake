@@ -3,13 +3,14 @@
 # results in tests/fixtures/results/ (made-up data in the benches' CSV
 # schemas, not measurements). They compile nothing, so they run the same
 # under every sanitizer build; without gnuplot or python3 they skip (77).
+# Each runs gnuplot dozens of times: 300 s leaves room for a loaded machine.
 foreach(_tl_plots_test render report pipeline replace)
   add_test(NAME plots_${_tl_plots_test}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/plots/${_tl_plots_test}.sh
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plots_${_tl_plots_test}
             ${CMAKE_BINARY_DIR})
   set_tests_properties(plots_${_tl_plots_test} PROPERTIES
-    TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
+    TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
 endforeach()
 # Malformed results folders (89 cases: broken or mistyped meta.json, bad
 # CSVs, answers that are not UTF-8 text, outputs that cannot be written),
@@ -24,6 +25,6 @@ if(TL_SANITIZE STREQUAL "" AND Python3_Interpreter_FOUND)
     COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/check_scripts_bad_input.py
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plots_bad_input)
   set_tests_properties(plots_bad_input PROPERTIES
-    TIMEOUT 900 SKIP_RETURN_CODE 77 LABELS "plots"
+    TIMEOUT 900 PROCESSORS 2 SKIP_RETURN_CODE 77 LABELS "plots"
     ENVIRONMENT "${TL_TEST_ENV};TL_BUILD=${CMAKE_BINARY_DIR}")
 endif()
