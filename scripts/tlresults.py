@@ -339,7 +339,7 @@ META_NUMBERS = ("l1d_cache_bytes", "l2_cache_bytes", "l3_cache_bytes", "llc_byte
                 "timer_overhead_ns", "timer_resolution_ns", "timer_getres_ns")
 META_STRINGS = ("machine", "hostname", "cpu_model", "kernel", "libc", "compiler",
                 "compiler_flags", "build_type", "openmp", "cpufreq_governor", "date",
-                "git_commit", "threadlab_version", "bench", "pin")
+                "git_commit", "threadlab_version", "bench", "pin", "fingerprint")
 
 
 def read_json(path):
@@ -379,6 +379,8 @@ def meta_problem(meta):
         v = meta.get(k, "")
         if not isinstance(v, str) and (v is not None or k in META_KEYS):
             return "'%s' is %s, expected a string" % (k, json.dumps(v))
+    if not isinstance(meta.get("quick", False), bool):
+        return "'quick' is %s, expected true or false" % json.dumps(meta["quick"])
     load = meta.get("load_average", [])
     if not (isinstance(load, list) and all(x is None or is_real(x) for x in load)):
         return "'load_average' is %s, expected a list of numbers" % json.dumps(load)
@@ -408,7 +410,9 @@ def read_meta(folder):
 
 def is_quick(meta):
     """Whether the benches ran with --quick (small sweeps, few reps)."""
-    return "--quick" in meta.get("command_line", [])
+    if "quick" in meta:
+        return meta["quick"] is True
+    return "--quick" in meta.get("command_line", [])  # folders from before run.json
 
 
 def read_answer(folder, bench):

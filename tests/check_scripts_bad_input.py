@@ -154,6 +154,7 @@ def cases():
             ("meta date a number", meta_field("date", 20260101)),
             ("meta git_commit a list", meta_field("git_commit", ["abc"])),
             ("meta command_line a string", meta_field("command_line", "bench --out x")),
+            ("meta quick a string", meta_field("quick", "yes")),
     ]:
         out.append(Case(name, mutate, ALL, meta))
     for bench in ("spawn_cost", "thread_count", "join_order", "stack_size", "pool_vs_raw"):

@@ -3,16 +3,15 @@
 # results in tests/fixtures/results/ (made-up data in the benches' CSV
 # schemas, not measurements). They compile nothing, so they run the same
 # under every sanitizer build; without gnuplot or python3 they skip (77).
-# Each runs gnuplot dozens of times: 300 s leaves room for a loaded machine.
 foreach(_tl_plots_test render report pipeline replace)
   add_test(NAME plots_${_tl_plots_test}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/plots/${_tl_plots_test}.sh
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plots_${_tl_plots_test}
             ${CMAKE_BINARY_DIR})
   set_tests_properties(plots_${_tl_plots_test} PROPERTIES
-    TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
+    TIMEOUT 400 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
 endforeach()
-# Malformed results folders (90 cases: broken or mistyped meta.json, bad
+# Malformed results folders (91 cases: broken or mistyped meta.json, bad
 # CSVs, answers that are not UTF-8 text, outputs that cannot be written),
 # each given to plot.py, report.py, compare.sh and results_index.py: each
 # must refuse it with one line naming the file and exit 2 (1 for an output),
