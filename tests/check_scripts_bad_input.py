@@ -12,7 +12,10 @@ refused.
 
 usage: check_scripts_bad_input.py SOURCE_DIR SCRATCH_DIR
 
-Prints one line per failed check and a summary 'N passed, N failed'.
+Prints one line per failed check and a summary 'N passed, N failed'; exit
+1 if a check failed, 77 (skipped) without gnuplot or built benches ($TL_BUILD,
+else SOURCE_DIR/build/default) to describe the fixtures' CSVs. The cases
+run in parallel, one per CPU.
 """
 import json
 import os
