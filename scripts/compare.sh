@@ -8,6 +8,10 @@
 #   scripts/compare.sh [--results DIR] A B
 #     A, B           two results folders, e.g. results/amd-epyc-2pu
 #     --results DIR  where the comparison folder goes (default results)
+#
+# Exit status: 2 for a usage error or bad data in A or B (one line naming
+# the file: plot.py and compare_report.py check every file they read), 1
+# when the comparison cannot be written.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,15 +33,19 @@ done
 a=${folders[0]} b=${folders[1]}
 for f in "$a" "$b"; do
   if [ ! -f "$f/meta.json" ]; then
-    echo "compare.sh: $f: not a results folder (no meta.json)" >&2
-    exit 1
+    echo "compare.sh: $f: not a results folder (no meta.json, or not a file)" >&2
+    exit 2
   fi
 done
 
+# Every file of both folders is checked before anything is drawn: a bad one
+# is said at once, in one line, not after drawing the other charts.
+python3 "$here/tlresults.py" check "$a" "$b" || exit $?
 name="compare-$(basename "$a")-vs-$(basename "$b")"
-mkdir -p "$root"
+cannot_write() { echo "compare.sh: --results $root: cannot write the comparison there" >&2; exit 1; }
+if ! mkdir -p "$root" 2>/dev/null || [ ! -w "$root" ]; then cannot_write; fi
 python3 "$here/replace_dir.py" --clean "$root"
-tmp=$(mktemp -d "$root/.tmp-$$-$name-XXXXXX")
+tmp=$(mktemp -d "$root/.tmp-$$-$name-XXXXXX" 2>/dev/null) || cannot_write
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 python3 "$here/plot.py" --quiet "$a" "$b" --out-dir "$tmp"

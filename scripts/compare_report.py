@@ -6,8 +6,8 @@ it; see there.
 
 usage: compare_report.py A B OUT
 
-Exit 1 on a missing or malformed results file (one line naming it), 2 on a
-usage error.
+Exit 2 on a missing or malformed results file (one line naming it) or a
+usage error, 1 when README.md cannot be written.
 """
 import os
 import sys

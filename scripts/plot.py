@@ -18,14 +18,18 @@ usage: plot.py [--chart NAME] [--csv FILE] [--out-dir DIR] [--quiet] RESULTS [OT
 Writes <chart>.png and <chart>.svg for each chart whose bench CSV is there.
 Charts of a bench that did not run, or whose CSV has no rows for them, are
 skipped (said on stderr) and any old image of theirs removed, so an image
-always matches its CSV. A malformed CSV (no such file for --chart, a missing
-column, a bad number) is a one-line error naming the file and the problem:
-exit 1, and no image of that chart is left. Usage errors exit 2.
+always matches its CSV. Bad data (a malformed meta.json; for --chart, no
+such CSV; a CSV that is header only, lacks a column, has a bad number or
+unit, or gives a chart no finite positive point to draw) is a one-line error
+naming the file and the problem: exit 2, and no image of that chart is left.
+An image that cannot be written (gnuplot fails, --out-dir is a file) is
+exit 1. Usage errors exit 2.
 
 Each chart is scripts/plots/<script>.gp, drawn with the variables that
 scripts/plots/common.gp describes; tlcharts.py says what each one plots.
 """
 import argparse
+import math
 import os
 import shutil
 import subprocess
@@ -35,7 +39,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlcharts  # noqa: E402
-from tlresults import ResultsError, bench_csv, count, load, machine_line, read_meta  # noqa: E402
+from tlresults import (OutputError, ResultsError, bench_csv, count, load,  # noqa: E402
+                       machine_line, read_meta)
 
 PLOTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plots")
 FORMATS = ("png", "svg")
@@ -63,9 +68,22 @@ def drawing(folder, chart, csv_path=None):
         d = chart.extract(results.rows, meta)
     except tlcharts.NoRows as e:
         raise tlcharts.NoRows("%s: no rows of %s" % (path, e)) from None
+    if not any(plottable(p, chart.kind) for s in d.series for p in s.points):
+        raise ResultsError("%s: chart %s has no point to draw (no finite value > 0 on its "
+                           "axes)" % (path, chart.name))
     if chart.core_marks:
         d.marks += core_marks(meta)
     return d, meta
+
+
+def plottable(point, kind):
+    """Whether a point shows on the chart's (log) axes: a finite x > 0 (for
+    "lines"; a label for "bars") and at least one finite value > 0."""
+    values = [v for v in point[1:] if isinstance(v, (int, float))]
+    if kind == "lines" and not (isinstance(point[0], (int, float)) and
+                                math.isfinite(point[0]) and point[0] > 0):
+        return False
+    return any(math.isfinite(v) and v > 0 for v in values)
 
 
 def core_marks(meta):
@@ -198,7 +216,8 @@ def remove_images(out_base):
 
 
 def plot_chart(chart, folder, other, out_dir, csv_path=None):
-    """Draws one chart. Raises ResultsError (MissingCsv, NoRows: skipped)."""
+    """Draws one chart. Raises ResultsError (bad data; MissingCsv, NoRows:
+    skipped) or OutputError (gnuplot could not draw it)."""
     out_base = os.path.join(out_dir, chart.name)
     try:
         a, meta = drawing(folder, chart, csv_path)
@@ -231,7 +250,7 @@ def plot_chart(chart, folder, other, out_dir, csv_path=None):
         error = render(chart, variables, out_base)
     if error:
         remove_images(out_base)
-        raise ResultsError("%s: gnuplot failed: %s" % (chart.script, error))
+        raise OutputError("%s: gnuplot failed: %s" % (chart.script, error))
 
 
 # ---- command line ------------------------------------------------------------------------------
@@ -273,31 +292,44 @@ def main():
     for f in args.folders:
         if not os.path.isdir(f):
             print("plot.py: %s: no such folder" % f, file=sys.stderr)
-            return 1
+            return 2
     if not shutil.which("gnuplot"):
         print("plot.py: gnuplot not found (scripts/deps.sh installs it)", file=sys.stderr)
         return 1
     out_dir = args.out_dir or folder
-    os.makedirs(out_dir, exist_ok=True)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        print("plot.py: --out-dir %s: cannot make the folder: %s" % (out_dir, e.strerror),
+              file=sys.stderr)
+        return 1
+    return plot_all(charts, args, folder, other, out_dir)
 
+
+def plot_all(charts, args, folder, other, out_dir):
+    """Draws the charts; says what went wrong, in the charts' order. Exit
+    status: 2 if some data was bad, else 1 if an image could not be
+    written, else 0."""
     def attempt(chart):
         try:
             plot_chart(chart, folder, other, out_dir, args.csv)
             return None
-        except ResultsError as e:
+        except (ResultsError, OutputError) as e:
             return e
+        except OSError as e:  # the images' folder, as gnuplot's output
+            return OutputError("%s: cannot write its images: %s" % (out_dir, e.strerror or e))
 
     # The charts are independent: one gnuplot per PU at a time. What went
     # wrong is then said in the charts' order.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         outcomes = list(pool.map(attempt, charts))
-    drawn, failed, missing, said = 0, 0, [], set()
+    drawn, failed, missing, said = 0, set(), [], set()
     for chart, error in zip(charts, outcomes):
         if error is None:
             drawn += 1
         elif args.chart:  # asked for by name: it must be drawn
             print("plot.py: %s" % error, file=sys.stderr)
-            failed += 1
+            failed.add(1 if isinstance(error, OutputError) else 2)
         elif isinstance(error, MissingCsv):  # one note per bench, not per chart
             if chart.bench not in missing and not args.quiet:
                 print("plot.py: no %s.csv in %s: its charts are skipped"
@@ -310,11 +342,11 @@ def main():
             if str(error) not in said:
                 print("plot.py: %s" % error, file=sys.stderr)
             said.add(str(error))
-            failed += 1
-    if not args.quiet:
+            failed.add(1 if isinstance(error, OutputError) else 2)
+    if not args.quiet and not failed:  # else the last line is what went wrong
         print("plot.py: %d chart%s in %s" % (drawn, "" if drawn == 1 else "s", out_dir),
               file=sys.stderr)
-    return 1 if failed else 0
+    return max(failed, default=0)
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ The report has the machine card (from meta.json), the figures at a glance,
 then each bench's question with its measured answer (<bench>.answer.txt),
 its charts (the PNGs plot.py drew; run it first), its method and how many
 of its cases were unstable. A bench that did not run is said to be missing.
-Written to README.md.partial, then renamed. Exit 1 on a missing or
-malformed results file (one line naming it), 2 on a usage error.
+Written to README.md.partial, then renamed. Exit 2 on a missing or
+malformed results file (one line naming it; an answer is quoted only when
+its CSV has measured rows) or a usage error, 1 when README.md cannot be
+written.
 """
 import os
 import sys

@@ -6,8 +6,9 @@ yours. `make bench` runs it after each run; `make results-index` by hand.
 usage: results_index.py [RESULTS_ROOT]     (default: results)
 
 Lists each RESULTS_ROOT/<machine>/ with a meta.json, except quick runs
-(never committed) and comparisons. Exit 1 on a malformed meta.json (one
-line naming it), 2 on a usage error.
+(never committed) and comparisons. Exit 2 on a malformed meta.json (one
+line naming it, the field and what was expected) or a usage error, 1 when
+README.md cannot be written.
 """
 import os
 import sys
@@ -38,7 +39,9 @@ def machines(root):
     out = []
     for name in sorted(os.listdir(root)):
         folder = os.path.join(root, name)
-        if name.startswith((".", "compare-")) or not os.path.isfile(
+        # A meta.json that is there but not a readable file is bad data,
+        # said by read_meta, not a folder silently left out.
+        if name.startswith((".", "compare-")) or not os.path.lexists(
                 os.path.join(folder, "meta.json")):
             continue
         meta = read_meta(folder)

@@ -3,15 +3,22 @@ each bench's description (<bench>.schema.json, which the bench writes beside
 its CSV and prints with --describe: its question, columns with their kinds
 and units, sections, the statistics columns, the "unstable" thresholds), its
 CSV checked against that description and parsed once, the machine card
-(meta.json) and the measured answers. Every problem is a ResultsError whose
-message is one line naming the file and what is wrong with it.
+(meta.json) and the measured answers, each checked as it is read: types in
+meta.json, the header and every field of the CSV (numeric columns numeric
+and in range, units the description knows, at least one measured row), the
+answers UTF-8 text. Every problem with the data is a ResultsError whose
+message is one line naming the file, the field and what was expected (the
+scripts exit 2 on it); an output that cannot be written is an OutputError
+(exit 1).
 
 Shared by plot.py, report.py, compare_report.py, results_index.py,
 readme_tables.py, tests/check_bench_csv.py and tests/fixtures/make_fixtures.py.
 
-    tlresults.py check FOLDER...   every CSV in each FOLDER matches its
-                                   description (exit 1 and one line if not)"""
+    tlresults.py check FOLDER...   each FOLDER's meta.json, answers and CSVs
+                                   (against their descriptions) are well
+                                   formed (exit 2 and one line if not)"""
 import csv
+import errno
 import json
 import math
 import os
@@ -25,7 +32,13 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class ResultsError(Exception):
-    """A missing or malformed results file; str() is the one-line message."""
+    """A missing or malformed results file (bad data: exit 2); str() is the
+    one-line message."""
+
+
+class OutputError(Exception):
+    """An output (a report, an index, a chart) that cannot be written: exit
+    1; str() is the one-line message."""
 
 
 class Row(dict):
@@ -79,13 +92,7 @@ class Description:
 
 
 def read_description(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return Description(json.load(f), path)
-    except FileNotFoundError:
-        raise ResultsError("%s: no such file" % path) from None
-    except (OSError, ValueError) as e:
-        raise ResultsError("%s: not valid JSON: %s" % (path, e)) from None
+    return Description(read_json(path), path)
 
 
 def describe_program(program):
@@ -139,8 +146,12 @@ def read_table(path):
             lines = list(csv.reader(f))
     except FileNotFoundError:
         raise ResultsError("%s: no such file" % path) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise ResultsError("%s: cannot read it: %s" % (path, e)) from None
+    except UnicodeDecodeError as e:
+        raise ResultsError("%s: not UTF-8 text: %s" % (path, e.reason)) from None
+    except OSError as e:
+        raise ResultsError("%s: cannot read it: %s" % (path, e.strerror or e)) from None
+    except csv.Error as e:
+        raise ResultsError("%s: not a CSV file: %s" % (path, e)) from None
     if not lines:
         raise ResultsError("%s: empty file (no header line)" % path)
     return lines[0], [(n, fields) for n, fields in enumerate(lines[1:], start=2) if fields]
@@ -166,13 +177,124 @@ def check_header(path, header, desc):
 
 
 def parse_rows(path, header, lines, desc):
+    """The rows, each checked: its field count, its numbers, its unit;
+    then at least one row that measured something (a median)."""
+    rules = numeric_columns(desc, lines, header)
     rows = []
     for number, fields in lines:
         if len(fields) != len(header):
             raise ResultsError("%s:%d: %d fields, but the header has %d"
                                % (path, number, len(fields), len(header)))
         rows.append(Row(zip(header, fields), path, number, desc))
+        check_row(rows[-1], rules, desc)
+    if not rows:
+        raise ResultsError("%s: no rows, only the header (the bench measured nothing)" % path)
+    if not any(r["median"].strip() for r in rows):
+        raise ResultsError("%s: no row has a median (the bench measured nothing)" % path)
     return rows
+
+
+# ---- what the fields of a CSV may hold -------------------------------------------------------
+#
+# A column is numeric when it is a statistic (all but `unit`) or its
+# description gives it a unit; a column without a unit (a count such as
+# threads or tasks, a ratio such as efficiency) is numeric when most of its
+# values in the file are numbers (a label column's never are). Empty means
+# "does not apply" and is always allowed. Every number must be finite (the
+# harness writes none other).
+
+# Statistics that count (whole numbers), with their least value.
+STAT_COUNTS = {"n": 1, "outliers": 0, "runs": 1}
+STAT_RANGES = {"unstable": (0, 1), "ci_level": (0, 1)}
+
+
+def is_number(text):
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def numeric_columns(desc, lines, header):
+    """{column: rule}: 'stat', 'count' (a statistic counting: STAT_COUNTS),
+    'range' (STAT_RANGES), 'size' (a key with a unit: >= 0), 'key count' (a
+    numeric key without unit: a whole number >= 1), 'value' (any number)."""
+    rules = {}
+    for c in desc.stats_columns:
+        name = c["name"]
+        if name != "unit":
+            rules[name] = ("count" if name in STAT_COUNTS else
+                           "range" if name in STAT_RANGES else "stat")
+    for c in desc.columns:
+        if c.get("unit"):
+            rules[c["name"]] = "size" if c["kind"] == "key" else "value"
+        elif c["name"] in header:
+            i = header.index(c["name"])
+            values = [f[i].strip() for _, f in lines if len(f) == len(header) and f[i].strip()]
+            if values and 2 * sum(map(is_number, values)) > len(values):
+                rules[c["name"]] = "key count" if c["kind"] == "key" else "value"
+    return rules
+
+
+def field_problem(column, text, rule):
+    """What is wrong with a numeric field, or None."""
+    try:
+        x = float(text)
+    except ValueError:
+        return "not a number"
+    if not math.isfinite(x):
+        return "not a finite number"
+    whole = x.is_integer()
+    if rule == "count" and not (whole and x >= STAT_COUNTS[column]):
+        return "not a whole number >= %d" % STAT_COUNTS[column]
+    if rule == "range" and not STAT_RANGES[column][0] <= x <= STAT_RANGES[column][1]:
+        return "not between %g and %g" % STAT_RANGES[column]
+    if rule == "key count" and not (whole and x >= 1):
+        return "not a count (a whole number >= 1)"
+    if rule in ("stat", "size") and x < 0:
+        return "not >= 0 (a magnitude)"
+    return None
+
+
+def unit_problem(row, desc):
+    """What is wrong with the row's unit, or None: a row of a section is in
+    that section's unit, a bench without sections in its description's."""
+    unit = row["unit"].strip()
+    if desc.sections and "section" in row:
+        section = desc.sections.get(row["section"])
+        if section is None:
+            return "column 'section' is '%s', not a section %s names (%s)" % (
+                row["section"], desc.source, ", ".join(desc.sections))
+        expected = [section.get("unit")]
+    else:
+        expected = [desc.unit]
+    expected = [u for u in expected if u] or sorted(known_units(desc))
+    if unit == "":
+        return None if row["median"].strip() == "" else \
+            "column 'unit' is empty, but the row has statistics"
+    if unit not in expected:
+        return "column 'unit' is '%s', expected %s (from %s)" % (
+            unit, " or ".join("'%s'" % u for u in expected), desc.source)
+    return None
+
+
+def known_units(desc):
+    """Every unit the description names (sections, columns, its own)."""
+    units = {s.get("unit") for s in desc.sections.values()} | {desc.unit}
+    units |= {c.get("unit") for c in desc.columns}
+    return {u for u in units if u}
+
+
+def check_row(row, rules, desc):
+    for column, rule in rules.items():
+        text = row[column].strip()
+        problem = field_problem(column, text, rule) if text else None
+        if problem:
+            raise ResultsError("%s:%d: column '%s' is '%s', %s"
+                               % (row.path, row.line, column, text, problem))
+    problem = unit_problem(row, desc)
+    if problem:
+        raise ResultsError("%s:%d: %s" % (row.path, row.line, problem))
 
 
 class Results:
@@ -201,31 +323,88 @@ def load(folder, bench, csv_path=None):
 
 
 def benches_in(folder):
-    """The benches whose CSV is in folder, sorted."""
-    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv"))
+    """The benches whose CSV is in folder, sorted: <bench>.csv, where a
+    bench's name has no dot (<bench>.samples.csv holds its raw samples)."""
+    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv") and "." not in f[:-4])
 
 
 def bench_csv(folder, bench):
     return os.path.join(folder, bench + ".csv")
 
 
-def read_meta(folder):
-    """The machine card, with at least META_KEYS."""
-    path = os.path.join(folder, "meta.json")
+# The machine card's fields that the scripts read, by type; a field not
+# here is never read, and any of these but META_KEYS may be absent.
+META_COUNTS = ("packages", "cores", "pus", "numa_nodes", "available_parallelism")
+META_NUMBERS = ("l1d_cache_bytes", "l2_cache_bytes", "l3_cache_bytes", "llc_bytes",
+                "timer_overhead_ns", "timer_resolution_ns", "timer_getres_ns")
+META_STRINGS = ("machine", "hostname", "cpu_model", "kernel", "libc", "compiler",
+                "compiler_flags", "build_type", "openmp", "cpufreq_governor", "date",
+                "git_commit", "threadlab_version", "bench", "pin", "fingerprint")
+
+
+def read_json(path):
+    """The parsed JSON of path: a missing, unreadable or malformed file is a
+    ResultsError."""
     try:
         with open(path, encoding="utf-8") as f:
-            meta = json.load(f)
+            return json.load(f)
     except FileNotFoundError:
-        raise ResultsError("%s: no such file (is %s a results folder?)"
-                           % (path, folder)) from None
-    except (OSError, ValueError) as e:
+        raise ResultsError("%s: no such file" % path) from None
+    except UnicodeDecodeError as e:
+        raise ResultsError("%s: not UTF-8 text: %s" % (path, e.reason)) from None
+    except ValueError as e:
         raise ResultsError("%s: not valid JSON: %s" % (path, e)) from None
-    if not isinstance(meta, dict):
-        raise ResultsError("%s: not a JSON object" % path)
+    except OSError as e:
+        raise ResultsError("%s: cannot read it: %s" % (path, e.strerror or e)) from None
+
+
+def is_real(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def meta_problem(meta):
+    """What is wrong with the machine card's types, or None."""
     missing = [k for k in META_KEYS if k not in meta]
     if missing:
-        raise ResultsError("%s: missing key%s %s" % (
-            path, "s" if len(missing) > 1 else "", ", ".join(missing)))
+        return "missing key%s %s" % ("s" if len(missing) > 1 else "", ", ".join(missing))
+    for k in META_COUNTS:
+        v = meta.get(k, 0)
+        if not (is_real(v) and float(v).is_integer() and v >= 0):
+            return "'%s' is %s, expected a whole number >= 0" % (k, json.dumps(v))
+    for k in META_NUMBERS:  # null: the harness could not measure it
+        v = meta.get(k)
+        if v is not None and not (is_real(v) and v >= 0):
+            return "'%s' is %s, expected a number >= 0 or null" % (k, json.dumps(v))
+    for k in META_STRINGS:  # null: unknown, except for the keys every chart names
+        v = meta.get(k, "")
+        if not isinstance(v, str) and (v is not None or k in META_KEYS):
+            return "'%s' is %s, expected a string" % (k, json.dumps(v))
+    if not isinstance(meta.get("quick", False), bool):
+        return "'quick' is %s, expected true or false" % json.dumps(meta["quick"])
+    load = meta.get("load_average", [])
+    if not (isinstance(load, list) and all(x is None or is_real(x) for x in load)):
+        return "'load_average' is %s, expected a list of numbers" % json.dumps(load)
+    line = meta.get("command_line", [])
+    if not (isinstance(line, list) and all(isinstance(x, str) for x in line)):
+        return "'command_line' is %s, expected a list of strings" % json.dumps(line)
+    return None
+
+
+def read_meta(folder):
+    """The machine card, with at least META_KEYS, its fields of the types
+    above."""
+    path = os.path.join(folder, "meta.json")
+    if not os.path.lexists(path):
+        raise ResultsError("%s: no such file (is %s a results folder?)" % (path, folder))
+    meta = read_json(path)
+    if not isinstance(meta, dict):
+        raise ResultsError("%s: not a JSON object" % path)
+    problem = meta_problem(meta)
+    if problem:
+        raise ResultsError("%s: %s" % (path, problem[:300]))
+    for k in META_NUMBERS:  # null: not measured; NaN to the formatting
+        if meta.get(k, 0) is None:
+            meta[k] = math.nan
     return meta
 
 
@@ -237,12 +416,19 @@ def is_quick(meta):
 
 
 def read_answer(folder, bench):
-    """The bench's one-sentence answer, or None if it wrote none."""
-    try:
-        with open(os.path.join(folder, bench + ".answer.txt"), encoding="utf-8") as f:
-            return f.read().strip() or None
-    except FileNotFoundError:
+    """The bench's one-sentence answer, or None if it wrote none, or when
+    its CSV is not there to support it. A CSV with no measured row, or an
+    answer that is not UTF-8 text, is a ResultsError."""
+    path = os.path.join(folder, bench + ".answer.txt")
+    if not os.path.lexists(path) or load(folder, bench) is None:
         return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip() or None
+    except UnicodeDecodeError as e:
+        raise ResultsError("%s: not UTF-8 text: %s" % (path, e.reason)) from None
+    except OSError as e:
+        raise ResultsError("%s: cannot read it: %s" % (path, e.strerror or e)) from None
 
 
 def machine_line(meta):
@@ -258,7 +444,8 @@ def cli(prog, doc, arity, hint, run):
     """The main() of report.py, compare_report.py and results_index.py:
     --help prints doc; other than arity = (fewest, most) arguments, or an
     option, is a usage error (exit 2, hint); run(*args) raising ResultsError
-    is exit 1 with its one line."""
+    (bad data) is exit 2 with its one line, OutputError (an output that
+    cannot be written) exit 1."""
     args = sys.argv[1:]
     if args[:1] in (["-h"], ["--help"]):
         print(doc.strip())
@@ -270,29 +457,42 @@ def cli(prog, doc, arity, hint, run):
         run(*args)
     except ResultsError as e:
         print("%s: %s" % (prog, e), file=sys.stderr)
+        return 2
+    except OutputError as e:
+        print("%s: %s" % (prog, e), file=sys.stderr)
         return 1
     return 0
 
 
 def check_folders(folders):
-    """Every CSV of each folder matches its description: the main of
-    `tlresults.py check`."""
+    """Each folder's meta.json, every CSV (against its description) and
+    every answer: the main of `tlresults.py check`."""
     for folder in folders:
         if not os.path.isdir(folder):
             raise ResultsError("%s: no such folder" % folder)
+        read_meta(folder)
         for bench in benches_in(folder):
             load(folder, bench)
+            read_answer(folder, bench)
 
 
 def write_markdown(folder, lines):
     """folder/README.md from lines, written to README.md.partial, then
-    renamed: never half a file under the real name."""
+    renamed: never half a file under the real name. OutputError if it
+    cannot be written."""
     if not os.path.isdir(folder):
         raise ResultsError("%s: no such folder" % folder)
     final = os.path.join(folder, "README.md")
-    with open(final + ".partial", "w", encoding="utf-8") as f:
-        f.write("\n".join(lines).rstrip("\n") + "\n")
-    os.replace(final + ".partial", final)
+    try:
+        with open(final + ".partial", "w", encoding="utf-8") as f:
+            f.write("\n".join(lines).rstrip("\n") + "\n")
+        if os.path.isdir(final):  # os.replace would say only "Is a directory"
+            raise IsADirectoryError(errno.EISDIR, "a directory is in the way")
+        os.replace(final + ".partial", final)
+    except OSError as e:
+        if os.path.isfile(final + ".partial"):
+            os.remove(final + ".partial")
+        raise OutputError("%s: cannot write it: %s" % (final, e.strerror or e)) from None
 
 
 # ---- numbers for people -------------------------------------------------------------
@@ -335,7 +535,7 @@ def main(args):
         check_folders(args[1:])
     except ResultsError as e:
         print("tlresults.py: %s" % e, file=sys.stderr)
-        return 1
+        return 2
     return 0
 
 

@@ -12,13 +12,17 @@ refused.
 
 usage: check_scripts_bad_input.py SOURCE_DIR SCRATCH_DIR
 
-Prints one line per failed check and a summary 'N passed, N failed'.
+Prints one line per failed check and a summary 'N passed, N failed'; exit
+1 if a check failed, 77 (skipped) without gnuplot or built benches ($TL_BUILD,
+else SOURCE_DIR/build/default) to describe the fixtures' CSVs. The cases
+run in parallel, one per CPU.
 """
 import json
 import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 SCRIPTS = ("plot", "report", "compare", "index")
 ALL = set(SCRIPTS)
@@ -118,6 +122,14 @@ def short_row(header, rows):
     rows[0] = rows[0][:3]
 
 
+def zero_figures(header, rows):
+    for c in ("min", "p05", "median", "p95", "max", "mean", "ci_lo", "ci_hi"):
+        i = header.index(c)
+        for r in rows:
+            if r[i]:
+                r[i] = "0"
+
+
 def negate_medians(header, rows):
     for c in ("min", "p05", "median", "p95", "max", "mean", "ci_lo", "ci_hi"):
         i = header.index(c)
@@ -145,6 +157,7 @@ def cases():
             ("meta date a number", meta_field("date", 20260101)),
             ("meta git_commit a list", meta_field("git_commit", ["abc"])),
             ("meta command_line a string", meta_field("command_line", "bench --out x")),
+            ("meta quick a string", meta_field("quick", "yes")),
     ]:
         out.append(Case(name, mutate, ALL, meta))
     for bench in ("spawn_cost", "thread_count", "join_order", "stack_size", "pool_vs_raw"):
@@ -171,6 +184,11 @@ def cases():
         out.append(Case("%s.answer.txt a directory" % bench, into_dir(bench + ".answer.txt"),
                         {"report", "compare"}, (bench + ".answer.txt",), bench=bench,
                         scripts=("report", "index")))
+    # Well-formed, but nothing a log axis can show: the charts refuse it
+    # (never a blank image); the report may quote it.
+    out.append(Case("spawn_cost.csv every figure zero", csv_edit("spawn_cost", zero_figures),
+                    {"plot", "compare"}, ("spawn_cost.csv",), bench="spawn_cost",
+                    scripts=CHEAP))
     for bench, column, value in [
             ("join_order", "tasks", "0"), ("join_order", "tasks", "many"),
             ("stack_size", "touched_bytes", "abc"), ("stack_size", "stack_bytes", "-4096"),
@@ -192,7 +210,7 @@ def charts_of(src, bench):
     return [line.split()[0] for line in p.stdout.splitlines() if line.split()[1:2] == [bench]]
 
 
-def run(src, script, folder, good, scratch, charts):
+def run(src, script, folder, good, charts):
     s = os.path.join(src, "scripts")
     root = os.path.dirname(folder)
     chart = ["--chart", charts[0]] if charts else []
@@ -200,7 +218,7 @@ def run(src, script, folder, good, scratch, charts):
         "plot": ["python3", os.path.join(s, "plot.py"), "--quiet"] + chart + [folder],
         "report": ["python3", os.path.join(s, "report.py"), folder],
         "compare": ["bash", os.path.join(s, "compare.sh"), "--results",
-                    os.path.join(scratch, "compare"), good, folder],
+                    os.path.join(root, ".compare"), good, folder],
         "index": ["python3", os.path.join(s, "results_index.py"), root],
     }[script]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
@@ -210,15 +228,24 @@ def run(src, script, folder, good, scratch, charts):
 
 
 class Checker:
+    """Counts the checks; the failures' lines are kept, to be printed in
+    the cases' order however the cases were scheduled."""
+
     def __init__(self):
         self.passed = self.failed = 0
+        self.failures = []
 
     def check(self, ok, what):
         if ok:
             self.passed += 1
         else:
             self.failed += 1
-            print("FAIL: " + what)
+            self.failures.append("FAIL: " + what)
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.failures += other.failures
 
 
 def check_outcome(checker, case, script, status, stderr, folder, charts):
@@ -271,31 +298,59 @@ def fresh(scratch, fixture, name):
     return folder
 
 
+def run_case(src, scratch, fixture, good, i, case, charts):
+    """Every script of the case on its own copy of the fixture: a Checker."""
+    checker = Checker()
+    folder = fresh(scratch, fixture, "case-%03d" % i)
+    case.mutate(folder)
+    for script in case.scripts:
+        status, stderr = run(src, script, folder, good, charts)
+        check_outcome(checker, case, script, status, stderr, folder, charts)
+        readme = os.path.join(folder, "README.md")
+        if os.path.isfile(readme):
+            os.remove(readme)
+    return checker
+
+
+def prerequisites(src):
+    """Why the checks cannot run here (the test is then skipped), or None."""
+    if not shutil.which("gnuplot"):
+        return "gnuplot is not installed (scripts/deps.sh installs it)"
+    build = os.environ.get("TL_BUILD") or os.path.join(src, "build", "default")
+    if not os.access(os.path.join(build, "benches", "spawn_cost"), os.X_OK):
+        return "no built benches in %s to describe the fixtures' CSVs (set TL_BUILD)" % build
+    return None
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: check_scripts_bad_input.py SOURCE_DIR SCRATCH_DIR", file=sys.stderr)
         return 2
     src, scratch = os.path.abspath(argv[0]), os.path.abspath(argv[1])
+    missing = prerequisites(src)
+    if missing:
+        print(missing + ": skipped")
+        return 77
     shutil.rmtree(scratch, ignore_errors=True)
     os.makedirs(scratch)
     fixture = os.path.join(src, "tests", "fixtures", "results", "fixture-small-2pu")
     good = fresh(scratch, fixture, "good")
+    all_cases = cases()
+    charts = {b: charts_of(src, b) if b else [] for b in {c.bench for c in all_cases}}
+    # The cases are independent (each its own folders): one at a time per
+    # CPU (CTest counts the test as 2 processors: tests/plots.cmake).
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        outcomes = list(pool.map(
+            lambda ic: run_case(src, scratch, fixture, good, ic[0], ic[1], charts[ic[1].bench]),
+            enumerate(all_cases)))
     checker = Checker()
-    charts = {}
-    for i, case in enumerate(cases()):
-        folder = fresh(scratch, fixture, "case-%03d" % i)
-        case.mutate(folder)
-        if case.bench not in charts:
-            charts[case.bench] = charts_of(src, case.bench) if case.bench else []
-        for script in case.scripts:
-            status, stderr = run(src, script, folder, good, scratch, charts[case.bench])
-            check_outcome(checker, case, script, status, stderr, folder, charts[case.bench])
-            readme = os.path.join(folder, "README.md")
-            if os.path.isfile(readme):
-                os.remove(readme)
+    for outcome in outcomes:
+        checker.add(outcome)
     check_outputs(src, scratch, fixture, checker)
+    for line in checker.failures:
+        print(line)
     print("bad inputs: %d cases, %d runs of a script"
-          % (len(cases()), sum(len(c.scripts) for c in cases()) + 4))
+          % (len(all_cases), sum(len(c.scripts) for c in all_cases) + 4))
     print("%d passed, %d failed" % (checker.passed, checker.failed))
     return 1 if checker.failed else 0
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every chart renders from the fixture results, alone and overlaid with a
 # second machine; a missing or malformed CSV is a one-line error naming the
-# file and the problem, exit 1, and leaves no image.
+# file and the problem, exit 2, and leaves no image.
 #
 #   render.sh SOURCE_DIR SCRATCH_DIR
 . "$(dirname "$0")/lib.sh"
@@ -38,14 +38,14 @@ image_ok "$scratch/one/spawn_fork_join"
 bad="$scratch/bad"
 mkdir -p "$bad"
 cp "$fixtures/fixture-small-2pu/meta.json" "$bad/"
-fails_with 1 "$bad/thread_count.csv: no such file" \
+fails_with 2 "$bad/thread_count.csv: no such file" \
   python3 "$scripts/plot.py" --chart thread_count_cpu "$bad"
 no_image "$bad/thread_count_cpu"
 
 # A column missing: named, with the file; an old image of the chart goes too.
 sed '1s/,ci_hi,/,ci_high,/' "$fixtures/fixture-small-2pu/spawn_cost.csv" >"$bad/spawn_cost.csv"
 touch "$bad/spawn_fork_join.png" "$bad/spawn_fork_join.svg"
-fails_with 1 "$bad/spawn_cost.csv: missing column 'ci_hi'" python3 "$scripts/plot.py" --quiet "$bad"
+fails_with 2 "$bad/spawn_cost.csv: missing column 'ci_hi'" python3 "$scripts/plot.py" --quiet "$bad"
 [ "$(wc -l <"$scratch/err")" -eq 1 ] || fail "a missing column: not one line: $(cat "$scratch/err")"
 no_image "$bad/spawn_fork_join"
 no_image "$bad/spawn_create_join"
@@ -53,27 +53,27 @@ no_image "$bad/spawn_create_join"
 # A row with a field too many, and a number that is not one: file and line.
 { head -n 2 "$fixtures/fixture-small-2pu/spawn_cost.csv"; echo "create_join,pthread,1,extra,ns"; } \
   >"$bad/spawn_cost.csv"
-fails_with 1 "$bad/spawn_cost.csv:3: " python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
+fails_with 2 "$bad/spawn_cost.csv:3: " python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
 no_image "$bad/spawn_create_join"
 sed '2s/^create_join,pthread,1,ns,10,[^,]*,[^,]*,[^,]*,/create_join,pthread,1,ns,10,1,1,fast,/' \
   "$fixtures/fixture-small-2pu/spawn_cost.csv" >"$bad/spawn_cost.csv"
-fails_with 1 "spawn_cost.csv:2: column 'median' is 'fast', not a number" \
+fails_with 2 "spawn_cost.csv:2: column 'median' is 'fast', not a number" \
   python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
 no_image "$bad/spawn_create_join"
 
 # Statistics in another unit than the axis says: refused, not mislabelled.
 sed '2s/^create_join,pthread,1,ns,/create_join,pthread,1,us,/' \
   "$fixtures/fixture-small-2pu/spawn_cost.csv" >"$bad/spawn_cost.csv"
-fails_with 1 "spawn_cost.csv:2: unit 'us', but the chart expects 'ns'" \
+fails_with 2 "spawn_cost.csv:2: column 'unit' is 'us', expected 'ns'" \
   python3 "$scripts/plot.py" --chart spawn_create_join "$bad"
 no_image "$bad/spawn_create_join"
 
 # An empty file; no meta.json.
 : >"$bad/spawn_cost.csv"
-fails_with 1 "$bad/spawn_cost.csv: empty file" python3 "$scripts/plot.py" --chart spawn_fork_join "$bad"
+fails_with 2 "$bad/spawn_cost.csv: empty file" python3 "$scripts/plot.py" --chart spawn_fork_join "$bad"
 mkdir -p "$scratch/nometa"
 cp "$fixtures/fixture-small-2pu/spawn_cost.csv" "$scratch/nometa/"
-fails_with 1 "meta.json: no such file" python3 "$scripts/plot.py" --chart spawn_fork_join "$scratch/nometa"
+fails_with 2 "meta.json: no such file" python3 "$scripts/plot.py" --chart spawn_fork_join "$scratch/nometa"
 
 # ---- usage errors: exit 2 ------------------------------------------------------------------------------
 fails_with 2 "no chart 'nope'" python3 "$scripts/plot.py" --chart nope "$scratch/small"

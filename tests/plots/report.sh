@@ -61,7 +61,7 @@ grep -q "How many threads fit before spawning fails?\*: no chart" "$part/README.
 
 # ---- errors ---------------------------------------------------------------------------------------------
 mkdir -p "$scratch/empty"
-fails_with 1 "meta.json: no such file" python3 "$scripts/report.py" "$scratch/empty"
+fails_with 2 "meta.json: no such file" python3 "$scripts/report.py" "$scratch/empty"
 [ ! -e "$scratch/empty/README.md" ] || fail "report.py wrote a README without a machine card"
 fails_with 2 "give one results folder" python3 "$scripts/report.py"
 
@@ -90,6 +90,6 @@ grep -q "| pthread create + join | 18 µs | 11.2 µs | 0.625 | fixture-big-16pu,
   fail "the comparison's pthread row is not 18 µs vs 11.2 µs, ratio 0.625"
 ls "$scratch/results" | grep -q "^\.tmp-" && fail "compare.sh left a temporary folder"
 fails_with 2 "give two results folders" "$scripts/compare.sh" "$fixtures/fixture-small-2pu"
-fails_with 1 "not a results folder" "$scripts/compare.sh" --results "$scratch/results" \
+fails_with 2 "not a results folder" "$scripts/compare.sh" --results "$scratch/results" \
   "$fixtures/fixture-small-2pu" "$scratch/empty"
 finish
