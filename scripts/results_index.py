@@ -13,6 +13,7 @@ import os
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+import tlbenches  # noqa: E402
 from tlresults import cli, count, is_quick, read_meta, write_markdown  # noqa: E402
 
 HOW_TO_ADD = """## Adding your machine
@@ -47,6 +48,35 @@ def machines(root):
     return out
 
 
+def headline_table(root, found):
+    """Every machine's headline figures side by side, like quantities only:
+    a figure whose case depends on the machine (T = its PU count) is taken
+    at a value every machine measured, or its row is left out with a note."""
+    names = [name for name, _ in found]
+    lines = ["## Headline figures side by side", "",
+             "Medians; each machine's report gives their intervals. Where a figure "
+             "depends on the machine (T = its PU count), every machine is shown at a "
+             "value all of them measured.", "",
+             "| bench | figure | %s |" % " | ".join(names),
+             "|---|---|%s" % ("---|" * len(names))]
+    notes = []
+    for bench in tlbenches.BENCHES:
+        sides = [(bench.rows(os.path.join(root, n)), meta) for n, meta in found]
+        if any(rows is None for rows, _ in sides):
+            notes.append("%s: not run on every machine." % bench.name)
+            continue
+        for h in bench.headlines:
+            figures, note = tlbenches.common_figures(h, sides)
+            if all(f is None for f in figures):
+                notes.append("%s, *%s*: %s." % (bench.name, h.label, note or "not measured"))
+                continue
+            cells = [h.format_figure(f) + (" (%s)" % f.note if f is not None and f.note else "")
+                     for f in figures]
+            lines.append("| %s | %s | %s |" % (
+                bench.name, h.label + (" (%s)" % note if note else ""), " | ".join(cells)))
+    return lines + (["", "Left out:", ""] + ["- " + n for n in notes] if notes else [])
+
+
 def index(root="results"):
     found = machines(root) if os.path.isdir(root) else []
     lines = ["# Results", "",
@@ -60,6 +90,7 @@ def index(root="results"):
             lines.append("| [%s](%s/README.md) | %s | %s | %s | %s | %s |" % (
                 name, name, meta["cpu_model"], count(meta["cores"]), count(meta["pus"]),
                 str(meta.get("date", "unknown"))[:10], meta.get("git_commit", "unknown")))
+        lines += [""] + headline_table(root, found)
     else:
         lines.append("No machine's results are here yet.")
     write_markdown(root, lines + ["", HOW_TO_ADD])

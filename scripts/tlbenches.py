@@ -428,9 +428,9 @@ def common_figures(h, sides):
     shared = set.intersection(*[set(h.choices(rows)) for rows, _ in sides])
     below = sorted(x for x in shared if x <= min(mine))
     if not below:
-        return [None] * len(sides), "no %s in common (%s): left out" % (
-            h.param, " vs ".join(count(x) for x in mine))
+        return [None] * len(sides), "no value of %s that every side measured (their own: %s)" % (
+            h.param, ", ".join(count(x) for x in mine))
     at = below[-1]
-    note = "at %s = %s, which every side measured (their own: %s)" % (
+    note = "at %s = %s, which every side measured; their own: %s" % (
         h.param, count(at), ", ".join(count(x) for x in mine))
     return [h.figure(rows, meta, at) for rows, meta in sides], note
