@@ -167,7 +167,7 @@ def targets(folder, bench):
                       for v in ("not met", tlfigures.INCONCLUSIVE) if verdicts.count(v))
     summary = "**Targets:** %d of %d met%s. A target is met only when the whole " \
         "interval of the ratio is at or under it, missed only when the whole " \
-        "interval is over it." % (verdicts.count("met"), len(verdicts),
+        "interval is over it (the bench's answer above compares medians only)." % (verdicts.count("met"), len(verdicts),
                                   " (%s)" % tally if tally else "")
     return [summary, ""] + [line for line, _ in judged] + [""]
 
