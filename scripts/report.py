@@ -167,20 +167,20 @@ def targets(folder, bench):
                       for v in ("not met", tlfigures.INCONCLUSIVE) if verdicts.count(v))
     summary = "**Targets:** %d of %d met%s. A target is met only when the whole " \
         "interval of the ratio is at or under it, missed only when the whole " \
-        "interval is over it (the bench's answer above compares medians only)." % (verdicts.count("met"), len(verdicts),
-                                  " (%s)" % tally if tally else "")
+        "interval is over it (the bench's answer above compares medians only)." % (
+            verdicts.count("met"), len(verdicts), " (%s)" % tally if tally else "")
     return [summary, ""] + [line for line, _ in judged] + [""]
 
 
 def section_table(results, bench):
     """The rows of the sections that have no chart: section, strategy, median."""
-    lines = ["| case | strategy | median | 95% CI |", "|---|---|---|---|"]
+    lines = ["| case | strategy | median | interval |", "|---|---|---|---|"]
     for r in results.rows:
         if r["section"] in bench.table_sections and r["median"].strip():
-            m, lo, hi = tlcharts.median_ci(r)
-            lines.append("| %s | %s | %s | %s – %s |" % (
-                bench.table_sections[r["section"]], tlcharts.title_of(r["strategy"]), nanoseconds(m),
-                nanoseconds(lo), nanoseconds(hi)))
+            f = tlfigures.of_row(r)
+            lines.append("| %s | %s | %s | %s |" % (
+                bench.table_sections[r["section"]], tlcharts.title_of(r["strategy"]),
+                nanoseconds(f.value), tlfigures.interval_text(f, nanoseconds)))
     return lines if len(lines) > 2 else []
 
 

@@ -14,7 +14,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlbenches  # noqa: E402
-from tlresults import cli, count, is_quick, read_meta, write_markdown  # noqa: E402
+from tlresults import ResultsError, cli, count, is_quick, read_meta, write_markdown  # noqa: E402
 
 HOW_TO_ADD = """## Adding your machine
 
@@ -52,16 +52,24 @@ def headline_table(root, found):
     """Every machine's headline figures side by side, like quantities only:
     a figure whose case depends on the machine (T = its PU count) is taken
     at a value every machine measured, or its row is left out with a note."""
-    names = [name for name, _ in found]
+    notes, readable = [], []
+    for name, meta in found:
+        try:
+            readable.append((name, meta, {b.name: b.rows(os.path.join(root, name))
+                                          for b in tlbenches.BENCHES}))
+        except ResultsError as e:  # results older than the benches' columns
+            notes.append("%s: its CSVs do not match this version's benches (%s); run "
+                         "`make bench` there again." % (name, str(e).split(" (")[0].replace(
+                             os.path.join(root, ""), "")))
+    names = [name for name, _, _ in readable]
     lines = ["## Headline figures side by side", "",
              "Medians; each machine's report gives their intervals. Where a figure "
              "depends on the machine (T = its PU count), every machine is shown at a "
              "value all of them measured.", "",
              "| bench | figure | %s |" % " | ".join(names),
              "|---|---|%s" % ("---|" * len(names))]
-    notes = []
-    for bench in tlbenches.BENCHES:
-        sides = [(bench.rows(os.path.join(root, n)), meta) for n, meta in found]
+    for bench in tlbenches.BENCHES if readable else []:
+        sides = [(rows[bench.name], meta) for _, meta, rows in readable]
         if any(rows is None for rows, _ in sides):
             notes.append("%s: not run on every machine." % bench.name)
             continue

@@ -6,6 +6,7 @@ with its interval) and its targets (ratios it should stay under, each with
 what it is and why). Which charts each bench has is in tlcharts.py."""
 import math
 
+import tlcharts
 import tlfigures
 from tlfigures import Figure, of_row
 from tlresults import ResultsError, count, description, load, nanoseconds, significant, size_bytes
@@ -237,8 +238,6 @@ def grain_case(rows, strategy):
 def overhead_smallest_grain(strategy):
     """Overhead per task at the smallest grain above 0, with the most
     workers (or at = that many): its interval from the wall time's."""
-    import tlcharts  # the bands' rule lives with the charts
-
     def figure(rows, meta, at):
         equal = grain_case(rows, strategy)
         workers = values_of(rows, "workers", **equal) if equal else []
@@ -246,6 +245,7 @@ def overhead_smallest_grain(strategy):
         row = row_of(rows, workers=w, **equal) if w is not None else None
         if row is None or not row["overhead_ns_per_task"].strip():
             return None
+        # The band's rule (affine in the wall time) lives with the charts.
         value, lo, hi = tlcharts.derived_band(row, "overhead_ns_per_task")
         f = of_row(row, grain_ns=equal["grain_ns"], workers=w)
         f.value, f.lo, f.hi = value, min(lo, hi), max(lo, hi)
@@ -301,7 +301,7 @@ def fixed(**equal):
     return lambda rows, meta, at: of_row(row_of(rows, **equal))
 
 
-# ---- the benches ------------------------------------------------------------------------------------
+# ---- the benches -------------------------------------------------------------------------
 
 HARNESS_SELFTEST = Bench(
     "harness_selftest",
@@ -398,7 +398,8 @@ BENCHES = [
            headline("overhead per task at the smallest grain, tl_pool submit", "ns", False,
                     overhead_smallest_grain("pool_submit"), "workers")],
           table_sections={"batch": "batch, per task", "parallel_for": "parallel_for, per loop",
-                          "fork_join": "fork-join, idle pool", "round_trip": "round trip, idle pool"},
+                          "fork_join": "fork-join, idle pool",
+                          "round_trip": "round trip, idle pool"},
           targets=POOL_TARGETS),
 ]
 

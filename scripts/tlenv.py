@@ -82,7 +82,8 @@ def card_rows(run, meta):
             governor, _flag(env.get("boost")))),
         ("CPU frequency (cpu0, now of max)", freq),
         ("SMT (hardware threads per core)", "%s (%s)" % (
-            _flag(env.get("smt_active"), "active", "inactive"), env.get("smt_control") or "unknown")),
+            _flag(env.get("smt_active"), "active", "inactive"),
+            env.get("smt_control") or "unknown")),
         ("Address-space randomisation (ASLR)", ASLR.get(env.get("aslr"), "unknown")),
     ]
 

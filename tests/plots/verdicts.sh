@@ -118,4 +118,12 @@ grep -q "^| spawn_cost | fork-join, T = the PU count, tl_spawn (at threads = 2, 
   "$index" || fail "the index's fork-join row is not at a T both machines have"
 grep -q "^- pool_vs_raw, \*pool batch, per task\*: no value of workers" "$index" ||
   fail "the index does not leave out the pool batch (2 vs 16 workers) with a note"
+# A machine whose CSVs predate the benches' columns is noted, not fatal.
+cp -r "$fixtures/fixture-small-2pu" "$scratch/results/old-2pu"
+cut -d, -f1-17 "$fixtures/fixture-small-2pu/spawn_cost.csv" >"$scratch/results/old-2pu/spawn_cost.csv"
+python3 "$scripts/results_index.py" "$scratch/results" || fail "results_index.py, an old folder: exit $?"
+grep -q "^- old-2pu: its CSVs do not match this version's benches (old-2pu/spawn_cost.csv: missing columns" \
+  "$index" || fail "the index does not note the folder it cannot read"
+grep -q "^| spawn_cost | pthread create + join | 11.2 µs | 18 µs |" "$index" ||
+  fail "an unreadable folder takes the others out of the index's table"
 finish
