@@ -228,7 +228,8 @@ def other_benches(folder):
     known = {b.name for b in tlbenches.BENCHES} | {tlbenches.HARNESS_SELFTEST.name}
     lines = []
     for name in benches_in(folder):
-        if name not in known:
+        # <bench>.samples.csv holds a bench's every sample, not a bench.
+        if name not in known and not name.endswith(".samples"):
             answer = read_answer(folder, name) or "*no answer written*"
             lines += ["- `%s`, *%s* %s ([%s.csv](%s.csv))" % (
                 name, description(folder, name).question, answer, name, name)]
