@@ -22,11 +22,12 @@ from tlresults import (cli, count, is_quick, read_meta, significant, size_bytes,
 
 def side_names(a, b):
     """How the two sides are named: their machine names, told apart by
-    date, compiler and commit when the names are equal."""
+    date, compiler (and OpenMP runtime where it differs) and commit when
+    the names are equal."""
     if a["machine"] != b["machine"]:
         return a["machine"], b["machine"]
-    keys = [k for k in ("date", "compiler", "openmp", "git_commit")
-            if a.get(k) != b.get(k)] or ["date"]
+    keys = ["date", "compiler"] + (["openmp"] if a.get("openmp") != b.get("openmp") else []) + [
+        "git_commit"]
     return tuple("%s (%s)" % (m["machine"], ", ".join(str(m.get(k, "unknown")) for k in keys))
                  for m in (a, b))
 

@@ -103,7 +103,7 @@ sed -i 's/"date": "[^"]*"/"date": "2026-02-01T09:00:00Z"/; s/"compiler": "[^"]*"
 "$scripts/compare.sh" --results "$scratch/same" "$scratch/same/a" "$scratch/same/b" >/dev/null ||
   fail "compare.sh, same machine: exit $?"
 same="$scratch/same/compare-a-vs-b/README.md"
-grep -q "^| | A: fixture-small-2pu (2026-01-15T10:00:00Z, gcc 12.2.0) | B: fixture-small-2pu (2026-02-01T09:00:00Z, clang 16.0.6) |" \
+grep -q "^| | A: fixture-small-2pu (2026-01-15T10:00:00Z, gcc 12.2.0, 0123456789ab) | B: fixture-small-2pu (2026-02-01T09:00:00Z, clang 16.0.6, 0123456789ab) |" \
   "$same" || fail "two runs named fixture-small-2pu are not told apart by date and compiler"
 grep -q "^| spawn_cost | pthread create + join | 18 µs | 18 µs | 1 (.*) | inconclusive here |" "$same" ||
   fail "equal figures are not inconclusive"
