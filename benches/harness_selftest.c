@@ -111,6 +111,9 @@ int main(int argc, char **argv)
                     sleep.median / 1e6, sleep.cv * 100, call.median, read.median,
                     tl_timer()->resolution_ns);
     bool ok = true;
+    /* A plan measures nothing: its placeholder figures are not a failure. */
+    if (tl_bench_planning(b))
+        return tl_bench_close(b);
     if (fabs(ratio - 1) * 100 > tolerance_pct || sleep.cv * 100 > tolerance_pct) {
         fprintf(stderr,
                 "harness_selftest: FAIL: a 1 ms sleep measured %.4f ms, CV %.2f%% "
