@@ -18,8 +18,11 @@ import sys
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlbenches  # noqa: E402
 import tlcharts  # noqa: E402
+import tlenv  # noqa: E402
+import tlfigures  # noqa: E402
 from tlresults import (benches_in, cli, count, description, is_quick, load,  # noqa: E402
-                       nanoseconds, read_answer, read_meta, size_bytes, write_markdown)
+                       nanoseconds, read_answer, read_meta, significant, size_bytes,
+                       write_markdown)
 
 
 def start_load(folder, meta):
@@ -44,7 +47,16 @@ def start_busy(folder):
         return None
 
 
-def machine_card(meta, load, busy):
+def first_run(folder):
+    """The run.json of the first bench that has one, or None."""
+    for bench in [tlbenches.HARNESS_SELFTEST] + tlbenches.BENCHES:
+        run = tlenv.read_run(folder, bench.name)
+        if run:
+            return run
+    return None
+
+
+def machine_card(meta, load, busy, run):
     def get(key):
         value = meta.get(key, "unknown")
         return "unknown" if value in (None, "") else value
@@ -56,16 +68,19 @@ def machine_card(meta, load, busy):
         ("CPU", get("cpu_model")),
         ("Packages, cores, PUs (hardware threads)", "%s, %s, %s" % (
             count(meta.get("packages", 0)), count(meta["cores"]), count(meta["pus"]))),
-        ("PUs this process may use", count(meta.get("available_parallelism", meta["pus"]))),
+        ("PUs this process may use", count(meta.get(
+            "pus_usable", meta.get("available_parallelism", meta["pus"])))),
         ("NUMA nodes", count(meta.get("numa_nodes", 0))),
-        ("Caches", "L1d %s, L2 %s, L3 %s" % (cache("l1d_cache_bytes"), cache("l2_cache_bytes"),
-                                             cache("l3_cache_bytes"))),
+        ("Caches", "L1d %s, L2 %s, L3 %s; last level in all %s" % (
+            cache("l1d_cache_bytes"), cache("l2_cache_bytes"), cache("l3_cache_bytes"),
+            cache("llc_total_bytes"))),
+        ("Memory", cache("memory_bytes")),
         ("Kernel", get("kernel")),
         ("C library", get("libc")),
         ("Compiler", "%s, `%s` (%s)" % (get("compiler"), get("compiler_flags"),
                                         get("build_type"))),
         ("OpenMP", get("openmp")),
-        ("CPU frequency governor", get("cpufreq_governor")),
+    ] + tlenv.card_rows(run, meta) + [
         ("CPU used by other work at the start (2 s before the first bench)",
          "%.2f of %s PUs" % (busy[0], count(busy[1])) if busy else "unknown"),
         ("Load average at the start (1, 5, 15 min)",
@@ -79,6 +94,17 @@ def machine_card(meta, load, busy):
     lines = ["| | |", "|---|---|"]
     lines += ["| %s | %s |" % (k, str(v).replace("|", "\\|")) for k, v in rows]
     return lines
+
+
+def bench_warnings(folder):
+    """One warning per bench that had steal or other work during it."""
+    out = []
+    for bench in [tlbenches.HARNESS_SELFTEST] + tlbenches.BENCHES:
+        run = tlenv.read_run(folder, bench.name)
+        line = tlenv.busy_warning(bench.name, run) if run else None
+        if line:
+            out.append(line)
+    return out
 
 
 def warnings(meta, load, busy):
@@ -105,36 +131,58 @@ def warnings(meta, load, busy):
 
 
 def glance(folder, meta):
-    """The headline figures of every bench that ran, in one table."""
-    lines = ["| bench | figure | value |", "|---|---|---|"]
+    """The headline figures of every bench that ran, in one table, each with
+    its interval."""
+    lines = ["| bench | figure | value | interval |", "|---|---|---|---|"]
     for bench in tlbenches.BENCHES:
-        figures = bench.figures(folder, meta)
-        for headline, value in figures or []:
-            lines.append("| %s | %s | %s |" % (bench.name, headline.label, headline.format(value)))
+        for headline, f in bench.figures(folder, meta) or []:
+            lines.append("| %s | %s | %s | %s |" % (
+                bench.name, headline.label, headline.format_figure(f) + (
+                    " (%s)" % f.note if f is not None and f.note else ""),
+                tlfigures.interval_text(f, headline.format) if f is not None else ""))
     return lines if len(lines) > 2 else []
 
 
-def unstable_note(results):
-    desc = results.description
-    measured = [r for r in results.rows if r["unstable"].strip()]
-    shaky = [r for r in measured if r["unstable"].strip() == "1"]
-    limit = "CV %s %s%%" % ("under" if not shaky else "above", count(100 * desc.unstable_cv))
-    if not shaky:
-        return "All %d cases were stable (%s, no extreme samples)." % (len(measured), limit)
-    return ("Unstable cases: %d of %d (%s, or a sample more than %s× from the median; "
-            "`unstable` = 1 in the CSV): read them with care, or rerun on a quieter "
-            "machine." % (len(shaky), len(measured), limit, count(desc.unstable_spread)))
+def target_line(target, rows):
+    """One target: what it is, why, and the verdict from the interval of
+    the ratio; (line, verdict or None when not measured here)."""
+    f = target.figure(rows)
+    head = "- **%s** (%s): " % (target.what, target.why)
+    if f is None:
+        return head + "not measured here (a side did not run).", None
+    verdict = tlfigures.target_verdict(f, target.at_most)
+    interval = tlfigures.interval_text(f, lambda x: significant(x) + "×")
+    why = " (the interval straddles %s×)" % significant(target.at_most) \
+        if verdict == tlfigures.INCONCLUSIVE else ""
+    return head + "%s× (%s): **%s**%s." % (significant(f.value), interval,
+                                                   verdict, why), verdict
+
+
+def targets(folder, bench):
+    """The bench's targets, each judged, then how many were met."""
+    rows = bench.rows(folder)
+    if not bench.targets or rows is None:
+        return []
+    judged = [target_line(t, rows) for t in bench.targets]
+    verdicts = [v for _, v in judged if v is not None]
+    tally = ", ".join("%d %s" % (verdicts.count(v), v)
+                      for v in ("not met", tlfigures.INCONCLUSIVE) if verdicts.count(v))
+    summary = "**Targets:** %d of %d met%s. A target is met only when the whole " \
+        "interval of the ratio is at or under it, missed only when the whole " \
+        "interval is over it (the bench's answer above compares medians only)." % (
+            verdicts.count("met"), len(verdicts), " (%s)" % tally if tally else "")
+    return [summary, ""] + [line for line, _ in judged] + [""]
 
 
 def section_table(results, bench):
     """The rows of the sections that have no chart: section, strategy, median."""
-    lines = ["| case | strategy | median | 95% CI |", "|---|---|---|---|"]
+    lines = ["| case | strategy | median | interval |", "|---|---|---|---|"]
     for r in results.rows:
         if r["section"] in bench.table_sections and r["median"].strip():
-            m, lo, hi = tlcharts.median_ci(r)
-            lines.append("| %s | %s | %s | %s – %s |" % (
-                bench.table_sections[r["section"]], tlcharts.title_of(r["strategy"]), nanoseconds(m),
-                nanoseconds(lo), nanoseconds(hi)))
+            f = tlfigures.of_row(r)
+            lines.append("| %s | %s | %s | %s |" % (
+                bench.table_sections[r["section"]], tlcharts.title_of(r["strategy"]),
+                nanoseconds(f.value), tlfigures.interval_text(f, nanoseconds)))
     return lines if len(lines) > 2 else []
 
 
@@ -166,10 +214,15 @@ def bench_section(folder, bench):
     table = section_table(results, bench) if bench.table_sections else []
     if table:
         lines += table + [""]
-    lines += ["**Method.** %s Each figure is the median of its samples; error bars and "
-              "bands are its 95%% bootstrap confidence interval. %s Data: [%s.csv](%s.csv)."
-              % (method(results, bench), unstable_note(results), bench.name, bench.name), ""]
-    return lines
+    lines += targets(folder, bench)
+    lines += ["**Method.** %s Each figure is the median of its samples (of the runs' "
+              "medians when several runs were combined); error bars and bands are its "
+              "order-statistic confidence interval, at the level the CSV gives "
+              "(`ci_level`). %s Data: [%s.csv](%s.csv)."
+              % (method(results, bench), tlenv.unstable_summary(results), bench.name,
+                 bench.name), ""]
+    table = tlenv.unstable_table(results)
+    return lines + (table + [""] if table else [])
 
 
 def other_benches(folder):
@@ -177,7 +230,8 @@ def other_benches(folder):
     known = {b.name for b in tlbenches.BENCHES} | {tlbenches.HARNESS_SELFTEST.name}
     lines = []
     for name in benches_in(folder):
-        if name not in known:
+        # <bench>.samples.csv holds a bench's every sample, not a bench.
+        if name not in known and not name.endswith(".samples"):
             answer = read_answer(folder, name) or "*no answer written*"
             lines += ["- `%s`, *%s* %s ([%s.csv](%s.csv))" % (
                 name, description(folder, name).question, answer, name, name)]
@@ -188,19 +242,21 @@ def report(folder):
     meta = read_meta(folder)
     lines = ["# threadlab results: %s" % meta["machine"], ""]
     load, busy = start_load(folder, meta), start_busy(folder)
-    lines += [w + "\n" for w in warnings(meta, load, busy)]
+    lines += [w + "\n" for w in warnings(meta, load, busy) + bench_warnings(folder)]
     lines += ["What the benchmarks measured on this machine. Each section asks one question, "
               "quotes the answer the bench computed from its own data, and shows the charts. "
               "Medians throughout; dashed vertical lines mark the core and PU counts. "
               "How to read and reproduce this: the top-level README, section \"Results\".", "",
-              "## The machine", ""] + machine_card(meta, load, busy) + [""]
+              "## The machine", ""] + machine_card(meta, load, busy, first_run(folder)) + [""]
     selftest = read_answer(folder, tlbenches.HARNESS_SELFTEST.name)
     if selftest:
         lines += ["**Timer check** (`harness_selftest`): %s %s" % (
             selftest, tlbenches.HARNESS_SELFTEST.method), ""]
     figures = glance(folder, meta)
     if figures:
-        lines += ["## At a glance", ""] + figures + [""]
+        lines += ["## At a glance", "", "Each figure with its confidence interval and the "
+                  "interval's level. A capacity the probe's own limit stopped is a floor: "
+                  "\"at least N\".", ""] + figures + [""]
     for bench in tlbenches.BENCHES:
         lines += bench_section(folder, bench)
     write_markdown(folder, lines + other_benches(folder))

@@ -14,7 +14,8 @@ import os
 import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
-from tlresults import cli, count, is_quick, read_meta, write_markdown  # noqa: E402
+import tlbenches  # noqa: E402
+from tlresults import ResultsError, cli, count, is_quick, read_meta, write_markdown  # noqa: E402
 
 HOW_TO_ADD = """## Adding your machine
 
@@ -50,6 +51,43 @@ def machines(root):
     return out
 
 
+def headline_table(root, found):
+    """Every machine's headline figures side by side, like quantities only:
+    a figure whose case depends on the machine (T = its PU count) is taken
+    at a value every machine measured, or its row is left out with a note."""
+    notes, readable = [], []
+    for name, meta in found:
+        try:
+            readable.append((name, meta, {b.name: b.rows(os.path.join(root, name))
+                                          for b in tlbenches.BENCHES}))
+        except ResultsError as e:  # results older than the benches' columns
+            notes.append("%s: its CSVs do not match this version's benches (%s); run "
+                         "`make bench` there again." % (name, str(e).split(" (")[0].replace(
+                             os.path.join(root, ""), "")))
+    names = [name for name, _, _ in readable]
+    lines = ["## Headline figures side by side", "",
+             "Medians; each machine's report gives their intervals. Where a figure "
+             "depends on the machine (T = its PU count), every machine is shown at a "
+             "value all of them measured.", "",
+             "| bench | figure | %s |" % " | ".join(names),
+             "|---|---|%s" % ("---|" * len(names))]
+    for bench in tlbenches.BENCHES if readable else []:
+        sides = [(rows[bench.name], meta) for _, meta, rows in readable]
+        if any(rows is None for rows, _ in sides):
+            notes.append("%s: not run on every machine." % bench.name)
+            continue
+        for h in bench.headlines:
+            figures, note = tlbenches.common_figures(h, sides)
+            if all(f is None for f in figures):
+                notes.append("%s, *%s*: %s." % (bench.name, h.label, note or "not measured"))
+                continue
+            cells = [h.format_figure(f) + (" (%s)" % f.note if f is not None and f.note else "")
+                     for f in figures]
+            lines.append("| %s | %s | %s |" % (
+                bench.name, h.label + (" (%s)" % note if note else ""), " | ".join(cells)))
+    return lines + (["", "Left out:", ""] + ["- " + n for n in notes] if notes else [])
+
+
 def index(root="results"):
     found = machines(root) if os.path.isdir(root) else []
     lines = ["# Results", "",
@@ -63,6 +101,7 @@ def index(root="results"):
             lines.append("| [%s](%s/README.md) | %s | %s | %s | %s | %s |" % (
                 name, name, meta["cpu_model"], count(meta["cores"]), count(meta["pus"]),
                 str(meta.get("date", "unknown"))[:10], meta.get("git_commit", "unknown")))
+        lines += [""] + headline_table(root, found)
     else:
         lines.append("No machine's results are here yet.")
     write_markdown(root, lines + ["", HOW_TO_ADD])

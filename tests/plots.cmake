@@ -3,7 +3,7 @@
 # results in tests/fixtures/results/ (made-up data in the benches' CSV
 # schemas, not measurements). They compile nothing, so they run the same
 # under every sanitizer build; without gnuplot or python3 they skip (77).
-foreach(_tl_plots_test render report pipeline replace)
+foreach(_tl_plots_test render report pipeline replace verdicts)
   add_test(NAME plots_${_tl_plots_test}
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/plots/${_tl_plots_test}.sh
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plots_${_tl_plots_test}
