@@ -12,7 +12,8 @@ option(TL_WITH_LIBUV "Compare against libuv in the IO benches, when found" ON)
 add_library(tl_io STATIC
   ${CMAKE_CURRENT_LIST_DIR}/io/capped.c
   ${CMAKE_CURRENT_LIST_DIR}/io/servers.c
-  ${CMAKE_CURRENT_LIST_DIR}/io/server_uv.c)
+  ${CMAKE_CURRENT_LIST_DIR}/io/server_uv.c
+  ${CMAKE_CURRENT_LIST_DIR}/io/million_waits.c)
 target_include_directories(tl_io PUBLIC ${CMAKE_CURRENT_LIST_DIR}/io)
 target_link_libraries(tl_io PUBLIC tl_harness threadlab)
 
