@@ -379,6 +379,11 @@ static void defaults_after_open(tl_bench *b, options *o, bool window_given,
     io_kernel_limits_read(&k);
     o->thread_headroom = io_kernel_thread_headroom(&k);
     o->files_possible = io_files_possible();
+    /* The default sweep ends where the descriptors do, if they end first. */
+    uint64_t by_files = o->files_possible > SPARE_FILES
+                            ? (o->files_possible - SPARE_FILES) / 2 : 1;
+    if (!max_given && by_files < (uint64_t)o->max_connections)
+        o->max_connections = (long)by_files;
 }
 
 int main(int argc, char **argv)

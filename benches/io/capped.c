@@ -123,9 +123,15 @@ uint64_t io_files_possible(void)
         return 1024;
     uint64_t hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max;
     uint64_t nr_open = read_u64_file("/proc/sys/fs/nr_open");
-    if (geteuid() == 0 && nr_open > hard)
-        return nr_open;
-    return hard;
+    if (nr_open <= hard)
+        return hard;
+    /* Root may raise the hard limit only with CAP_SYS_RESOURCE (not in
+     * every container): try, and put the old limits back. */
+    struct rlimit raised = { rl.rlim_cur, (rlim_t)nr_open };
+    if (setrlimit(RLIMIT_NOFILE, &raised) != 0)
+        return hard;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    return nr_open;
 }
 
 int io_raise_files(uint64_t want)
