@@ -17,7 +17,8 @@ add_library(tl_io STATIC
 target_include_directories(tl_io PUBLIC ${CMAKE_CURRENT_LIST_DIR}/io)
 target_link_libraries(tl_io PUBLIC tl_harness threadlab)
 
-set(TL_HAVE_LIBUV OFF)
+# Cached (internal) so that tests/io.cmake knows which series to expect.
+set(TL_HAVE_LIBUV OFF CACHE INTERNAL "libuv is in the IO benches")
 if(NOT TL_WITH_LIBUV)
   message(STATUS "libuv: off (TL_WITH_LIBUV=OFF): the IO benches leave its series out")
 elseif(TL_SANITIZE STREQUAL "thread")
@@ -25,7 +26,7 @@ elseif(TL_SANITIZE STREQUAL "thread")
 else()
   pkg_check_modules(LIBUV IMPORTED_TARGET libuv)
   if(LIBUV_FOUND)
-    set(TL_HAVE_LIBUV ON)
+    set(TL_HAVE_LIBUV ON CACHE INTERNAL "libuv is in the IO benches")
     target_link_libraries(tl_io PRIVATE PkgConfig::LIBUV)
     target_compile_definitions(tl_io PRIVATE TL_HAVE_LIBUV=1)
   else()

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "capped.h"
 #include "harness.h"
@@ -137,6 +138,24 @@ static int default_sweep(options *o)
     return 0;
 }
 
+/* A usage error found after tl_bench_open made the output folder: the
+ * folder goes too (when empty, as the harness leaves it once it has
+ * discarded the CSV), so a refused command line leaves nothing behind. */
+static const char *made_out_dir;
+
+static void remove_made_out_dir(void)
+{
+    if (made_out_dir)
+        rmdir(made_out_dir);
+}
+
+#define refuse(b, ...)                                                          \
+    do {                                                                        \
+        made_out_dir = tl_bench_out_dir(b);                                     \
+        atexit(remove_made_out_dir);                                            \
+        tl_bench_usage_error(b, __VA_ARGS__);                                   \
+    } while (0)
+
 /* The sweep; a count from --connections that no strategy run can hold is a
  * usage error, with the cap that refuses it. */
 static void plan_sweep(tl_bench *b, options *o)
@@ -145,7 +164,7 @@ static void plan_sweep(tl_bench *b, options *o)
                                                 &o->sweep_count)
                              : default_sweep(o);
     if (err == EINVAL)
-        tl_bench_usage_error(b, "--connections: expected a list such as "
+        refuse(b, "--connections: expected a list such as "
                              "1,10,100 or 1-10000x10 (counts 1 to 1000000), "
                              "got '%s'", o->connections);
     if (err)
@@ -160,7 +179,7 @@ static void plan_sweep(tl_bench *b, options *o)
                 held = !(refusal = cannot_hold(o, (enum io_strategy)s,
                                                o->sweep[i], why, sizeof why));
         if (!held && refusal)
-            tl_bench_usage_error(b, "--connections: %s", refusal);
+            refuse(b, "--connections: %s", refusal);
     }
 }
 

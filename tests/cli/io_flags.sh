@@ -21,7 +21,8 @@ case "$name" in
     refused --memory --memory 1K
     # More connections than the caps hold, asked for: one line naming the cap.
     refused --max-threads --strategy thread_per_connection --max-threads 10 --connections 20
-    refused --memory --strategy epoll --memory 128M --connections 100000
+    refused --memory --strategy epoll --memory 64M --connections 1000
+    refused descriptors --connections 1000000
     for flag in "--connections LIST" "--strategy NAME" "--wait-us US" \
                 "--max-threads N" "--memory SIZE" --no-libuv; do
       documented "$flag"
