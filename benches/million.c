@@ -75,6 +75,7 @@ typedef struct crowd {
     bool released;      /* protected by lock */
     atomic_bool stop;   /* the runnable ones spin until it is set */
     atomic_uint_fast64_t spins; /* so no compiler removes the spin */
+    atomic_size_t spinning;     /* runnable ones that have begun */
     tl_thread **threads;
     size_t count;
 } crowd;
@@ -93,6 +94,7 @@ static void *runnable_one(void *arg)
 {
     crowd *c = arg;
     blocked_one(c); /* all start together, once all exist */
+    atomic_fetch_add(&c->spinning, 1);
     uint64_t spins = 0;
     while (!atomic_load_explicit(&c->stop, memory_order_relaxed) &&
            ((spins & 0xffff) != 0 || tl_now_ns() < atomic_load(&spin_deadline_ns)))
@@ -111,7 +113,7 @@ static void crowd_release(crowd *c)
 
 /* N threads, blocked or (once released) spinning. Returns 0 or the errno
  * of the spawn that failed (the ones started are then stopped). */
-static int crowd_start(crowd *c, size_t n, bool runnable)
+static int crowd_start(crowd *c, size_t n, bool runnable, uint64_t spin_budget_ns)
 {
     tl_builder b = { .stack_size = THREAD_STACK_BYTES };
     for (c->count = 0; c->count < n; c->count++) {
@@ -120,8 +122,15 @@ static int crowd_start(crowd *c, size_t n, bool runnable)
         if (err)
             return err;
     }
-    if (runnable)
-        crowd_release(c);
+    if (!runnable)
+        return 0;
+    crowd_release(c);
+    /* Measure once every one of them is running (or has had 5 s to). */
+    uint64_t give_up = tl_now_ns() + 5000000000u;
+    while (atomic_load(&c->spinning) < n && tl_now_ns() < give_up)
+        tl_sleep_ns(1000000);
+    /* From now on they spin while the bursts run, and a little longer. */
+    atomic_store(&spin_deadline_ns, tl_now_ns() + spin_budget_ns);
     return 0;
 }
 
@@ -133,12 +142,15 @@ static void crowd_stop(crowd *c)
         tl_join(c->threads[i], NULL);
     c->count = 0;
     c->released = false;
+    atomic_store(&c->spinning, 0);
     atomic_store(&c->stop, false);
 }
 
 typedef struct ping_pong {
     int to_echo[2], to_main[2];
     tl_thread *echo;
+    double *trip_ns;  /* one-way wake-ups of this case: half a round trip */
+    size_t trips, capacity;
 } ping_pong;
 
 static void *echo(void *arg)
@@ -151,41 +163,55 @@ static void *echo(void *arg)
     return NULL;
 }
 
-/* One sample: mean one-way wake-up over up to ROUND_TRIPS_PER_SAMPLE round
- * trips (fewer if SAMPLE_LIMIT_NS passes first: with thousands of runnable
- * threads one round trip may take milliseconds). */
-static int sample_wake(void *ctx, double *ns)
+/* One burst: up to ROUND_TRIPS_PER_SAMPLE round trips, fewer if
+ * SAMPLE_LIMIT_NS passes first (with runnable threads one round trip may
+ * take a time slice), each kept: the tail is the point, not the mean. */
+static int ping_burst(ping_pong *p)
 {
-    ping_pong *p = ctx;
     uint64_t start = tl_now_ns(), trips = 0;
     char byte = 'p';
-    while (trips < ROUND_TRIPS_PER_SAMPLE &&
-           (trips == 0 || tl_now_ns() - start < SAMPLE_LIMIT_NS)) {
+    while (trips < ROUND_TRIPS_PER_SAMPLE && tl_now_ns() - start < SAMPLE_LIMIT_NS) {
+        uint64_t sent = tl_now_ns();
         if (write(p->to_echo[1], &byte, 1) != 1 || read(p->to_main[0], &byte, 1) != 1)
             return EIO;
+        if (p->trips < p->capacity)
+            p->trip_ns[p->trips++] = (double)(tl_now_ns() - sent) / 2;
         trips++;
     }
-    *ns = (double)(tl_now_ns() - start) / (double)(2 * trips);
     return 0;
+}
+
+/* A warm-up burst, then reps bursts; the statistics of every wake-up. */
+static int sample_wakes(tl_bench *b, ping_pong *p, const char *label, tl_stats *out)
+{
+    int err = ping_burst(p);
+    p->trips = 0;
+    for (unsigned r = 0; !err && r < tl_bench_reps(b); r++) {
+        tl_bench_note(b, "%s burst %u/%u", label, r + 1, tl_bench_reps(b));
+        err = ping_burst(p);
+    }
+    return err ? err : tl_stats_compute(p->trip_ns, p->trips, "ns", out);
 }
 
 /* ---- the felt section's cases ------------------------------------------------------------ */
 
 /* The wake-up latency with n others blocked or runnable; writes the row.
- * Returns the median, or NAN when the OS refused the threads. */
+ * Returns the p95 (the tail is what N threads change), or NAN when the OS
+ * refused the threads. */
 static double measure_felt_case(tl_bench *b, crowd *c, ping_pong *p, size_t n,
                                 bool runnable)
 {
     const char *kind = runnable ? "runnable" : "blocked";
     char label[80];
     snprintf(label, sizeof label, "felt %s others=%zu", kind, n);
-    atomic_store(&spin_deadline_ns, tl_now_ns() + 2000000000u +
-                 (uint64_t)(tl_bench_reps(b) + 1) * 2 * SAMPLE_LIMIT_NS);
-    int err = crowd_start(c, n, runnable);
+    /* Until all are spinning the deadline is far (they must not stop
+     * before the bursts), but never endless. */
+    atomic_store(&spin_deadline_ns, tl_now_ns() + 20000000000u);
+    uint64_t bursts_ns = (uint64_t)(tl_bench_reps(b) + 1) * SAMPLE_LIMIT_NS;
+    int err = crowd_start(c, n, runnable, 1000000000u + 2 * bursts_ns);
     tl_stats st;
     if (!err)
-        err = tl_bench_sample(b, sample_wake, p,
-                              &(tl_measure_opts){ .label = label }, &st);
+        err = sample_wakes(b, p, label, &st);
     crowd_stop(c);
     if (err && tl_bench_skip_refused(b, label, err))
         return NAN;
@@ -193,14 +219,14 @@ static double measure_felt_case(tl_bench *b, crowd *c, ping_pong *p, size_t n,
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     tl_bench_row(b, &st, TL_STR("felt"), TL_STR(kind), TL_UINT(n),
                  TL_STR("wake_latency"), TL_STR(NULL));
-    return st.median;
+    return st.p95;
 }
 
 /* Medians, per count of the sweep: [0] blocked, [1] runnable. */
 typedef struct felt {
     size_t counts[8];
     size_t n;
-    double wake_ns[2][8];
+    double wake_ns[2][8]; /* the p95 of each case's wake-ups */
 } felt;
 
 static void measure_felt(tl_bench *b, const options *o, felt *f)
@@ -208,8 +234,9 @@ static void measure_felt(tl_bench *b, const options *o, felt *f)
     crowd c = { .lock = PTHREAD_MUTEX_INITIALIZER,
                 .changed = PTHREAD_COND_INITIALIZER,
                 .threads = calloc((size_t)o->felt_max, sizeof(tl_thread *)) };
-    ping_pong p;
-    if (!c.threads || pipe(p.to_echo) != 0 || pipe(p.to_main) != 0)
+    ping_pong p = { .capacity = (size_t)tl_bench_reps(b) * ROUND_TRIPS_PER_SAMPLE };
+    p.trip_ns = malloc(p.capacity * sizeof *p.trip_ns);
+    if (!c.threads || !p.trip_ns || pipe(p.to_echo) != 0 || pipe(p.to_main) != 0)
         tl_bench_fail(b, "felt: %s", c.threads ? strerror(errno) : "out of memory");
     p.echo = tl_spawn(echo, &p);
     for (size_t n = 1; n <= (size_t)o->felt_max && f->n < 8; n *= 10)
@@ -230,6 +257,7 @@ static void measure_felt(tl_bench *b, const options *o, felt *f)
         close(p.to_echo[i]);
         close(p.to_main[i]);
     }
+    free(p.trip_ns);
     free(c.threads);
 }
 
@@ -471,8 +499,9 @@ static void describe_felt(const felt *f, char *buf, size_t size)
     for (size_t i = 0; i < f->n; i++)
         if (!isnan(f->wake_ns[1][i]))
             top_runnable = i;
-    snprintf(buf, size, "a ready thread woke in %.1f us beside %zu blocked threads "
-             "(%.1f us beside %zu), but in %.1f us beside %zu runnable ones",
+    snprintf(buf, size, "95%% of a ready thread's wake-ups took under %.1f us beside "
+             "%zu blocked threads (%.1f us beside %zu), and under %.1f us beside %zu "
+             "runnable ones",
              f->wake_ns[0][top] / 1e3, f->counts[top], f->wake_ns[0][0] / 1e3,
              f->counts[0], f->wake_ns[1][top_runnable] / 1e3, f->counts[top_runnable]);
 }
