@@ -1,4 +1,5 @@
 # io_concurrency_memory.gp: what one connection costs each way
+# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # (io_concurrency, section io, metrics rss_per_connection and
 # kernel_stack_per_connection): the server's resident memory per
 # connection after every connection was served once, against the number of
@@ -11,6 +12,7 @@ load 'common.gp'
 set logscale x 10
 set logscale y 2
 set ytics @bytes_tics
+set ytics add ("16 B" 16, "64 B" 64, "256 B" 256)
 set xlabel 'connections (log scale)'
 set ylabel 'memory per connection (log scale)'
 plot for [i=1:n] file(i) using (dodge(i, $1)):2 with linespoints @style title columnheader(1)
