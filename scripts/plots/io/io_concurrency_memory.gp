@@ -1,5 +1,5 @@
+# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # io_concurrency_memory.gp: what one connection costs each way
-# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # (io_concurrency, section io, metrics rss_per_connection and
 # kernel_stack_per_connection): the server's resident memory per
 # connection after every connection was served once, against the number of

@@ -1,5 +1,5 @@
+# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # io_concurrency_throughput.gp: threads or an event loop for IO
-# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # (io_concurrency, section io): requests per second (left) and the p99
 # latency (right) against the number of connections, one series per server
 # (thread_per_connection, pool, epoll, libuv). Points: connections, then

@@ -1,5 +1,5 @@
+# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # million_felt.gp: ten thousand threads, felt where? (million, section
-# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # felt): the wake-up latency of a ready thread (half a pipe ping-pong round
 # trip) against the number of other threads, blocked (they cost memory,
 # not scheduling) or runnable (each wants a CPU). Points: other threads,

@@ -1,5 +1,5 @@
+# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # million_threads.gp: a million threads? what stops them (million, sections
-# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # threads and limits): how many threads a capped child created, and how
 # many each of the kernel's limits would allow (threads-max, pid_max,
 # vm.max_map_count / 2, RLIMIT_NPROC, memory), on a log scale with a

@@ -1,5 +1,5 @@
+# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # million_waits.gp: a million waits held at once (million, section waits),
-# (Drawn by plot.py once tlcharts.py takes in tlcharts_io.py: see there.)
 # per way of holding them (epoll timers, libuv timers, tasks queued on a
 # pool): bytes each wait took while all were held (left) and the wall time
 # until the last ended (right). Bars: one series per machine; points: x,
