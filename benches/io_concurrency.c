@@ -209,8 +209,8 @@ static void write_rows(tl_bench *b, const io_case *c, const io_result *r,
         tl_stats st;
         if (tl_stats_compute(samples, n, metric_units[k], &st) != 0)
             continue; /* a NaN: the kernel's counters were unreadable */
-        tl_bench_row(b, &st, TL_STR("io"), TL_STR(io_strategy_names[c->strategy]),
-                     TL_UINT(c->connections), TL_STR(metric_names[k]));
+        tl_bench_row(b, &st, TL_STR(metric_names[k]),
+                     TL_STR(io_strategy_names[c->strategy]), TL_UINT(c->connections));
         m->median[k] = st.median;
     }
 }
@@ -407,8 +407,32 @@ static void defaults_after_open(tl_bench *b, options *o, bool window_given,
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "strategy", "connections",
-                                           "metric", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured, one metric a section (below)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "the server" },
+        { .name = "connections", .kind = TL_COLUMN_KEY,
+          .help = "concurrent connections, C, one request in flight each" },
+        { 0 } };
+#define IO_STRATEGY_LIST TL_LIST("thread_per_connection", "pool", "epoll", "libuv")
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "throughput", .unit = "req/s", .cases = IO_STRATEGY_LIST,
+          .help = "requests answered per second, one sample per --window-ms window" },
+        { .name = "latency_p50", .unit = "ns", .cases = IO_STRATEGY_LIST,
+          .help = "a window's median latency, the client's send to its receipt" },
+        { .name = "latency_p99", .unit = "ns", .cases = IO_STRATEGY_LIST,
+          .help = "a window's 99th percentile latency" },
+        { .name = "cpu_per_request", .unit = "ns", .cases = IO_STRATEGY_LIST,
+          .help = "the server's CPU time (the process less the client thread) per "
+                  "request, per window" },
+        { .name = "rss_per_connection", .unit = "bytes", .cases = IO_STRATEGY_LIST,
+          .help = "the server's resident memory once every connection was served, "
+                  "over C (one sample)" },
+        { .name = "kernel_stack_per_connection", .unit = "bytes",
+          .cases = IO_STRATEGY_LIST,
+          .help = "the machine's KernelStack, the same way: a thread's kernel stack, "
+                  "which RSS does not show (one sample)" },
+        { 0 } };
     static const char *const strategies[] = { "all", "thread_per_connection",
                                               "pool", "epoll", "libuv", NULL };
     uint64_t ram = io_ram_bytes();
@@ -446,7 +470,9 @@ int main(int argc, char **argv)
         .name = "io_concurrency",
         .question = "Threads or an event loop for IO?",
         .columns = columns,
-        .flags = flags });
+        .flags = flags,
+        .sections = sections,
+        .cases_column = "strategy" });
     defaults_after_open(b, &o, o.window_ms > 0, o.max_connections > 0);
     plan_sweep(b, &o);
     unsigned runs = 0;

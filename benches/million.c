@@ -52,15 +52,22 @@
 #define RUNNABLE_MAX 1000
 
 typedef struct options {
-    const char *section;
     long felt_max, waits, wait_ms, max_threads, pool_workers, probe_s;
     size_t memory_bytes;
     bool no_libuv;
 } options;
 
-static bool runs(const options *o, const char *section)
+/* The three parts, by the sections they write. */
+static bool runs_felt(const tl_bench *b) { return tl_bench_runs(b, "felt"); }
+
+static bool runs_waits(const tl_bench *b)
 {
-    return strcmp(o->section, "all") == 0 || strcmp(o->section, section) == 0;
+    return tl_bench_runs(b, "waits_wall") || tl_bench_runs(b, "waits_memory");
+}
+
+static bool runs_threads(const tl_bench *b)
+{
+    return tl_bench_runs(b, "threads") || tl_bench_runs(b, "limits");
 }
 
 /* ---- felt: a ping-pong among N others ------------------------------------------------------ */
@@ -217,8 +224,7 @@ static double measure_felt_case(tl_bench *b, crowd *c, ping_pong *p, size_t n,
         return NAN;
     if (err)
         tl_bench_fail(b, "%s: %s", label, strerror(err));
-    tl_bench_row(b, &st, TL_STR("felt"), TL_STR(kind), TL_UINT(n),
-                 TL_STR("wake_latency"), TL_STR(NULL));
+    tl_bench_row(b, &st, TL_STR("felt"), TL_STR(kind), TL_UINT(n), TL_STR(NULL));
     return st.p95;
 }
 
@@ -329,10 +335,10 @@ static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
     if (tl_stats_compute(wall, reps, "ns", &st_wall) != 0 ||
         tl_stats_compute(bytes, reps, "bytes", &st_bytes) != 0)
         tl_bench_fail(b, "%s: no statistics (RSS unreadable?)", label);
-    tl_bench_row(b, &st_wall, TL_STR("waits"), TL_STR(name), TL_UINT(c->n),
-                 TL_STR("wall"), TL_STR(NULL));
-    tl_bench_row(b, &st_bytes, TL_STR("waits"), TL_STR(name), TL_UINT(c->n),
-                 TL_STR("bytes_per_wait"), TL_STR(NULL));
+    tl_bench_row(b, &st_wall, TL_STR("waits_wall"), TL_STR(name), TL_UINT(c->n),
+                 TL_STR(NULL));
+    tl_bench_row(b, &st_bytes, TL_STR("waits_memory"), TL_STR(name), TL_UINT(c->n),
+                 TL_STR(NULL));
     w->wall_ns[c->strategy] = st_wall.median;
     w->bytes[c->strategy] = st_bytes.median;
 }
@@ -453,7 +459,7 @@ static void limit_rows(tl_bench *b, const probe *p, const io_kernel_limits *k)
         tl_stats st;
         if (tl_stats_compute(&v, 1, "threads", &st) == 0)
             tl_bench_row(b, &st, TL_STR("limits"), TL_STR(limit_names[i]),
-                         TL_STR(NULL), TL_STR("threads_allowed"), TL_STR(result));
+                         TL_STR(NULL), TL_STR(result));
     }
 }
 
@@ -482,7 +488,7 @@ static void measure_threads(tl_bench *b, const options *o, probe *p)
     if (tl_stats_compute(&created, 1, "threads", &st) != 0)
         tl_bench_fail(b, "threads probe: no statistics");
     tl_bench_row(b, &st, TL_STR("threads"), TL_STR("os_threads"), TL_UINT(p->k.limit),
-                 TL_STR("threads_created"), TL_STR(p->result));
+                 TL_STR(p->result));
     kernel_limits(p, &k);
     limit_rows(b, p, &k);
 }
@@ -536,15 +542,14 @@ static void describe_threads(const probe *p, char *buf, size_t size)
                  p->allowed[p->first]);
 }
 
-static void answer(tl_bench *b, const options *o, const felt *f, const waits *w,
-                   const probe *p)
+static void answer(tl_bench *b, const felt *f, const waits *w, const probe *p)
 {
     char parts[3][400] = { "", "", "" };
-    if (runs(o, "threads"))
+    if (runs_threads(b))
         describe_threads(p, parts[0], sizeof parts[0]);
-    if (runs(o, "waits"))
+    if (runs_waits(b))
         describe_waits(w, parts[1], sizeof parts[1]);
-    if (runs(o, "felt"))
+    if (runs_felt(b))
         describe_felt(f, parts[2], sizeof parts[2]);
     char text[1300] = "";
     for (int i = 0; i < 3; i++)
@@ -575,16 +580,43 @@ static void apply_defaults(tl_bench *b, options *o, const options *given)
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "strategy", "count", "metric",
-                                           "result", NULL };
-    static const char *const sections[] = { "all", "felt", "waits", "threads", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured (the sections below)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "the other threads, the way waits are held, or the limit" },
+        { .name = "count", .kind = TL_COLUMN_KEY,
+          .help = "other threads (felt), waits held at once, or the probe's limit" },
+        { .name = "result", .kind = TL_COLUMN_KEY,
+          .help = "threads: what stopped the probe (an errno name, cap, "
+                  "kernel_headroom, memory, time); limits: first, not_for_root" },
+        { 0 } };
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "felt", .unit = "ns", .cases = TL_LIST("blocked", "runnable"),
+          .filled = TL_LIST("count"),
+          .help = "a ready thread's wake-up (half a pipe round trip) beside count "
+                  "others, blocked or runnable; every wake-up a sample" },
+        { .name = "waits_wall", .unit = "ns", .filled = TL_LIST("count"),
+          .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
+          .help = "count waits held at once: from the first start until the last "
+                  "ended" },
+        { .name = "waits_memory", .unit = "bytes", .filled = TL_LIST("count"),
+          .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
+          .help = "the resident memory each wait took while all were held" },
+        { .name = "threads", .unit = "threads", .cases = TL_LIST("os_threads"),
+          .filled = TL_LIST("count", "result"),
+          .help = "OS threads a capped child created (one sample)" },
+        { .name = "limits", .unit = "threads",
+          .cases = TL_LIST("threads_max", "pid_max", "max_map_count", "rlimit_nproc",
+                           "memory"),
+          .help = "the threads each kernel limit allows: max_map_count / 2, memory "
+                  "over the probe's RSS and kernel stack per thread (one sample)" },
+        { 0 } };
     uint64_t ram = io_ram_bytes();
-    options o = { .section = "all", .felt_max = -1, .waits = -1, .wait_ms = -1,
+    options o = { .felt_max = -1, .waits = -1, .wait_ms = -1,
                   .max_threads = -1, .pool_workers = 64, .probe_s = -1,
                   .memory_bytes = ram && ram / 8 < 3 * GiB ? ram / 8 : 3 * GiB };
     const tl_bench_flag flags[] = {
-        { .name = "section", .metavar = "NAME", .string_value = &o.section,
-          .choices = sections, .help = "run one: felt, waits or threads (default all)" },
         { .name = "felt-max", .metavar = "N", .long_value = &o.felt_max, .min = 1,
           .max = 100000, .help = "felt: up to N other threads (default 10000; 100\n"
                                  "with --quick)" },
@@ -614,7 +646,10 @@ int main(int argc, char **argv)
         .name = "million",
         .question = "Ten thousand threads felt, a million impossible?",
         .columns = columns,
-        .flags = flags });
+        .flags = flags,
+        .sections = sections,
+        .cases_column = "strategy",
+        .section_flag = true });
     options given = o;
     apply_defaults(b, &o, &given);
     if (!io_have_libuv())
@@ -625,12 +660,12 @@ int main(int argc, char **argv)
     probe p = { .result = "" };
     for (int s = 0; s < WAIT_STRATEGIES; s++)
         w.wall_ns[s] = w.bytes[s] = NAN;
-    if (runs(&o, "felt"))
+    if (runs_felt(b))
         measure_felt(b, &o, &f);
-    if (runs(&o, "waits"))
+    if (runs_waits(b))
         measure_waits(b, &o, &w);
-    if (runs(&o, "threads"))
+    if (runs_threads(b))
         measure_threads(b, &o, &p);
-    answer(b, &o, &f, &w, &p);
+    answer(b, &f, &w, &p);
     return tl_bench_close(b);
 }

@@ -3,7 +3,8 @@
 # bench_flags.sh checks the others': bad values of their own flags are usage
 # errors (exit 2, one line naming the flag, the usage hint, nothing on
 # stdout, no output folder), and so is a concurrency the caps cannot hold;
-# --help documents the bench's own flags.
+# --help documents the bench's own flags. (bench_flags.sh checks the flags
+# every bench shares: bench_<name>_flags.)
 #
 #   io_flags.sh BENCH_BINARY SCRATCH_DIR
 set -u
@@ -29,11 +30,10 @@ case "$name" in
     done
     ;;
   million)
-    refused --section --section everything
     refused --waits --waits 0
     refused --max-threads --max-threads many
     refused --probe-s --probe-s 1
-    for flag in "--section NAME" "--waits N" "--max-threads N" "--probe-s S" \
+    for flag in "--waits N" "--max-threads N" "--probe-s S" \
                 "--memory SIZE"; do
       documented "$flag"
     done
