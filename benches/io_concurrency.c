@@ -389,7 +389,7 @@ static void defaults_after_open(tl_bench *b, options *o, bool window_given,
                                 bool max_given)
 {
     if (!window_given)
-        o->window_ms = tl_bench_quick(b) ? 20 : 50;
+        o->window_ms = tl_bench_quick(b) ? 20 : 30;
     if (!max_given)
         o->max_connections = tl_bench_quick(b) ? 100 : 100000;
     if (io_sanitized() && !max_given) /* everything is slower under them */
@@ -452,7 +452,7 @@ int main(int argc, char **argv)
         { .name = "wait-us", .metavar = "US", .long_value = &o.wait_us, .min = 1,
           .max = 1000000, .help = "every request's wait on the server (default 1000)" },
         { .name = "window-ms", .metavar = "MS", .long_value = &o.window_ms, .min = 1,
-          .max = 10000, .help = "one measured window (default 50; 20 with --quick)" },
+          .max = 10000, .help = "one measured window (default 30; 20 with --quick)" },
         { .name = "max-threads", .metavar = "N", .long_value = &o.max_threads,
           .min = 1, .max = 1000000,
           .help = "threads a thread per connection may start (default 10000)" },

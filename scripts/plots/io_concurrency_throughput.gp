@@ -1,4 +1,3 @@
-# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # io_concurrency_throughput.gp: threads or an event loop for IO
 # (io_concurrency, section io): requests per second (left) and the p99
 # latency (right) against the number of connections, one series per server

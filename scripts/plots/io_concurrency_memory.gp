@@ -1,4 +1,3 @@
-# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # io_concurrency_memory.gp: what one connection costs each way
 # (io_concurrency, section io, metrics rss_per_connection and
 # kernel_stack_per_connection): the server's resident memory per

@@ -1,4 +1,3 @@
-# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # million_waits.gp: a million waits held at once (million, section waits),
 # per way of holding them (epoll timers, libuv timers, tasks queued on a
 # pool): bytes each wait took while all were held (left) and the wall time

@@ -1,4 +1,3 @@
-# Drawn by plot.py once tlcharts.py takes in tlcharts_io.py (see there).
 # million_threads.gp: a million threads? what stops them (million, sections
 # threads and limits): how many threads a capped child created, and how
 # many each of the kernel's limits would allow (threads-max, pid_max,
