@@ -405,34 +405,39 @@ static void defaults_after_open(tl_bench *b, options *o, bool window_given,
         o->max_connections = (long)by_files;
 }
 
+/* The description: what every column and section holds (the README's
+ * tables, the CSV checker and the report read it through --describe). */
+static const tl_bench_column columns[] = {
+    { .name = "section", .kind = TL_COLUMN_KEY,
+      .help = "what is measured, one metric a section (below)" },
+    { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "the server" },
+    { .name = "connections", .kind = TL_COLUMN_KEY,
+      .help = "concurrent connections, C, one request in flight each" },
+    { 0 },
+};
+#define IO_STRATEGY_LIST TL_LIST("thread_per_connection", "pool", "epoll", "libuv")
+static const tl_bench_section sections[] = {
+    { .name = "throughput", .unit = "req/s", .cases = IO_STRATEGY_LIST,
+      .help = "requests answered per second, one sample per --window-ms window" },
+    { .name = "latency_p50", .unit = "ns", .cases = IO_STRATEGY_LIST,
+      .help = "a window's median latency, the client's send to its receipt" },
+    { .name = "latency_p99", .unit = "ns", .cases = IO_STRATEGY_LIST,
+      .help = "a window's 99th percentile latency" },
+    { .name = "cpu_per_request", .unit = "ns", .cases = IO_STRATEGY_LIST,
+      .help = "the server's CPU time (the process less the client thread) per "
+              "request, per window" },
+    { .name = "rss_per_connection", .unit = "bytes", .cases = IO_STRATEGY_LIST,
+      .help = "the server's resident memory once every connection was served, "
+              "over C (one sample)" },
+    { .name = "kernel_stack_per_connection", .unit = "bytes",
+      .cases = IO_STRATEGY_LIST,
+      .help = "the machine's KernelStack, the same way: a thread's kernel stack, "
+              "which RSS does not show (one sample)" },
+    { 0 },
+};
+
 int main(int argc, char **argv)
 {
-    static const tl_bench_column columns[] = {
-        { .name = "section", .kind = TL_COLUMN_KEY,
-          .help = "what is measured, one metric a section (below)" },
-        { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "the server" },
-        { .name = "connections", .kind = TL_COLUMN_KEY,
-          .help = "concurrent connections, C, one request in flight each" },
-        { 0 } };
-#define IO_STRATEGY_LIST TL_LIST("thread_per_connection", "pool", "epoll", "libuv")
-    const tl_bench_section sections[] = { /* compound literals: automatic */
-        { .name = "throughput", .unit = "req/s", .cases = IO_STRATEGY_LIST,
-          .help = "requests answered per second, one sample per --window-ms window" },
-        { .name = "latency_p50", .unit = "ns", .cases = IO_STRATEGY_LIST,
-          .help = "a window's median latency, the client's send to its receipt" },
-        { .name = "latency_p99", .unit = "ns", .cases = IO_STRATEGY_LIST,
-          .help = "a window's 99th percentile latency" },
-        { .name = "cpu_per_request", .unit = "ns", .cases = IO_STRATEGY_LIST,
-          .help = "the server's CPU time (the process less the client thread) per "
-                  "request, per window" },
-        { .name = "rss_per_connection", .unit = "bytes", .cases = IO_STRATEGY_LIST,
-          .help = "the server's resident memory once every connection was served, "
-                  "over C (one sample)" },
-        { .name = "kernel_stack_per_connection", .unit = "bytes",
-          .cases = IO_STRATEGY_LIST,
-          .help = "the machine's KernelStack, the same way: a thread's kernel stack, "
-                  "which RSS does not show (one sample)" },
-        { 0 } };
     static const char *const strategies[] = { "all", "thread_per_connection",
                                               "pool", "epoll", "libuv", NULL };
     uint64_t ram = io_ram_bytes();

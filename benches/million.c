@@ -578,40 +578,45 @@ static void apply_defaults(tl_bench *b, options *o, const options *given)
         o->wait_ms = quick ? 100 : 1000;
 }
 
+/* The description: what every column and section holds (the README's
+ * tables, the CSV checker and the report read it through --describe). */
+static const tl_bench_column columns[] = {
+    { .name = "section", .kind = TL_COLUMN_KEY,
+      .help = "what is measured (the sections below)" },
+    { .name = "strategy", .kind = TL_COLUMN_KEY,
+      .help = "the other threads, the way waits are held, or the limit" },
+    { .name = "count", .kind = TL_COLUMN_KEY,
+      .help = "other threads (felt), waits held at once, or the probe's limit" },
+    { .name = "result", .kind = TL_COLUMN_KEY,
+      .help = "threads: what stopped the probe (an errno name, cap, "
+              "kernel_headroom, memory, time); limits: first, not_for_root" },
+    { 0 },
+};
+static const tl_bench_section sections[] = {
+    { .name = "felt", .unit = "ns", .cases = TL_LIST("blocked", "runnable"),
+      .filled = TL_LIST("count"),
+      .help = "a ready thread's wake-up (half a pipe round trip) beside count "
+              "others, blocked or runnable; every wake-up a sample" },
+    { .name = "waits_wall", .unit = "ns", .filled = TL_LIST("count"),
+      .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
+      .help = "count waits held at once: from the first start until the last "
+              "ended" },
+    { .name = "waits_memory", .unit = "bytes", .filled = TL_LIST("count"),
+      .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
+      .help = "the resident memory each wait took while all were held" },
+    { .name = "threads", .unit = "threads", .cases = TL_LIST("os_threads"),
+      .filled = TL_LIST("count", "result"),
+      .help = "OS threads a capped child created (one sample)" },
+    { .name = "limits", .unit = "threads",
+      .cases = TL_LIST("threads_max", "pid_max", "max_map_count", "rlimit_nproc",
+                       "memory"),
+      .help = "the threads each kernel limit allows: max_map_count / 2, memory "
+              "over the probe's RSS and kernel stack per thread (one sample)" },
+    { 0 },
+};
+
 int main(int argc, char **argv)
 {
-    static const tl_bench_column columns[] = {
-        { .name = "section", .kind = TL_COLUMN_KEY,
-          .help = "what is measured (the sections below)" },
-        { .name = "strategy", .kind = TL_COLUMN_KEY,
-          .help = "the other threads, the way waits are held, or the limit" },
-        { .name = "count", .kind = TL_COLUMN_KEY,
-          .help = "other threads (felt), waits held at once, or the probe's limit" },
-        { .name = "result", .kind = TL_COLUMN_KEY,
-          .help = "threads: what stopped the probe (an errno name, cap, "
-                  "kernel_headroom, memory, time); limits: first, not_for_root" },
-        { 0 } };
-    const tl_bench_section sections[] = { /* compound literals: automatic */
-        { .name = "felt", .unit = "ns", .cases = TL_LIST("blocked", "runnable"),
-          .filled = TL_LIST("count"),
-          .help = "a ready thread's wake-up (half a pipe round trip) beside count "
-                  "others, blocked or runnable; every wake-up a sample" },
-        { .name = "waits_wall", .unit = "ns", .filled = TL_LIST("count"),
-          .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
-          .help = "count waits held at once: from the first start until the last "
-                  "ended" },
-        { .name = "waits_memory", .unit = "bytes", .filled = TL_LIST("count"),
-          .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
-          .help = "the resident memory each wait took while all were held" },
-        { .name = "threads", .unit = "threads", .cases = TL_LIST("os_threads"),
-          .filled = TL_LIST("count", "result"),
-          .help = "OS threads a capped child created (one sample)" },
-        { .name = "limits", .unit = "threads",
-          .cases = TL_LIST("threads_max", "pid_max", "max_map_count", "rlimit_nproc",
-                           "memory"),
-          .help = "the threads each kernel limit allows: max_map_count / 2, memory "
-                  "over the probe's RSS and kernel stack per thread (one sample)" },
-        { 0 } };
     uint64_t ram = io_ram_bytes();
     options o = { .felt_max = -1, .waits = -1, .wait_ms = -1,
                   .max_threads = -1, .pool_workers = 64, .probe_s = -1,
