@@ -23,6 +23,7 @@ typedef struct uv_conn {
     uv_write_t write;
     io_conn *conn;
     char in[8];
+    uint64_t stamp; /* the request being served: the loop thread's alone */
 } uv_conn;
 
 struct io_uv_server {
@@ -51,15 +52,15 @@ static void on_written(uv_write_t *w, int status)
 static void on_expired(uv_timer_t *t)
 {
     uv_conn *c = t->data;
-    uv_buf_t buf = uv_buf_init((char *)&c->conn->stamp, sizeof c->conn->stamp);
+    uv_buf_t buf = uv_buf_init((char *)&c->stamp, sizeof c->stamp);
     uv_write(&c->write, (uv_stream_t *)&c->pipe, &buf, 1, on_written);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     uv_conn *c = stream->data;
-    if (nread == (ssize_t)sizeof c->conn->stamp) {
-        memcpy(&c->conn->stamp, buf->base, sizeof c->conn->stamp);
+    if (nread == (ssize_t)sizeof c->stamp) {
+        memcpy(&c->stamp, buf->base, sizeof c->stamp);
         /* libuv's timers count milliseconds: a wait rounds up to one. */
         uint64_t ms = (c->conn->wait_ns + 999999) / 1000000;
         uv_timer_start(&c->timer, on_expired, ms, 0);

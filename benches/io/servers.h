@@ -20,6 +20,7 @@
 #ifndef TL_IO_SERVERS_H
 #define TL_IO_SERVERS_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +70,7 @@ bool io_have_libuv(void);
 
 typedef struct io_conn {
     int fd;          /* the server's end */
-    uint64_t stamp;  /* the request being served */
+    _Atomic uint64_t stamp; /* the request being served (see answer()) */
     uint64_t wait_ns;
 } io_conn;
 
