@@ -1,4 +1,4 @@
-/* Lesson 12: threads or an event loop for waiting.
+/* Lesson 13: threads or an event loop for waiting.
  *
  * 500 jobs that each wait 50 ms (standing for a request to a database)
  * held two ways. With a thread per job, every wait costs a thread: its
@@ -16,7 +16,7 @@
 #include "lesson.h"
 
 static const char teaches[] =
-    "Lesson 12: threads or an event loop for waits. 500 waits of 50 ms,\n"
+    "Lesson 13: threads or an event loop for waits. 500 waits of 50 ms,\n"
     "held by 500 threads (a stack each) and by one thread looping over 500\n"
     "deadlines (8 bytes each): both take about 50 ms; the memory they hold\n"
     "while waiting is what differs, and it decides how many waits fit.\n";

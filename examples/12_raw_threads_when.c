@@ -1,4 +1,4 @@
-/* Lesson 11: when to use raw threads.
+/* Lesson 12: when to use raw threads.
  *
  * A raw thread (tl_spawn, tl_builder_spawn) is the right tool for a few
  * long-lived jobs that each have a life of their own: a logger, a watcher,
@@ -7,7 +7,7 @@
  * join per task; a fixed pool pays for its threads once (pool_vs_raw
  * measures where that starts to matter). For many waits, threads cost
  * memory and wake-ups an event loop does not pay (io_concurrency, lesson
- * 12). Both halves run here: two named long-lived threads talking through a
+ * 13). Both halves run here: two named long-lived threads talking through a
  * pipe, then the same 2000 tiny tasks on a thread each and on a pool. */
 #include <threadlab/pool.h>
 #include <threadlab/thread.h>
@@ -18,7 +18,7 @@
 #include "lesson.h"
 
 static const char teaches[] =
-    "Lesson 11: raw threads are for a few long-lived jobs with a life of\n"
+    "Lesson 12: raw threads are for a few long-lived jobs with a life of\n"
     "their own (named, joined at the end); many short tasks belong on a\n"
     "pool, many waits on an event loop. Two named threads run for the\n"
     "whole program; then 2000 tiny tasks run on a thread each and on a pool.\n";
