@@ -196,18 +196,24 @@ typedef struct measured {
     double median[METRICS];
 } measured;
 
+/* The case's rows. r NULL: combining runs (tl_bench_replaying), whose
+ * recorded samples the harness hands back call by call. */
 static void write_rows(tl_bench *b, const io_case *c, const io_result *r,
                        measured *m)
 {
-    const double *per_window[] = { r->requests_per_s, r->p50_ns, r->p99_ns,
-                                   r->cpu_ns_per_request };
     for (int k = 0; k < METRICS; k++) {
-        const double *samples = k < RSS ? per_window[k]
-                                : k == RSS ? &r->rss_bytes_per_connection
-                                           : &r->kernel_stack_bytes_per_connection;
-        size_t n = k < RSS ? r->windows : 1;
+        const double *samples = NULL;
+        size_t n = 0;
+        if (r) {
+            const double *per_window[] = { r->requests_per_s, r->p50_ns, r->p99_ns,
+                                           r->cpu_ns_per_request };
+            samples = k < RSS ? per_window[k]
+                      : k == RSS ? &r->rss_bytes_per_connection
+                                 : &r->kernel_stack_bytes_per_connection;
+            n = k < RSS ? r->windows : 1;
+        }
         tl_stats st;
-        if (tl_stats_compute(samples, n, metric_units[k], &st) != 0)
+        if (tl_bench_stats(b, samples, n, metric_units[k], &st) != 0)
             continue; /* a NaN: the kernel's counters were unreadable */
         tl_bench_row(b, &st, TL_STR(metric_names[k]),
                      TL_STR(io_strategy_names[c->strategy]), TL_UINT(c->connections));
@@ -215,11 +221,31 @@ static void write_rows(tl_bench *b, const io_case *c, const io_result *r,
     }
 }
 
+/* What a case would take, for --plan: its threads, memory and windows. */
+static void plan_case(tl_bench *b, const options *o, const io_case *c,
+                      const char *label)
+{
+    unsigned threads = c->strategy == IO_THREADS ? c->connections + 1
+                       : c->strategy == IO_POOL ? c->pool_workers + 2 : 2;
+    tl_bench_plan_case(b, &(tl_measure_opts){
+        .label = label, .threads = threads, .reps = c->windows + 1,
+        .memory_bytes = (size_t)memory_needed(o, c->strategy, c->connections),
+        .estimate_ns = (double)c->window_ns });
+}
+
 static void run_case(tl_bench *b, const options *o, io_case *c, measured *m)
 {
     char label[96];
     snprintf(label, sizeof label, "%s connections=%u",
              io_strategy_names[c->strategy], c->connections);
+    if (tl_bench_planning(b)) {
+        plan_case(b, o, c, label);
+        return;
+    }
+    if (tl_bench_replaying(b)) {
+        write_rows(b, c, NULL, m);
+        return;
+    }
     tl_bench_note(b, "%s", label);
     io_caps caps = { .memory_bytes = o->memory_bytes,
                      .files = 2 * (uint64_t)c->connections + SPARE_FILES,

@@ -197,7 +197,7 @@ static int sample_wakes(tl_bench *b, ping_pong *p, const char *label, tl_stats *
         tl_bench_note(b, "%s burst %u/%u", label, r + 1, tl_bench_reps(b));
         err = ping_burst(p);
     }
-    return err ? err : tl_stats_compute(p->trip_ns, p->trips, "ns", out);
+    return err ? err : tl_bench_stats(b, p->trip_ns, p->trips, "ns", out);
 }
 
 /* ---- the felt section's cases ------------------------------------------------------------ */
@@ -211,15 +211,27 @@ static double measure_felt_case(tl_bench *b, crowd *c, ping_pong *p, size_t n,
     const char *kind = runnable ? "runnable" : "blocked";
     char label[80];
     snprintf(label, sizeof label, "felt %s others=%zu", kind, n);
-    /* Until all are spinning the deadline is far (they must not stop
-     * before the bursts), but never endless. */
-    atomic_store(&spin_deadline_ns, tl_now_ns() + 20000000000u);
-    uint64_t bursts_ns = (uint64_t)(tl_bench_reps(b) + 1) * SAMPLE_LIMIT_NS;
-    int err = crowd_start(c, n, runnable, 1000000000u + 2 * bursts_ns);
+    if (tl_bench_planning(b)) {
+        tl_bench_plan_case(b, &(tl_measure_opts){
+            .label = label, .threads = (unsigned)n + 2, .reps = tl_bench_reps(b) + 1,
+            .memory_bytes = n * (THREAD_STACK_BYTES + THREAD_OVERHEAD_BYTES),
+            .estimate_ns = SAMPLE_LIMIT_NS });
+        return NAN;
+    }
     tl_stats st;
-    if (!err)
-        err = sample_wakes(b, p, label, &st);
-    crowd_stop(c);
+    int err = 0;
+    if (tl_bench_replaying(b)) {
+        err = tl_bench_stats(b, NULL, 0, "ns", &st);
+    } else {
+        /* Until all are spinning the deadline is far (they must not stop
+         * before the bursts), but never endless. */
+        atomic_store(&spin_deadline_ns, tl_now_ns() + 20000000000u);
+        uint64_t bursts_ns = (uint64_t)(tl_bench_reps(b) + 1) * SAMPLE_LIMIT_NS;
+        err = crowd_start(c, n, runnable, 1000000000u + 2 * bursts_ns);
+        if (!err)
+            err = sample_wakes(b, p, label, &st);
+        crowd_stop(c);
+    }
     if (err && tl_bench_skip_refused(b, label, err))
         return NAN;
     if (err)
@@ -237,6 +249,15 @@ typedef struct felt {
 
 static void measure_felt(tl_bench *b, const options *o, felt *f)
 {
+    if (tl_bench_planning(b) || tl_bench_replaying(b)) { /* nothing to run */
+        for (size_t n = 1; n <= (size_t)o->felt_max && f->n < 8; n *= 10)
+            f->counts[f->n++] = n;
+        for (size_t i = 0; i < f->n; i++)
+            for (int runnable = 0; runnable < 2; runnable++)
+                f->wake_ns[runnable][i] = runnable && f->counts[i] > RUNNABLE_MAX
+                    ? NAN : measure_felt_case(b, NULL, NULL, f->counts[i], runnable);
+        return;
+    }
     crowd c = { .lock = PTHREAD_MUTEX_INITIALIZER,
                 .changed = PTHREAD_COND_INITIALIZER,
                 .threads = calloc((size_t)o->felt_max, sizeof(tl_thread *)) };
@@ -307,10 +328,17 @@ static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
     snprintf(label, sizeof label, "waits %s n=%zu", name, c->n);
     tl_bench_note(b, "%s", label);
     unsigned reps = tl_bench_reps(b) < WAITS_REPS_MAX ? tl_bench_reps(b) : WAITS_REPS_MAX;
+    if (tl_bench_planning(b)) {
+        tl_bench_plan_case(b, &(tl_measure_opts){
+            .label = label, .reps = reps,
+            .threads = c->strategy == WAIT_POOL ? c->pool_workers + 1 : 1,
+            .memory_bytes = c->n * 256, .estimate_ns = (double)c->wait_ns * 1.5 });
+        return;
+    }
     double wall[WAITS_REPS_MAX], bytes[WAITS_REPS_MAX];
     io_caps caps = { .memory_bytes = o->memory_bytes,
                      .timeout_s = (unsigned)o->probe_s };
-    for (unsigned i = 0; i < reps; i++) {
+    for (unsigned i = 0; i < reps && !tl_bench_replaying(b); i++) {
         waits_child_result r;
         int err = io_child_run(&caps, waits_child, c, &r, sizeof r);
         if (!err && r.err)
@@ -331,10 +359,11 @@ static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
         wall[i] = r.r.wall_ns;
         bytes[i] = r.r.bytes_per_wait;
     }
+    size_t n = tl_bench_replaying(b) ? 0 : reps;
     tl_stats st_wall, st_bytes;
-    if (tl_stats_compute(wall, reps, "ns", &st_wall) != 0 ||
-        tl_stats_compute(bytes, reps, "bytes", &st_bytes) != 0)
-        tl_bench_fail(b, "%s: no statistics (RSS unreadable?)", label);
+    if (tl_bench_stats(b, n ? wall : NULL, n, "ns", &st_wall) != 0 ||
+        tl_bench_stats(b, n ? bytes : NULL, n, "bytes", &st_bytes) != 0)
+        tl_bench_fail(b, "%s: no statistics (RSS unreadable, or not in the runs)", label);
     tl_bench_row(b, &st_wall, TL_STR("waits_wall"), TL_STR(name), TL_UINT(c->n),
                  TL_STR(NULL));
     tl_bench_row(b, &st_bytes, TL_STR("waits_memory"), TL_STR(name), TL_UINT(c->n),
@@ -463,6 +492,19 @@ static void limit_rows(tl_bench *b, const probe *p, const io_kernel_limits *k)
     }
 }
 
+/* The probe child, once; fills p->r and p->result. */
+static void run_probe(tl_bench *b, const options *o, probe *p)
+{
+    tl_bench_note(b, "threads: a capped child spawns up to %zu (%s)", p->k.limit,
+                  p->k.bound);
+    io_caps caps = { .memory_bytes = o->memory_bytes, .timeout_s = (unsigned)o->probe_s };
+    int err = io_child_run(&caps, probe_child, &p->k, &p->r, sizeof p->r);
+    if (err)
+        tl_bench_fail(b, "threads probe child: %s", err == EIO ? "died or failed "
+                      "(see above)" : strerror(err));
+    p->result = p->r.err ? errno_name(p->r.err) : p->r.out_of_time ? "time" : p->k.bound;
+}
+
 static void measure_threads(tl_bench *b, const options *o, probe *p)
 {
     io_kernel_limits k;
@@ -475,18 +517,32 @@ static void measure_threads(tl_bench *b, const options *o, probe *p)
         p->k = (probe_case){ headroom, "kernel_headroom", p->k.time_limit_ns };
     if (by_memory < p->k.limit)
         p->k = (probe_case){ by_memory, "memory", p->k.time_limit_ns };
-    tl_bench_note(b, "threads: a capped child spawns up to %zu (%s)", p->k.limit,
-                  p->k.bound);
-    io_caps caps = { .memory_bytes = o->memory_bytes, .timeout_s = (unsigned)o->probe_s };
-    int err = io_child_run(&caps, probe_child, &p->k, &p->r, sizeof p->r);
-    if (err)
-        tl_bench_fail(b, "threads probe child: %s", err == EIO ? "died or failed "
-                      "(see above)" : strerror(err));
-    p->result = p->r.err ? errno_name(p->r.err) : p->r.out_of_time ? "time" : p->k.bound;
-    double created = (double)p->r.created;
-    tl_stats st;
-    if (tl_stats_compute(&created, 1, "threads", &st) != 0)
-        tl_bench_fail(b, "threads probe: no statistics");
+    if (tl_bench_planning(b)) {
+        tl_bench_plan_case(b, &(tl_measure_opts){
+            .label = "threads probe", .reps = 1, .threads = (unsigned)p->k.limit,
+            .memory_bytes = p->k.limit * (THREAD_STACK_BYTES + THREAD_OVERHEAD_BYTES),
+            .estimate_ns = (double)p->k.limit * 60000 });
+        return;
+    }
+    if (!tl_bench_replaying(b))
+        run_probe(b, o, p);
+    /* Recorded (and, combining runs, combined) like any measurement: the
+     * count, and what a thread took, which sizes the memory limit. */
+    bool replay = tl_bench_replaying(b);
+    double created = (double)p->r.created,
+           rss = isnan(p->r.rss_per_thread) ? 0 : p->r.rss_per_thread,
+           kstack = isnan(p->r.kernel_stack_per_thread) ? 0 : p->r.kernel_stack_per_thread;
+    tl_stats st, st_rss, st_kstack;
+    if (tl_bench_stats(b, replay ? NULL : &created, !replay, "threads", &st) != 0 ||
+        tl_bench_stats(b, replay ? NULL : &rss, !replay, "bytes", &st_rss) != 0 ||
+        tl_bench_stats(b, replay ? NULL : &kstack, !replay, "bytes", &st_kstack) != 0)
+        tl_bench_fail(b, "threads probe: no statistics (RSS unreadable, or not in the runs)");
+    if (replay) { /* each run's errno is in its own CSV; here: that it failed */
+        p->r.created = (uint64_t)st.median;
+        p->r.rss_per_thread = st_rss.median;
+        p->r.kernel_stack_per_thread = st_kstack.median;
+        p->result = st.median < (double)p->k.limit ? "spawn_failed" : p->k.bound;
+    }
     tl_bench_row(b, &st, TL_STR("threads"), TL_STR("os_threads"), TL_UINT(p->k.limit),
                  TL_STR(p->result));
     kernel_limits(p, &k);
@@ -533,9 +589,8 @@ static void describe_threads(const probe *p, char *buf, size_t size)
                       : strcmp(p->result, "memory") == 0 ? "its memory cap"
                       : strcmp(p->result, "time") == 0 ? "its time limit"
                                                        : p->result;
-    int len = snprintf(buf, size, "a capped child created %llu OS threads in %.1f s "
-                       "(stopped by %s)", (unsigned long long)p->r.created,
-                       p->r.seconds, why);
+    int len = snprintf(buf, size, "a capped child created %llu OS threads "
+                       "(stopped by %s)", (unsigned long long)p->r.created, why);
     if (p->first >= 0 && len > 0 && (size_t)len < size)
         snprintf(buf + len, size - (size_t)len, "; the first kernel limit a million "
                  "threads would hit here is %s at %.0f threads", limit_names[p->first],
@@ -575,7 +630,7 @@ static void apply_defaults(tl_bench *b, options *o, const options *given)
     if (given->probe_s < 0)
         o->probe_s = quick ? 10 : 30;
     if (given->wait_ms < 0)
-        o->wait_ms = quick ? 100 : 1000;
+        o->wait_ms = quick ? 100 : 500;
 }
 
 /* The description: what every column and section holds (the README's
@@ -589,7 +644,8 @@ static const tl_bench_column columns[] = {
       .help = "other threads (felt), waits held at once, or the probe's limit" },
     { .name = "result", .kind = TL_COLUMN_KEY,
       .help = "threads: what stopped the probe (an errno name, cap, "
-              "kernel_headroom, memory, time); limits: first, not_for_root" },
+              "kernel_headroom, memory, time; combined runs: spawn_failed for an "
+              "errno); limits: first, not_for_root" },
     { 0 },
 };
 static const tl_bench_section sections[] = {
@@ -629,7 +685,7 @@ int main(int argc, char **argv)
           .max = 10000000, .help = "waits held at once (default 1000000; 10000 with\n"
                                    "--quick)" },
         { .name = "wait-ms", .metavar = "MS", .long_value = &o.wait_ms, .min = 1,
-          .max = 10000, .help = "how long each wait lasts (default 1000; 100 with\n"
+          .max = 10000, .help = "how long each wait lasts (default 500; 100 with\n"
                                 "--quick)" },
         { .name = "max-threads", .metavar = "N", .long_value = &o.max_threads,
           .min = 1, .max = 10000000,
