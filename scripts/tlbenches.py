@@ -301,6 +301,16 @@ def fixed(**equal):
     return lambda rows, meta, at: of_row(row_of(rows, **equal))
 
 
+def at_most_connections(section, strategy):
+    """io_concurrency: the figure of section for strategy at the most
+    connections it held."""
+    def figure(rows, meta, at):
+        rs = [r for r in rows if r["section"] == section and r["strategy"] == strategy
+              and r["median"].strip()]
+        return of_row(max(rs, key=lambda r: r.num("connections"))) if rs else None
+    return figure
+
+
 # ---- the benches -------------------------------------------------------------------------
 
 HARNESS_SELFTEST = Bench(
@@ -401,6 +411,37 @@ BENCHES = [
                           "fork_join": "fork-join, idle pool",
                           "round_trip": "round trip, idle pool"},
           targets=POOL_TARGETS),
+
+    Bench("io_concurrency",
+          "C clients each keep one request in flight on an AF_UNIX socketpair (nothing "
+          "leaves the machine); every request waits --wait-us (1 ms) on the server. "
+          "Each case runs in a child capped in memory (RLIMIT_AS), descriptors and "
+          "time; a thread per connection also stops at --max-threads and at half the "
+          "kernel's thread headroom, and counts the caps cannot hold are left out. "
+          "Resident memory is measured once every connection has been served; kernel "
+          "stacks are the machine's KernelStack, which RSS does not show.",
+          [Headline("epoll loop, req/s at the most connections it held", "req/s", True,
+                    at_most_connections("throughput", "epoll")),
+           Headline("a thread per connection, req/s at the most it held", "req/s", True,
+                    at_most_connections("throughput", "thread_per_connection")),
+           Headline("a thread per connection: resident bytes per connection", "bytes", False,
+                    at_most_connections("rss_per_connection", "thread_per_connection")),
+           Headline("epoll loop: resident bytes per connection", "bytes", False,
+                    at_most_connections("rss_per_connection", "epoll"))]),
+    Bench("million",
+          "felt: two threads ping-pong over pipes beside N others, blocked on a "
+          "condition variable or spinning; every wake-up is a sample. waits: the "
+          "waits are held at once, each way in a capped child. threads: a capped "
+          "child spawns 64 KiB-stack threads that block, and never takes more than "
+          "half the kernel's headroom (pid_max is machine-wide); the limits are the "
+          "kernel's own, as thread counts.",
+          [Headline("threads a capped child created", "threads", None, fixed(section="threads")),
+           Headline("threads the first kernel limit allows", "threads", None,
+                    fixed(section="limits", result="first")),
+           Headline("epoll timers: bytes per wait", "bytes", False,
+                    fixed(section="waits_memory", strategy="epoll_timers")),
+           Headline("epoll timers: wall time for all the waits", "ns", False,
+                    fixed(section="waits_wall", strategy="epoll_timers"))]),
 ]
 
 

@@ -349,6 +349,87 @@ def grain_point(grain, r, zero_x):
         + derived_band(r, "efficiency")
 
 
+# ---- io_concurrency --------------------------------------------------------------------------
+
+IO_COLORS = {"thread_per_connection": "#0072B2", "epoll": "#009E73", "libuv": "#CC79A7",
+             "blocked": "#0072B2", "runnable": "#D55E00"}
+IO_TITLES = {"thread_per_connection": "a thread per connection",
+             "epoll": "epoll loop", "libuv": "libuv loop",
+             "blocked": "others blocked", "runnable": "others runnable",
+             "epoll_timers": "epoll timers", "libuv_timers": "libuv timers",
+             "pool_tasks": "queued pool tasks", "threads_max": "threads-max",
+             "max_map_count": "vm.max_map_count / 2", "rlimit_nproc": "RLIMIT_NPROC"}
+
+
+def io_series(rs, x_column, values, suffix=""):
+    """One series per strategy of the IO benches (their own colours and
+    titles: "pool" there is an epoll thread feeding a tl_pool)."""
+    out = []
+    for i, ((key,), group) in enumerate(grouped(rs, "strategy").items()):
+        points = sorted((r.num(x_column),) + values(r) for r in group)
+        name = "epoll thread + tl_pool" if key == "pool" else IO_TITLES.get(key, title_of(key))
+        out.append(Series(key, name + suffix, points, IO_COLORS.get(key, color_of(key, i)),
+                          SHAPES[i % len(SHAPES)]))
+    return out
+
+
+def io_concurrency_throughput(rows, meta):
+    """Per server: connections, req/s (median, lo, hi), p99 ms (median, lo, hi)."""
+    p99 = {(r["strategy"], r["connections"]): median_ci(r, 1e6)
+           for r in where(rows, "ns", section="latency_p99")}
+    rs = where(rows, "req/s", section="throughput")
+    series = io_series(rs, "connections", lambda r: median_ci(r) + p99.get(
+        (r["strategy"], r["connections"]), (math.nan,) * 3))
+    return Drawing(require(series, "section throughput"))
+
+
+def io_concurrency_memory(rows, meta):
+    """Per server: connections, resident bytes per connection; then the
+    threads' kernel stacks. Values <= 0 (noise of a machine-wide counter)
+    cannot sit on a log axis: left out."""
+    rs = [r for r in where(rows, "bytes", section="rss_per_connection") if r.num("median") > 0]
+    series = io_series(rs, "connections", lambda r: (r.num("median"),), ", resident")
+    ks = [r for r in where(rows, "bytes", section="kernel_stack_per_connection",
+                           strategy="thread_per_connection") if r.num("median") > 0]
+    if ks:
+        series.append(Series("kernel_stack", "a thread per connection, kernel stack",
+                             sorted((r.num("connections"), r.num("median")) for r in ks),
+                             "#777777", SHAPES[len(series) % len(SHAPES)]))
+    return Drawing(require(series, "section rss_per_connection"))
+
+
+# ---- million ----------------------------------------------------------------------------------
+
+def million_felt(rows, meta):
+    """Per kind of crowd: others, median µs, p95 µs (the tail is what N
+    runnable threads change)."""
+    rs = where(rows, "ns", section="felt")
+    series = io_series(rs, "count", lambda r: (r.num("median") / 1e3, r.num("p95") / 1e3))
+    return Drawing(require(series, "section felt"))
+
+
+def million_waits(rows, meta):
+    """Bars: a way of holding the waits, bytes per wait, seconds until the last ended."""
+    wall = {r["strategy"]: r.num("median") / 1e9 for r in where(rows, "ns", section="waits_wall")}
+    points = [(IO_TITLES.get(r["strategy"], r["strategy"]), r.num("median"),
+               wall.get(r["strategy"], math.nan))
+              for r in where(rows, "bytes", section="waits_memory")]
+    series = [Series("waits", "", points, "#0072B2")] if points else []
+    return Drawing(require(series, "section waits_memory"))
+
+
+def million_threads(rows, meta):
+    """Bars: the threads the probe created (named with what stopped it),
+    then each kernel limit as threads."""
+    points = [("created (%s)" % r["result"], r.num("median"))
+              for r in where(rows, "threads", section="threads")]
+    points += [(IO_TITLES.get(r["strategy"], r["strategy"])
+                + (" (first)" if r["result"] == "first" else ""), r.num("median"))
+               for r in where(rows, "threads", section="limits")]
+    series = [Series("threads", "", points, "#0072B2")] if points else []
+    return Drawing(require(series, "sections threads and limits"))
+
+
 # ---- the registry -------------------------------------------------------------------------------
 
 ID = ("section", "strategy")
@@ -398,6 +479,25 @@ CHARTS = [
           "pool_grain.gp",
           ID + ("grain_ns", "tasks", "workers", "overhead_ns_per_task", "efficiency"),
           pool_grain, size="900,880"),
+    Chart("io_concurrency_throughput", "io_concurrency",
+          "Threads or an event loop for IO? Requests per second and p99 latency",
+          "io_concurrency_throughput.gp", ("section", "strategy", "connections"),
+          io_concurrency_throughput, size="1100,620"),
+    Chart("io_concurrency_memory", "io_concurrency",
+          "What does one connection cost, with threads or an event loop?",
+          "io_concurrency_memory.gp", ("section", "strategy", "connections"),
+          io_concurrency_memory),
+    Chart("million_felt", "million",
+          "Ten thousand threads: felt by a ready thread's wake-up?",
+          "million_felt.gp", ("section", "strategy", "count", "p95"), million_felt),
+    Chart("million_waits", "million",
+          "A million waits at once: what each takes, and how long all take",
+          "million_waits.gp", ("section", "strategy"), million_waits, kind="bars",
+          size="1100,620"),
+    Chart("million_threads", "million",
+          "A million threads? How far they got, and what would stop them",
+          "million_threads.gp", ("section", "strategy", "result"), million_threads,
+          kind="bars", size="1000,620"),
 ]
 
 
