@@ -44,6 +44,9 @@
 
 extern char **environ;
 
+/* Why Rust was not measured, for the answer (empty when it was). */
+static char rust_missing[160];
+
 /* ---- the C patterns -------------------------------------------------------------- */
 
 typedef struct c_case {
@@ -280,10 +283,9 @@ static void answer(tl_bench *b, medians one, medians last, unsigned threads, boo
     enum { SPAWN_JOIN, SCOPE, ALL, IN_LOOP };
     if (!rust) {
         tl_bench_answer(b,
-                        "Rust was not measured (rustc not found at build time, or "
-                        "TL_WITH_RUST=OFF); in C, tl_spawn + tl_join took %.1f us "
-                        "(pthread %.1f us) and a tl_scope of %u threads %.1f us.",
-                        one[SPAWN_JOIN][0] / 1e3, one[SPAWN_JOIN][2] / 1e3, threads,
+                        "Rust was not measured (%s); in C, tl_spawn + tl_join took "
+                        "%.1f us (pthread %.1f us) and a tl_scope of %u threads %.1f us.",
+                        rust_missing, one[SPAWN_JOIN][0] / 1e3, one[SPAWN_JOIN][2] / 1e3, threads,
                         last[SCOPE][0] / 1e3);
         return;
     }
@@ -309,21 +311,21 @@ static void answer(tl_bench *b, medians one, medians last, unsigned threads, boo
 #define RUST_DEFAULT NULL
 #endif
 
-/* Starts the Rust program, or says in one line why there is none. */
-static rust_child *rust_open(tl_bench *b, const char *path, rust_child *child)
+/* Starts the Rust program, or says in one line (even with --quiet: a
+ * series left out is never silent) why there is none. */
+static rust_child *rust_open(const char *path, rust_child *child)
 {
-    if (!path) {
-        tl_bench_note(b, "Rust not built (rustc not found at configure time, or "
-                         "TL_WITH_RUST=OFF): the C rows only");
-        return NULL;
-    }
-    int err = rust_start(path, child);
-    if (err) {
-        tl_bench_note(b, "the Rust program %s cannot start (%s): the C rows only", path,
-                      strerror(err));
-        return NULL;
-    }
-    return child;
+    int err = path ? rust_start(path, child) : 0;
+    if (!path)
+        snprintf(rust_missing, sizeof rust_missing,
+                 "rustc not found at configure time, or TL_WITH_RUST=OFF");
+    else if (err)
+        snprintf(rust_missing, sizeof rust_missing, "the Rust program %s cannot start: %s",
+                 path, strerror(err));
+    else
+        return child;
+    fprintf(stderr, "rust_vs_c: Rust left out (%s): the C rows only\n", rust_missing);
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -345,7 +347,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a Rust child that dies is EPIPE, not our end */
     size_t count;
     const unsigned *threads = tl_bench_threads(b, &count);
-    rust_child storage, *child = rust_open(b, rust_path, &storage);
+    rust_child storage, *child = rust_open(rust_path, &storage);
     tl_bench_plan(b, (unsigned)((1 + (N_PATTERNS - 1) * count) * (child ? 2 : 1) + 1));
     tl_thread **handles = calloc(threads[count - 1], sizeof *handles);
     if (!handles)

@@ -78,11 +78,14 @@ uint64_t run(const ws_work *w)
 
 extern "C" int ws_tbb_create(unsigned threads, ws_tbb **out)
 {
+    ws_tbb *arena = nullptr;
     try {
-        *out = new ws_tbb(threads);
-        (*out)->arena.initialize();
+        arena = new ws_tbb(threads);
+        arena->arena.initialize();
+        *out = arena;
         return 0;
     } catch (...) {
+        delete arena;
         return ENOMEM;
     }
 }

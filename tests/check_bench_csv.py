@@ -85,6 +85,13 @@ SCHEMAS = {
             "round_trip": ({"pool_submit", "glib_pool"}, "ns", []),
         },
     },
+    "work_stealing": {
+        "columns": ["workload", "strategy", "runtime", "threads", "grain_ns",
+                    "tasks", "speedup", "vs_pool", "cpu_ns"],
+    },
+    "rust_vs_c": {
+        "columns": ["pattern", "language", "strategy", "threads", "vs_rust"],
+    },
 }
 
 
