@@ -1,6 +1,7 @@
 /* Pinned pools: with a pin policy, worker i runs on exactly the PU that
  * tl_topo_pu_for gives the i-th thread of that policy; TL_PIN_NONE leaves
- * the workers free to run anywhere. */
+ * the workers free to run anywhere. Then the same in a child bound to one
+ * CPU (as under `taskset -c N`): every worker, pinned or not, runs there. */
 #define _GNU_SOURCE
 #include <threadlab/pool.h>
 
@@ -43,7 +44,9 @@ static void *slow_record(void *arg)
     return record(arg);
 }
 
-static void run(tl_pin_policy policy)
+/* Runs a pool of THREADS workers under policy; with bound_cpu >= 0 (the
+ * process's only CPU) each worker must run on that CPU alone. */
+static void run(tl_pin_policy policy, int bound_cpu)
 {
     tl_pool *pool;
     for (int i = 0; i < THREADS; i++)
@@ -70,6 +73,8 @@ static void run(tl_pin_policy policy)
     for (unsigned i = 0; i < THREADS; i++) {
         int seen = atomic_load(&cpu_of[i]);
         ASSERT_NE(seen, -2); /* every worker ran a task */
+        if (bound_cpu >= 0)
+            ASSERT_EQ(seen, bound_cpu);
         if (policy == TL_PIN_NONE) {
             if (tl_topo_pus(topo) > 1)
                 ASSERT_EQ(seen, -1);
@@ -82,11 +87,44 @@ static void run(tl_pin_policy policy)
     tl_topo_free(topo);
 }
 
-int main(void)
+static int child_bound(void)
 {
-    run(TL_PIN_COMPACT);
-    run(TL_PIN_SCATTER);
-    run(TL_PIN_NONE);
+    cpu_set_t mask;
+    ASSERT_EQ(sched_getaffinity(0, sizeof mask, &mask), 0);
+    ASSERT_EQ(CPU_COUNT(&mask), 1);
+    int cpu = 0;
+    while (!CPU_ISSET(cpu, &mask))
+        cpu++;
+    run(TL_PIN_COMPACT, cpu);
+    run(TL_PIN_SCATTER, cpu);
+    run(TL_PIN_NONE, cpu);
+    puts("child ok");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *child = tl_test_child_case(argc, argv);
+    if (child)
+        return strcmp(child, "bound") == 0 ? child_bound() : 99;
+    run(TL_PIN_COMPACT, -1);
+    run(TL_PIN_SCATTER, -1);
+    run(TL_PIN_NONE, -1);
+
+    cpu_set_t saved, one;
+    ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+    if (CPU_COUNT(&saved) < 2) {
+        puts("ok (one CPU: no narrower binding to try)");
+        return 0;
+    }
+    int last = CPU_SETSIZE - 1;
+    while (!CPU_ISSET(last, &saved))
+        last--;
+    CPU_ZERO(&one);
+    CPU_SET(last, &one); /* the last: compact index 0 is not CPU 0 */
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    tl_test_child_ok("bound", "cannot run bound");
+    ASSERT_EQ(sched_setaffinity(0, sizeof saved, &saved), 0);
     puts("ok");
     return 0;
 }

@@ -11,8 +11,22 @@
  *   }
  *
  * Works in VMs and containers where sysfs is partial: what cannot be told is
- * 0 (counts, sizes) or "unknown" (strings), never an error. Counts cover the
- * PUs this process may run on (its allowed cpuset).
+ * 0 (counts, sizes) or "unknown" (strings), never an error.
+ *
+ * The usable PUs. Everything below (counts, caches, memory, pin orders)
+ * covers only the PUs this process may run on: those its cgroup allows and,
+ * on the real machine, those in its CPU binding when tl_topo_load runs (the
+ * union over its threads: taskset, numactl, Slurm, sched_setaffinity). Under
+ * `taskset -c 1`, tl_topo_pus is 1 and compact index 0 is PU 1. Only
+ * tl_topo_machine_* and the XML export describe the whole machine.
+ *
+ * A made-up machine (HWLOC_SYNTHETIC or HWLOC_XMLFILE, with
+ * HWLOC_THISSYSTEM=0) is not the one this process is bound on, so its
+ * binding does not apply there: all of it is usable. To test binding on
+ * such a machine, set TL_TOPO_CPUSET to a CPU list in taskset's syntax
+ * ("0-15,32"): the usable PUs are then also limited to those (on the real
+ * machine too). A malformed list, or one that leaves no PU, makes
+ * tl_topo_load fail with EINVAL.
  */
 #ifndef THREADLAB_TOPO_H
 #define THREADLAB_TOPO_H
@@ -26,12 +40,23 @@ extern "C" {
 
 typedef struct tl_topo tl_topo;
 
-/* Where the i-th of a set of threads goes:
- * - TL_PIN_NONE: nowhere in particular (the OS schedules it);
- * - TL_PIN_COMPACT: fill each core's PUs (hyperthreads) before the next core,
- *   and each package before the next: threads share caches;
- * - TL_PIN_SCATTER: one thread per core, spread round-robin across packages
- *   first, then cores, then the cores' second PUs: threads share little. */
+/* Where the i-th of a set of threads goes. Both orders visit every usable PU
+ * exactly once in their first tl_topo_pus() indices, then wrap around. The
+ * levels are package, NUMA node, L3 group, L2 group, core, PU; a level hwloc
+ * does not report is one group (a missing core level: one core per PU).
+ * - TL_PIN_NONE: nowhere in particular (the OS schedules it on the usable
+ *   PUs);
+ * - TL_PIN_COMPACT: fill a core's PUs (hyperthreads), then the other cores
+ *   of its L2 and L3 group, then its NUMA node, then its package, before the
+ *   next one: threads share caches. Index 0 is the first usable PU in hwloc's
+ *   order (groups sorted by their first usable PU).
+ * - TL_PIN_SCATTER: spread like hwloc_distrib: the first k threads sit in k
+ *   distinct packages while k <= packages, in k distinct NUMA nodes while
+ *   k <= NUMA nodes, likewise L3 groups and cores; the second PUs of cores
+ *   come only after every core has a thread. Between those, threads go to
+ *   the least loaded group, coarsest level first (load = threads per usable
+ *   PU, so unequal groups after a binding fill in proportion). Threads
+ *   share little. */
 typedef enum tl_pin_policy {
     TL_PIN_NONE = 0,
     TL_PIN_COMPACT,
@@ -45,11 +70,24 @@ int tl_topo_load(tl_topo **out);
 /* Frees a topology. Accepts NULL. */
 void tl_topo_free(tl_topo *topo);
 
-/* Counts; 0 only if hwloc could not tell (a topology always has >= 1 PU). */
+/* Counts of what holds usable PUs; 0 only if hwloc could not tell (a
+ * topology always has >= 1 PU). NUMA nodes without usable CPUs (memory-only
+ * nodes, other packages' nodes under a binding) are not counted. */
 unsigned tl_topo_packages(const tl_topo *topo);
 unsigned tl_topo_cores(const tl_topo *topo);
 unsigned tl_topo_pus(const tl_topo *topo);
 unsigned tl_topo_numa_nodes(const tl_topo *topo);
+
+/* The whole machine's PUs and cores (those its cgroup allows), whatever the
+ * binding: for "1 of 2 PUs usable". Equal to tl_topo_pus / tl_topo_cores
+ * when the process is not bound. */
+unsigned tl_topo_machine_pus(const tl_topo *topo);
+unsigned tl_topo_machine_cores(const tl_topo *topo);
+
+/* Bytes of memory on the usable NUMA nodes (hwloc's local memory), or
+ * /proc/meminfo's MemTotal on the real machine when hwloc cannot tell; 0 if
+ * unknown. */
+unsigned long long tl_topo_memory_size(const tl_topo *topo);
 
 /* The CPU model string ("AMD EPYC 7B13"), or "unknown". Lives as long as
  * topo. */
@@ -59,8 +97,15 @@ const char *tl_topo_cpu_model(const tl_topo *topo);
  * if unknown or absent. */
 size_t tl_topo_cache_size(const tl_topo *topo, int level);
 
-/* Size in bytes of the largest (last-level) cache, or 0 if unknown. */
+/* Size in bytes of one cache of the last level present (L3 on most x86),
+ * or 0 if unknown. */
 size_t tl_topo_llc_size(const tl_topo *topo);
+
+/* How many last-level caches hold usable PUs (24 L3s on 2x EPYC 9654), and
+ * their total size in bytes: what a working set must exceed to run from
+ * memory when every usable PU works. 0 when hwloc reports no caches. */
+unsigned tl_topo_llc_count(const tl_topo *topo);
+size_t tl_topo_llc_total_size(const tl_topo *topo);
 
 /* The OS index of the PU the index-th thread gets under policy (index wraps
  * around the PUs). Returns 0, or EINVAL for TL_PIN_NONE or a bad policy. */
@@ -75,7 +120,8 @@ int tl_topo_pin_self(const tl_topo *topo, tl_pin_policy policy,
 int tl_topo_pin_thread(const tl_topo *topo, pthread_t t, tl_pin_policy policy,
                        unsigned index);
 
-/* Writes the topology as hwloc XML to path. Returns 0 or an errno value. */
+/* Writes the whole machine's topology (not narrowed to the usable PUs) as
+ * hwloc XML to path. Returns 0 or an errno value. */
 int tl_topo_export_xml(const tl_topo *topo, const char *path);
 
 /* "none", "compact", "scatter" <-> tl_pin_policy. parse returns 0 or EINVAL;
