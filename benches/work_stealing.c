@@ -30,6 +30,11 @@
  *   glib_pool   GThreadPool of T exclusive threads: it cannot wait inside a
  *               task, so it runs only producers (which do not wait: the
  *               leaves count down to main) and grain.
+ * The strategies on T threads are measured in interleaved rounds (a warm-up
+ * round first; then --reps rounds, each one run of every strategy), so that
+ * drift on a shared machine hits them all alike; after each turn of oneTBB
+ * and OpenMP, whose idle threads spin, a 30 ms pause (5 ms with --quick)
+ * lets them fall asleep before the next strategy runs.
  * Per case, the wall time of the whole workload (statistics), the process
  * CPU time it took (median, cpu_ns: spinning shows there), the speedup over
  * the same strategy on one thread, and vs_pool, tl_pool's median over this
@@ -463,13 +468,22 @@ static void exec_close(strategy_id s, exec *e)
         pthread_cond_destroy(&e->glib.done);
         pthread_mutex_destroy(&e->glib.lock);
     }
+#else
+    (void)s;
 #endif
+}
+
+/* After a turn of a runtime whose threads spin when idle (oneTBB, OpenMP):
+ * time for them to fall asleep, so they take no CPU from the next turn. */
+static void settle(strategy_id s, exec *e, bool quick)
+{
 #ifdef TL_HAVE_OPENMP
     if (s == S_OMP)
         omp_settle(e->threads);
+#else
+    (void)s, (void)e;
 #endif
-    if (s != S_POOL)
-        tl_sleep_ns(SETTLE_NS);
+    tl_sleep_ns(quick ? SETTLE_NS / 6 : SETTLE_NS);
 }
 
 static int exec_run(strategy_id s, exec *e, const ws_work *w, uint64_t *leaves)
@@ -553,24 +567,23 @@ static uint64_t cpu_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-typedef struct sampling {
+/* One strategy's turn in a round: one run of the workload. */
+typedef struct turn {
     strategy_id s;
     exec *e;
     const ws_work *w;
     uint64_t expected, got; /* leaves */
-    double *cpu_ns;         /* one per sample, the warm-up's first */
-    unsigned samples, capacity;
-} sampling;
+    double cpu_ns;          /* the process CPU time of the run */
+} turn;
 
-static int sample_case(void *ctx, double *wall_ns)
+static int take_turn(void *ctx, double *wall_ns)
 {
-    sampling *m = ctx;
+    turn *t = ctx;
     uint64_t cpu = cpu_now_ns(), start = tl_now_ns();
-    int err = exec_run(m->s, m->e, m->w, &m->got);
+    int err = exec_run(t->s, t->e, t->w, &t->got);
     *wall_ns = (double)(tl_now_ns() - start);
-    if (m->samples < m->capacity)
-        m->cpu_ns[m->samples++] = (double)(cpu_now_ns() - cpu);
-    if (!err && m->got != m->expected)
+    t->cpu_ns = (double)(cpu_now_ns() - cpu);
+    if (!err && t->got != t->expected)
         err = EPROTO;
     return err;
 }
@@ -587,36 +600,79 @@ static double *cell(const table *t, strategy_id s, size_t c, size_t i)
     return &t->median_ns[((size_t)s * t->cases + c) * t->threads + i];
 }
 
-static double median_of(double *values, unsigned n)
-{
-    tl_stats st;
-    return n && tl_stats_compute(values, n, "ns", &st) == 0 ? st.median : NAN;
-}
+/* A strategy's samples of one case, one per round (the warm-up's first). */
+typedef struct contender {
+    bool on;
+    double *wall_ns, *cpu_ns;
+} contender;
 
-/* Measures one strategy on one case at threads[i] and writes its row. */
-static void measure(tl_bench *b, strategy_id s, exec *e, const ws_case *c,
-                    size_t ci, size_t i, table *t, const unsigned *threads)
+/* Runs one turn of s, through the harness for its progress line. */
+static void one_turn(tl_bench *b, turn *t, const ws_case *c, unsigned threads,
+                     unsigned round, double *wall_ns, double *cpu_ns)
 {
     char label[96];
-    snprintf(label, sizeof label, "%s %s grain=%.0fns threads=%u", c->workload,
-             strategies[s].name, c->grain_ns, threads[i]);
-    unsigned reps = tl_bench_reps(b);
-    double cpu_ns[reps + 1];
-    sampling m = { s, e, &c->work, ws_expected_leaves(&c->work), 0, cpu_ns, 0, reps + 1 };
+    snprintf(label, sizeof label, "%s %s grain=%.0fns threads=%u round %u",
+             c->workload, strategies[t->s].name, c->grain_ns, threads, round);
     tl_stats st;
-    int err = tl_bench_sample(b, sample_case, &m, &(tl_measure_opts){ .label = label }, &st);
+    int err = tl_bench_sample(b, take_turn, t,
+                              &(tl_measure_opts){ .label = label, .reps = 1, .no_warmup = true },
+                              &st);
     if (err == EPROTO)
         tl_bench_fail(b, "%s ran %llu leaves, not %llu", label,
-                      (unsigned long long)m.got, (unsigned long long)m.expected);
+                      (unsigned long long)t->got, (unsigned long long)t->expected);
     if (err)
         tl_bench_fail(b, "%s: %s", label, strerror(err));
+    *wall_ns = st.median;
+    *cpu_ns = t->cpu_ns;
+}
+
+/* Writes s's row of case ci at threads[i] from its samples after the warm-up. */
+static void write_row(tl_bench *b, strategy_id s, const ws_case *c, size_t ci, size_t i,
+                      const contender *k, unsigned reps, table *t, const unsigned *threads)
+{
+    tl_stats st, cpu;
+    int err = tl_stats_compute(k->wall_ns + 1, reps, "ns", &st);
+    if (!err)
+        err = tl_stats_compute(k->cpu_ns + 1, reps, "ns", &cpu);
+    if (err)
+        tl_bench_fail(b, "%s %s: %s", c->workload, strategies[s].name, strerror(err));
     *cell(t, s, ci, i) = st.median;
     double one = threads[0] == 1 ? *cell(t, s, ci, 0) : NAN;
-    double pool = *cell(t, S_POOL, ci, i);
     tl_bench_row(b, &st, TL_STR(c->workload), TL_STR(strategies[s].name),
                  TL_STR(strategies[s].runtime), TL_UINT(threads[i]), TL_NUM(c->grain_ns),
                  TL_UINT(ws_expected_leaves(&c->work)), TL_NUM(one / st.median),
-                 TL_NUM(pool / st.median), TL_NUM(median_of(cpu_ns + 1, m.samples - 1)));
+                 TL_NUM(*cell(t, S_POOL, ci, i) / st.median), TL_NUM(cpu.median));
+}
+
+static bool runs_case(strategy_id s, const ws_case *c)
+{
+    return strategies[s].nests || c->work.shape == WS_FLAT || c->work.shape == WS_PRODUCERS;
+}
+
+/* Measures every strategy on case ci at threads[i] in interleaved rounds
+ * (a warm-up round first), so that drift on a shared machine hits them all
+ * alike; the runtimes that spin after their turn get a pause to sleep. */
+static void measure_case(tl_bench *b, exec *execs, const bool *on, const ws_case *c,
+                         size_t ci, size_t i, table *t, const unsigned *threads)
+{
+    unsigned reps = tl_bench_reps(b);
+    double wall_ns[N_STRATEGIES][reps + 1], cpu_ns[N_STRATEGIES][reps + 1];
+    contender k[N_STRATEGIES];
+    for (int s = 0; s < N_STRATEGIES; s++)
+        k[s] = (contender){ on[s] && runs_case((strategy_id)s, c), wall_ns[s], cpu_ns[s] };
+    uint64_t expected = ws_expected_leaves(&c->work);
+    for (unsigned r = 0; r <= reps; r++)
+        for (int s = 0; s < N_STRATEGIES; s++) {
+            if (!k[s].on)
+                continue;
+            turn tn = { (strategy_id)s, &execs[s], &c->work, expected, 0, 0 };
+            one_turn(b, &tn, c, threads[i], r, &k[s].wall_ns[r], &k[s].cpu_ns[r]);
+            if (s == S_TBB || s == S_OMP)
+                settle((strategy_id)s, &execs[s], tl_bench_quick(b));
+        }
+    for (int s = 0; s < N_STRATEGIES; s++)
+        if (k[s].on)
+            write_row(b, (strategy_id)s, c, ci, i, &k[s], reps, t, threads);
 }
 
 /* ---- the answer ------------------------------------------------------------------------- */
@@ -664,24 +720,29 @@ static void answer(tl_bench *b, const table *t, const ws_case *cases,
 
 /* ---- main ---------------------------------------------------------------------------- */
 
-static void run_strategy(tl_bench *b, strategy_id s, const ws_case *cases, size_t count,
-                         const unsigned *threads, table *t)
+/* Every strategy taking part on threads[i], each case in interleaved rounds. */
+static void run_threads(tl_bench *b, const bool *taking_part, const ws_case *cases,
+                        size_t count, size_t i, const unsigned *threads, table *t)
 {
-    for (size_t i = 0; i < t->threads; i++) {
-        exec e;
-        int err = exec_open(s, threads[i], &e);
+    exec execs[N_STRATEGIES];
+    bool on[N_STRATEGIES];
+    for (int s = 0; s < N_STRATEGIES; s++) {
+        on[s] = taking_part[s];
+        int err = on[s] ? exec_open((strategy_id)s, threads[i], &execs[s]) : 0;
         if (err) {
-            if (tl_bench_skip_refused(b, strategies[s].name, err))
-                continue;
-            tl_bench_fail(b, "%s on %u threads: %s", strategies[s].name, threads[i],
-                          strerror(err));
+            if (!tl_bench_skip_refused(b, strategies[s].name, err))
+                tl_bench_fail(b, "%s on %u threads: %s", strategies[s].name, threads[i],
+                              strerror(err));
+            on[s] = false;
         }
-        for (size_t c = 0; c < count; c++)
-            if (strategies[s].nests || cases[c].work.shape == WS_FLAT ||
-                cases[c].work.shape == WS_PRODUCERS)
-                measure(b, s, &e, &cases[c], c, i, t, threads);
-        exec_close(s, &e);
     }
+    if (!on[S_POOL])
+        tl_bench_fail(b, "no tl_pool of %u threads to compare with", threads[i]);
+    for (size_t c = 0; c < count; c++)
+        measure_case(b, execs, on, &cases[c], c, i, t, threads);
+    for (int s = 0; s < N_STRATEGIES; s++)
+        if (on[s])
+            exec_close((strategy_id)s, &execs[s]);
 }
 
 int main(int argc, char **argv)
@@ -716,6 +777,11 @@ int main(int argc, char **argv)
     taking_part[S_GLIB] = !no_glib;
 #endif
     (void)no_tbb, (void)no_openmp, (void)no_glib;
+    for (int s = 0; s < N_STRATEGIES; s++)
+        if (!taking_part[s])
+            fprintf(stderr, "work_stealing: %s left out (its library was not found at "
+                            "build time, or --no-%s)\n", strategies[s].name,
+                    s == S_TBB ? "tbb" : s == S_OMP ? "openmp" : "glib");
     size_t nthreads;
     const unsigned *threads = tl_bench_threads(b, &nthreads);
     ws_case cases[MAX_CASES];
@@ -725,15 +791,8 @@ int main(int argc, char **argv)
         tl_bench_fail(b, "out of memory");
     for (size_t k = 0; k < N_STRATEGIES * count * nthreads; k++)
         t.median_ns[k] = NAN;
-    unsigned planned = 0;
-    for (int s = 0; s < N_STRATEGIES; s++)
-        planned += taking_part[s] ? (unsigned)((strategies[s].nests ? count : count - 2) * nthreads) : 0;
-    tl_bench_plan(b, planned);
-    for (int s = 0; s < N_STRATEGIES; s++)
-        if (taking_part[s])
-            run_strategy(b, (strategy_id)s, cases, count, threads, &t);
-        else
-            tl_bench_note(b, "%s left out (not built, or switched off)", strategies[s].name);
+    for (size_t i = 0; i < nthreads; i++)
+        run_threads(b, taking_part, cases, count, i, threads, &t);
     answer(b, &t, cases, threads, taking_part);
     free(t.median_ns);
     return tl_bench_close(b);
