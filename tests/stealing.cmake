@@ -7,7 +7,8 @@
 # three runtimes is instrumented: their synchronisation looks like races) and
 # those rows are not expected. rust_vs_c is also run with a Rust program that
 # does not exist: the C rows only, and one line saying so. Then the flags of
-# both, and the Rust program's own input. None depends on timing.
+# both, the Rust program's own input, and the two charts. None depends on
+# timing.
 if(NOT TARGET work_stealing OR NOT TARGET rust_vs_c)
   return()
 endif()
@@ -93,8 +94,21 @@ if(TL_HAVE_RUST)
             ${TL_RUST_PATTERNS} ${CMAKE_CURRENT_BINARY_DIR}/rust_patterns)
   list(APPEND _ws_tests rust_patterns)
 endif()
+# The charts, from quick runs with oneTBB (a chart of tl_pool alone has
+# nothing to show): not under ThreadSanitizer, which cannot see into it
+# (what is checked is the same scripts in every build).
+if(_ws_tbb)
+  add_test(NAME stealing_charts
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/stealing/charts.sh ${PROJECT_SOURCE_DIR}
+            ${CMAKE_CURRENT_BINARY_DIR}/stealing_charts
+            $<TARGET_FILE:work_stealing> $<TARGET_FILE:rust_vs_c>)
+  list(APPEND _ws_tests stealing_charts)
+endif()
 set_tests_properties(${_ws_tests} PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 # Their quick runs keep both PUs busy: alone, so that the timing checks of
 # other tests (harness_selftest) do not run beside them.
 set_tests_properties(bench_work_stealing_quick bench_rust_vs_c_quick PROPERTIES RUN_SERIAL TRUE)
+if(_ws_tbb)
+  set_tests_properties(stealing_charts PROPERTIES RUN_SERIAL TRUE)
+endif()
