@@ -7,6 +7,7 @@
 #   make plots | report       redraw the charts | rewrite the report of results/<machine>/
 #   make compare A=results/x B=results/y    overlay two machines, with ratios
 #   make examples             build and run every lesson, checking what each prints
+#   make test-loop N=50       rerun the unit and stress tests until one fails, N times
 #   make test SANITIZE=thread     ... under ThreadSanitizer (or =address: ASan+UBSan)
 #   make test CC=clang            ... with another compiler (its own build dir)
 #   make test WERROR=1            warnings are errors (CI)
@@ -33,12 +34,12 @@ WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
 # tests with address randomisation off for those processes only.
 RUN_TESTS := $(if $(filter thread,$(SANITIZE)),setarch $(shell uname -m) -R)
 
-.PHONY: help deps configure build test examples bench plots report compare \
-        results-index clean install
+.PHONY: help deps configure build test test-loop examples bench plots report compare \
+        results-index readme-tables clean install
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "  make deps | build | install PREFIX=dir | results-index | clean"
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "  make deps | build | install PREFIX=dir | results-index | readme-tables | clean"
 
 deps:
 	@scripts/deps.sh $(DEPS_CC)
@@ -53,6 +54,20 @@ build: configure
 test: deps
 	@$(MAKE) --no-print-directory build
 	$(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# Shakes out races (as liburing's runtests-loop does): the unit and stress
+# tests, again and again, until a run fails or N runs have passed. Each run
+# is one ctest; the failing one's output is shown and the loop stops there.
+N ?= 10
+LOOP_LABELS ?= unit|stress
+test-loop: deps
+	@$(MAKE) --no-print-directory build
+	@i=1; while [ $$i -le $(N) ]; do \
+	  echo "==> test-loop: run $$i of $(N)"; \
+	  $(RUN_TESTS) ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) \
+	    -L '$(LOOP_LABELS)' --no-tests=error || { echo "test-loop: run $$i failed" >&2; exit 1; }; \
+	  i=$$((i + 1)); \
+	done; echo "test-loop: $(N) runs passed"
 
 examples: deps
 	@$(MAKE) --no-print-directory build
@@ -74,6 +89,10 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@MACHINE="$(MACHINE)" scripts/bench.sh --build $(BUILD) $(QUICK_FLAG)
 
+# The scripts ask these benches to describe results folders written before
+# the benches wrote their descriptions (<bench>.schema.json) beside the CSVs.
+export TL_BUILD := $(BUILD)
+
 plots:
 	@dir=$(RESULTS_DIR) && python3 scripts/plot.py "$$dir"
 
@@ -84,6 +103,11 @@ compare:
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
 	  echo "make compare: give two results folders: make compare A=results/x B=results/y" >&2; exit 2; fi
 	@scripts/compare.sh "$(A)" "$(B)"
+
+# benches/README.md's column tables, from the built benches' descriptions.
+readme-tables: build
+	@python3 scripts/readme_tables.py --write benches/README.md \
+	  $$(sed 's|^|$(BUILD)/benches/|' $(BUILD)/benches/benches.txt)
 
 results-index:
 	@python3 scripts/results_index.py results

@@ -69,8 +69,13 @@ static tl_stats run(tl_bench *b, const char *operation, tl_bench_op op,
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "operation", "expected_ns",
-                                           "median_over_expected", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "operation", .kind = TL_COLUMN_KEY, .help = "what is timed" },
+        { .name = "expected_ns", .kind = TL_COLUMN_METRIC, .unit = "ns",
+          .help = "what it should take, where known" },
+        { .name = "median_over_expected", .kind = TL_COLUMN_DERIVED, .unit = "x",
+          .help = "median / expected_ns" },
+        { 0 } };
     double tolerance_pct = 5;
     const tl_bench_flag flags[] = {
         { .name = "tolerance", .metavar = "PCT", .double_value = &tolerance_pct,
@@ -83,7 +88,9 @@ int main(int argc, char **argv)
         .name = "harness_selftest",
         .question = "Does the harness measure known operations correctly?",
         .columns = columns,
-        .flags = flags });
+        .flags = flags,
+        .measures = "time per operation",
+        .unit = "ns" });
     tl_bench_plan(b, 4);
 
     tl_stats call = run(b, "empty_call", empty_calls, NAN);

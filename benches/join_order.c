@@ -366,8 +366,26 @@ static void answer(tl_bench *b, const sweep *s, double task_ns)
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "kind", "strategy",
-                                           "tasks", "metric", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured (the sections below)" },
+        { .name = "kind", .kind = TL_COLUMN_KEY,
+          .help = "the tasks: cpu, sleep, or varied lengths" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "how they are spawned and joined" },
+        { .name = "tasks", .kind = TL_COLUMN_KEY, .help = "tasks, N" },
+        { .name = "metric", .kind = TL_COLUMN_KEY,
+          .help = "which time: wall, first_result, last_result" },
+        { 0 } };
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "pattern", .unit = "ns",
+          .help = "until all N tasks (cpu or sleep) are joined",
+          .cases = TL_LIST("join_in_loop", "spawn_all_join_all", "scope", "pool") },
+        { .name = "order", .unit = "ns",
+          .help = "from the start until the first / last result of N varied tasks "
+                  "is consumed",
+          .cases = TL_LIST("in_order", "as_completed") },
+        { 0 } };
     long task_us = 1000;
     const tl_bench_flag flags[] = {
         { .name = "task-us", .metavar = "US", .long_value = &task_us,
@@ -380,7 +398,9 @@ int main(int argc, char **argv)
         .question = "Why spawn all, then join all?",
         .columns = columns,
         .flags = flags,
-        .threads_default = "1-64x2" });
+        .threads_default = "1-64x2",
+        .sections = sections,
+        .cases_column = "strategy" });
     size_t count;
     const unsigned *tasks = tl_bench_threads(b, &count);
     uint64_t task_ns = (uint64_t)task_us * 1000;

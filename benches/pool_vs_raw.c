@@ -62,13 +62,13 @@
 /* ---- the bench's flags ---------------------------------- */
 
 typedef struct options {
-    const char *section;
+    const tl_bench *bench; /* --section, from the harness */
     bool no_openmp, no_glib;
 } options;
 
 static bool runs(const options *o, const char *section)
 {
-    return strcmp(o->section, "all") == 0 || strcmp(o->section, section) == 0;
+    return tl_bench_runs(o->bench, section);
 }
 
 /* ---- the work: a calibrated spin ----------------------------------------------------- */
@@ -886,31 +886,53 @@ static unsigned planned_rows(const options *o, size_t worker_counts)
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "strategy", "grain_ns",
-                                           "tasks", "workers",
-                                           "overhead_ns_per_task", "efficiency",
-                                           NULL };
-    static const char *const sections[] = { "all", "grain", "batch", "parallel_for",
-                                            "fork_join", "round_trip", NULL };
-    options o = { .section = "all" };
-    const tl_bench_flag flags[] = {
-        { .name = "section", .metavar = "NAME", .string_value = &o.section,
-          .choices = sections,
-          .help = "run one section: grain, batch, parallel_for, fork_join or\n"
-                  "round_trip (default all)" },
-        { .name = "no-openmp", .switch_value = &o.no_openmp,
-          .help = "leave OpenMP out (its runtime is not instrumented for\n"
-                  "ThreadSanitizer)" },
-        { .name = "no-glib", .switch_value = &o.no_glib,
-          .help = "leave GLib's GThreadPool out" },
-        { 0 },
-    };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured (the sections below)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "how the tasks are run" },
+        { .name = "grain_ns", .kind = TL_COLUMN_KEY, .unit = "ns",
+          .help = "busy work per task, g (0 elsewhere)" },
+        { .name = "tasks", .kind = TL_COLUMN_KEY, .help = "tasks per sample, M" },
+        { .name = "workers", .kind = TL_COLUMN_KEY, .help = "threads running them, W" },
+        { .name = "overhead_ns_per_task", .kind = TL_COLUMN_DERIVED, .unit = "ns",
+          .help = "(wall x W - M x g) / M, in the grain section",
+          .band = TL_BAND_AFFINE, .band_offset = "grain_ns" },
+        { .name = "efficiency", .kind = TL_COLUMN_DERIVED,
+          .help = "(M x g / W) / wall, in the grain section",
+          .band = TL_BAND_INVERSE },
+        { 0 } };
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "grain", .unit = "ns",
+          .help = "wall time of M tasks of g ns each on W workers",
+          .cases = TL_LIST("thread_per_task", "scoped_static", "pool_submit",
+                           "pool_parallel_for", "omp_for_dynamic", "omp_task",
+                           "glib_pool"),
+          .filled = TL_LIST("grain_ns", "tasks", "workers", "overhead_ns_per_task",
+                            "efficiency") },
+        { .name = "batch", .unit = "ns",
+          .help = "per task, 1,000,000 empty tasks submitted then waited for",
+          .cases = TL_LIST("pool_submit", "omp_task", "glib_pool") },
+        { .name = "parallel_for", .unit = "ns",
+          .help = "per whole loop of 10,000,000 trivial iterations",
+          .cases = TL_LIST("pool_parallel_for", "omp_for_static") },
+        { .name = "fork_join", .unit = "ns",
+          .help = "per empty fork-join, one chunk per worker, idle pool",
+          .cases = TL_LIST("pool_parallel_for", "omp_parallel") },
+        { .name = "round_trip", .unit = "ns",
+          .help = "per task: one task submitted to an idle pool, waited for",
+          .cases = TL_LIST("pool_submit", "glib_pool") },
+        { 0 } };
     tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
         .name = "pool_vs_raw",
         .question = "When does a pool beat raw threads?",
         .columns = columns,
-        .flags = flags,
-        .threads_default = "P" });
+        .threads_default = "P",
+        .sections = sections,
+        .cases_column = "strategy",
+        .section_flag = true,
+        .uses = TL_USES_OPENMP | TL_USES_GLIB });
+    options o = { .bench = b, .no_openmp = !tl_bench_openmp(b),
+                  .no_glib = !tl_bench_glib(b) };
     size_t counts;
     const unsigned *workers = tl_bench_threads(b, &counts);
     unsigned most = workers[counts - 1];
@@ -927,7 +949,7 @@ int main(int argc, char **argv)
     target_result r;
     for (size_t i = 0; i < N_STRATEGIES; i++)
         r.median_ns[i] = NAN;
-    if (!runs(&o, "grain") || strcmp(o.section, "all") == 0)
+    if (!runs(&o, "grain") || strcmp(tl_bench_chosen_section(b), "all") == 0)
         measure_targets(b, &o, most, &r);
     answer(b, &o, most, &g, runs(&o, "grain"), &r);
     return tl_bench_close(b);

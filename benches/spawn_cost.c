@@ -359,21 +359,35 @@ static void answer(tl_bench *b, const double *create_join_ns,
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "strategy", "threads", NULL };
-    bool no_openmp = false;
-    const tl_bench_flag flags[] = {
-        { .name = "no-openmp", .switch_value = &no_openmp,
-          .help = "leave out the omp_parallel series (ThreadSanitizer cannot\n"
-                  "see inside the OpenMP runtime)" },
-        { 0 },
-    };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured (the sections below)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "the API or strategy timed" },
+        { .name = "threads", .kind = TL_COLUMN_KEY,
+          .help = "threads started and joined at once, T" },
+        { 0 } };
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "create_join", .unit = "ns",
+          .help = "one thread (or process) created and joined, T = 1",
+          .cases = TL_LIST("pthread", "tl_spawn", "tl_builder_named", "c11_thrd",
+                           "glib_thread", "fork_waitpid") },
+        { .name = "fork_join", .unit = "ns",
+          .help = "T threads started, all joined (T = 1 ... PUs, 2 x PUs): tl_spawn T "
+                  "then tl_join T, a scope, T chunks on a T-worker pool, an empty "
+                  "OpenMP region",
+          .cases = TL_LIST("spawn_join_all", "scope", "pool_parallel_for",
+                           "omp_parallel") },
+        { 0 } };
     tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
         .name = "spawn_cost",
         .question = "What does one thread cost, and what does threadlab add?",
         .columns = columns,
-        .flags = flags,
-        .threads_default = "1-P,2P" });
-    bool openmp = !no_openmp;
+        .threads_default = "1-P,2P",
+        .sections = sections,
+        .cases_column = "strategy",
+        .uses = TL_USES_OPENMP });
+    bool openmp = tl_bench_openmp(b);
 #ifndef TL_HAVE_OPENMP
     openmp = false;
     tl_bench_note(b, "OpenMP was not found at build time: no omp_parallel series");

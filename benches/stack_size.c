@@ -53,7 +53,7 @@
 
 /* The bench's own flags. */
 typedef struct options {
-    const char *section;  /* "all" or one section */
+    const tl_bench *bench; /* --section, from the harness */
     long cap_threads;     /* the capacity probe stops there */
     size_t budget_bytes;  /* ... or when its stacks would reserve more */
     long probe_nproc;     /* > 0: RLIMIT_NPROC in the probe child */
@@ -61,7 +61,7 @@ typedef struct options {
 
 static bool runs(const options *o, const char *section)
 {
-    return strcmp(o->section, "all") == 0 || strcmp(o->section, section) == 0;
+    return tl_bench_runs(o->bench, section);
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -1013,23 +1013,50 @@ static unsigned planned_rows(tl_bench *b, const options *o)
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "section", "metric", "stack_bytes",
-                                           "threads", "touched_bytes", "result",
-                                           NULL };
-    static const char *const sections[] = { "all", "default", "latency", "memory",
-                                            "live_threads", "capacity", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "section", .kind = TL_COLUMN_KEY,
+          .help = "what is measured (the sections below)" },
+        { .name = "metric", .kind = TL_COLUMN_KEY,
+          .help = "which figure of the section" },
+        { .name = "stack_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
+          .help = "the stack size asked for" },
+        { .name = "threads", .kind = TL_COLUMN_KEY,
+          .help = "threads alive at once (capacity: the probe's limit)" },
+        { .name = "touched_bytes", .kind = TL_COLUMN_KEY, .unit = "bytes",
+          .help = "stack each thread writes (0 = untouched)" },
+        { .name = "result", .kind = TL_COLUMN_KEY,
+          .help = "default: where the size comes from; capacity: the errno name that "
+          "stopped the probe, or the limit that did: cap (--cap), budget "
+          "(--budget of stack memory), kernel (half the kernel's thread headroom)" },
+        { 0 } };
+    const tl_bench_section sections[] = { /* compound literals: automatic */
+        { .name = "default", .unit = "bytes", .help = "the default stack size (n = 1)",
+          .cases = TL_LIST("default_stack"), .filled = TL_LIST("stack_bytes", "result") },
+        { .name = "latency", .unit = "ns",
+          .help = "spawn + join of one thread with that stack",
+          .cases = TL_LIST("spawn_join"), .filled = TL_LIST("stack_bytes") },
+        { .name = "memory", .unit = "bytes",
+          .help = "RSS and address space (VSZ) per thread, many alive",
+          .cases = TL_LIST("rss_per_thread", "vsz_per_thread"),
+          .filled = TL_LIST("stack_bytes", "threads", "touched_bytes") },
+        { .name = "live_threads", .unit = "ns",
+          .help = "one more spawn + join, or a context switch, with others alive "
+                  "and blocked",
+          .cases = TL_LIST("spawn_join", "context_switch"),
+          .filled = TL_LIST("threads") },
+        { .name = "capacity", .unit = "threads",
+          .help = "threads created before spawning failed, in a capped child (n = 1)",
+          .cases = TL_LIST("threads_created"),
+          .filled = TL_LIST("stack_bytes", "result") },
+        { 0 } };
     size_t ram_bytes = (size_t)sysconf(_SC_PHYS_PAGES) * (size_t)sysconf(_SC_PAGESIZE);
-    options o = { .section = "all", .cap_threads = 10000,
+    options o = { .cap_threads = 10000,
                   .budget_bytes = ram_bytes / 4, .probe_nproc = 0 };
     char budget_help[160];
     snprintf(budget_help, sizeof budget_help,
              "capacity probe: stop before the stacks reserve more than\n"
              "SIZE (default a quarter of RAM: %s)", BYTES(o.budget_bytes));
     const tl_bench_flag flags[] = {
-        { .name = "section", .metavar = "NAME", .string_value = &o.section,
-          .choices = sections,
-          .help = "run one section: default, latency, memory, live_threads or\n"
-                  "capacity (default all)" },
         { .name = "cap", .metavar = "N", .long_value = &o.cap_threads, .min = 1,
           .max = 100000,
           .help = "capacity probe: stop after N threads (default 10000)" },
@@ -1046,7 +1073,11 @@ int main(int argc, char **argv)
         .question = "What does a stack cost?",
         .columns = columns,
         .flags = flags,
-        .threads_default = "1,10,100,1000,10000" });
+        .threads_default = "1,10,100,1000,10000",
+        .sections = sections,
+        .cases_column = "metric",
+        .section_flag = true });
+    o.bench = b;
     tl_bench_plan(b, planned_rows(b, &o));
 
     findings f = { .untouched_8m = { NAN, NAN } };

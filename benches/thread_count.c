@@ -476,15 +476,30 @@ static void answer(tl_bench *b, const series *cpu, const series *memory,
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = {
-        "workload", "strategy", "runtime", "pin", "threads", "speedup",
-        "efficiency", "voluntary_csw", "involuntary_csw", NULL };
-    bool no_openmp = false;
+    static const tl_bench_column columns[] = {
+        { .name = "workload", .kind = TL_COLUMN_KEY,
+          .help = "cpu, memory or io (sleeping)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "threads (tl threads, one share of the work each) or openmp "
+          "(parallel for, cpu only)" },
+        { .name = "runtime", .kind = TL_COLUMN_KEY,
+          .help = "pthreads, or the OpenMP runtime" },
+        { .name = "pin", .kind = TL_COLUMN_KEY, .help = "none, compact or scatter" },
+        { .name = "threads", .kind = TL_COLUMN_KEY,
+          .help = "threads sharing the work, T" },
+        { .name = "speedup", .kind = TL_COLUMN_DERIVED, .unit = "x",
+          .help = "median wall time at T = 1 / at T (same workload, strategy, pin)",
+          .band = TL_BAND_INVERSE },
+        { .name = "efficiency", .kind = TL_COLUMN_DERIVED,
+          .help = "speedup / T",
+          .band = TL_BAND_INVERSE },
+        { .name = "voluntary_csw", .kind = TL_COLUMN_METRIC,
+          .help = "voluntary context switches per run (median, getrusage)" },
+        { .name = "involuntary_csw", .kind = TL_COLUMN_METRIC,
+          .help = "involuntary context switches per run (median, getrusage)" },
+        { 0 } };
     size_t array_bytes = 0;
     const tl_bench_flag flags[] = {
-        { .name = "no-openmp", .switch_value = &no_openmp,
-          .help = "leave out the OpenMP series (ThreadSanitizer cannot see\n"
-                  "inside the OpenMP runtime)" },
         { .name = "array-bytes", .metavar = "SIZE", .size_value = &array_bytes,
           .min = 1 << 20, .max = (double)(16 * MEMORY_BYTES_MAX),
           .help = "the memory workload's array (default 8x the last-level\n"
@@ -498,8 +513,11 @@ int main(int argc, char **argv)
         .question = "How many threads for CPU-, memory- and IO-bound work?",
         .columns = columns,
         .flags = flags,
-        .threads_default = default_threads(threads_default, sizeof threads_default) });
-    bool openmp = !no_openmp;
+        .threads_default = default_threads(threads_default, sizeof threads_default),
+        .uses = TL_USES_OPENMP,
+        .measures = "wall time of the whole fixed amount of work",
+        .unit = "ns" });
+    bool openmp = tl_bench_openmp(b);
 #ifndef TL_HAVE_OPENMP
     openmp = false;
     tl_bench_note(b, "OpenMP was not found at build time: no openmp series");

@@ -13,9 +13,9 @@
 #     --build DIR     the build folder (default build/default)
 #     --results DIR   the folder of all machines' results (default results)
 #
-# Runs the benches listed in DIR/benches/benches.txt that are written on the
-# harness (their --help documents --out), harness_selftest first: it checks
-# the timer that every other number relies on, in under a second.
+# Runs the benches listed in DIR/benches/benches.txt (CMake writes it: every
+# program there is a harness bench), harness_selftest first: it checks the
+# timer that every other number relies on, in under a second.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,8 +46,7 @@ machine=$("$here/machine_name.sh" --build "$build")
 name="$machine$([ "$quick" = 1 ] && echo -quick || true)"
 dest="$root/$name"
 
-# The benches to run: harness benches only (a program without --out would
-# write elsewhere or nowhere), the timer check first.
+# The benches to run, the timer check first.
 benches=()
 while IFS= read -r bench; do
   [ -n "$bench" ] || continue
@@ -56,12 +55,7 @@ while IFS= read -r bench; do
     echo "bench.sh: $exe is listed in $list but not built: run 'make build'" >&2
     exit 1
   fi
-  # (The whole help first: grep -q stopping early would make the bench's
-  # write fail, and pipefail call that a failure.)
-  help=$("$exe" --help </dev/null 2>/dev/null || true)
-  if [[ "$help" != *"--out DIR"* ]]; then
-    echo "bench.sh: skipping $bench: not a harness bench (its --help has no --out)" >&2
-  elif [ "$bench" = harness_selftest ]; then
+  if [ "$bench" = harness_selftest ]; then
     benches=("$bench" ${benches[@]+"${benches[@]}"})
   else
     benches+=("$bench")

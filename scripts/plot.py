@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlcharts  # noqa: E402
-from tlresults import ResultsError, bench_csv, count, machine_line, read_csv, read_meta  # noqa: E402
+from tlresults import ResultsError, bench_csv, count, load, machine_line, read_meta  # noqa: E402
 
 PLOTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plots")
 FORMATS = ("png", "svg")
@@ -52,10 +52,15 @@ def drawing(folder, chart, csv_path=None):
     """(Drawing, meta) of a chart from a results folder."""
     meta = read_meta(folder)
     path = csv_path or bench_csv(folder, chart.bench)
-    if not os.path.exists(path):
+    results = load(folder, chart.bench, csv_path)
+    if results is None:
         raise MissingCsv("%s: no such file" % path)
+    unknown = [c for c in chart.columns if c not in results.description.header]
+    if unknown:  # the chart and the bench disagree: a bug here, said plainly
+        raise ResultsError("%s: chart %s reads %s, which %s does not describe" % (
+            path, chart.name, ", ".join(unknown), results.description.source))
     try:
-        d = chart.extract(read_csv(path, chart.columns), meta)
+        d = chart.extract(results.rows, meta)
     except tlcharts.NoRows as e:
         raise tlcharts.NoRows("%s: no rows of %s" % (path, e)) from None
     if chart.core_marks:

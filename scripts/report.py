@@ -16,8 +16,8 @@ import sys
 sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
 import tlbenches  # noqa: E402
 import tlcharts  # noqa: E402
-from tlresults import (bench_csv, cli, count, is_quick, nanoseconds, read_answer,  # noqa: E402
-                       read_csv, read_meta, size_bytes, write_markdown)
+from tlresults import (benches_in, cli, count, description, is_quick, load,  # noqa: E402
+                       nanoseconds, read_answer, read_meta, size_bytes, write_markdown)
 
 
 def start_load(folder, meta):
@@ -112,22 +112,22 @@ def glance(folder, meta):
     return lines if len(lines) > 2 else []
 
 
-def unstable_note(folder, bench):
-    rows = read_csv(bench_csv(folder, bench), ("unstable",))
-    measured = [r for r in rows if r["unstable"].strip()]
+def unstable_note(results):
+    desc = results.description
+    measured = [r for r in results.rows if r["unstable"].strip()]
     shaky = [r for r in measured if r["unstable"].strip() == "1"]
+    limit = "CV %s %s%%" % ("under" if not shaky else "above", count(100 * desc.unstable_cv))
     if not shaky:
-        return "All %d cases were stable (CV under 10%%, no extreme samples)." % len(measured)
-    return ("Unstable cases: %d of %d (CV above 10%%, or a sample far from the median; "
+        return "All %d cases were stable (%s, no extreme samples)." % (len(measured), limit)
+    return ("Unstable cases: %d of %d (%s, or a sample more than %s× from the median; "
             "`unstable` = 1 in the CSV): read them with care, or rerun on a quieter "
-            "machine." % (len(shaky), len(measured)))
+            "machine." % (len(shaky), len(measured), limit, count(desc.unstable_spread)))
 
 
-def section_table(folder, bench):
+def section_table(results, bench):
     """The rows of the sections that have no chart: section, strategy, median."""
-    rows = read_csv(bench_csv(folder, bench.name), ("section", "strategy") + tlcharts.STATS)
     lines = ["| case | strategy | median | 95% CI |", "|---|---|---|---|"]
-    for r in rows:
+    for r in results.rows:
         if r["section"] in bench.table_sections and r["median"].strip():
             m, lo, hi = tlcharts.median_ci(r)
             lines.append("| %s | %s | %s | %s – %s |" % (
@@ -136,9 +136,20 @@ def section_table(folder, bench):
     return lines if len(lines) > 2 else []
 
 
+def method(results, bench):
+    """What each section measures and how each derived column is computed,
+    from the description, then the bench's own note."""
+    desc = results.description
+    parts = ["%s: %s." % (name, s["help"]) for name, s in desc.sections.items()]
+    parts += ["`%s` = %s." % (c["name"], c["help"]) for c in desc.columns
+              if c["kind"] == "derived"]
+    return " ".join(parts + [bench.method])
+
+
 def bench_section(folder, bench):
-    lines = ["## %s" % bench.question, "", "`%s`" % bench.name, ""]
-    if not os.path.exists(bench_csv(folder, bench.name)):
+    lines = ["## %s" % (bench.question(folder) or bench.name), "", "`%s`" % bench.name, ""]
+    results = load(folder, bench.name)
+    if results is None:
         return lines + ["**Missing:** `%s.csv` is not in this folder: the bench was not "
                         "built or did not run on this machine." % bench.name, ""]
     answer = read_answer(folder, bench.name)
@@ -150,12 +161,12 @@ def bench_section(folder, bench):
         else:
             lines += ["*%s*: no chart (no rows for it in `%s.csv`, or `make plots` "
                       "has not run)." % (chart.title, bench.name), ""]
-    table = section_table(folder, bench) if bench.table_sections else []
+    table = section_table(results, bench) if bench.table_sections else []
     if table:
         lines += table + [""]
     lines += ["**Method.** %s Each figure is the median of its samples; error bars and "
               "bands are its 95%% bootstrap confidence interval. %s Data: [%s.csv](%s.csv)."
-              % (bench.method, unstable_note(folder, bench.name), bench.name, bench.name), ""]
+              % (method(results, bench), unstable_note(results), bench.name, bench.name), ""]
     return lines
 
 
@@ -163,10 +174,11 @@ def other_benches(folder):
     """Benches this report does not know (a new one): their answers."""
     known = {b.name for b in tlbenches.BENCHES} | {tlbenches.HARNESS_SELFTEST.name}
     lines = []
-    for name in sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv")):
+    for name in benches_in(folder):
         if name not in known:
             answer = read_answer(folder, name) or "*no answer written*"
-            lines += ["- `%s`: %s ([%s.csv](%s.csv))" % (name, answer, name, name)]
+            lines += ["- `%s`, *%s* %s ([%s.csv](%s.csv))" % (
+                name, description(folder, name).question, answer, name, name)]
     return ["## Other benches", ""] + lines + [""] if lines else []
 
 

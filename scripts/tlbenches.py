@@ -1,11 +1,11 @@
-"""tlbenches.py: what the report and the comparison say about each bench:
-its question, a short note on its method, and its headline figures (the
-few numbers that sum it up, compared between machines). Which charts each
-bench has is in tlcharts.py."""
+"""tlbenches.py: what the report and the comparison say about each bench
+beyond its description (its question, columns and units come from the bench
+itself, through tlresults.py): a short note on its method, and its headline
+figures (the few numbers that sum it up, compared between machines). Which
+charts each bench has is in tlcharts.py."""
 import math
-import os
 
-from tlresults import bench_csv, count, nanoseconds, read_csv, significant, size_bytes
+from tlresults import ResultsError, count, description, load, nanoseconds, significant, size_bytes
 
 
 class Headline:
@@ -30,19 +30,26 @@ class Headline:
 
 
 class Bench:
-    """columns: what the headlines read; table_sections: sections without a
-    chart, whose rows the report lists in a table ({section: what a row is})."""
+    """method: what the report says of the method beyond the description's
+    sections and derived columns; table_sections: sections without a chart, whose rows the report lists
+    in a table ({section: what a row is})."""
 
-    def __init__(self, name, question, method, columns=("median",), headlines=(),
-                 table_sections=None):
-        self.name, self.question, self.method = name, question, method
-        self.columns, self.headlines = columns, headlines
+    def __init__(self, name, method, headlines=(), table_sections=None):
+        self.name, self.method, self.headlines = name, method, headlines
         self.table_sections = table_sections or {}
 
     def rows(self, folder):
         """The bench's CSV rows in folder, or None when it did not run there."""
-        path = bench_csv(folder, self.name)
-        return read_csv(path, self.columns) if os.path.exists(path) else None
+        results = load(folder, self.name)
+        return results.rows if results else None
+
+    def question(self, folder):
+        """The question its description asks, or None when there is no
+        description to read (a bench neither run there nor built here)."""
+        try:
+            return description(folder, self.name).question
+        except ResultsError:
+            return None
 
     def figures(self, folder, meta):
         """[(headline, value or None)], or None when the bench did not run."""
@@ -152,22 +159,16 @@ def fork_join_at_pus(strategy):
 
 # ---- the benches ------------------------------------------------------------------------------------
 
-STATS = ("median",)
 HARNESS_SELFTEST = Bench(
-    "harness_selftest", "Does the harness measure known operations correctly?",
+    "harness_selftest",
     "An empty call, a clock read and a 1 ms sleep (with the kernel's default timer "
     "slack and with 1 ns of slack) are timed like any bench case: if the 1 ms sleep "
     "does not measure about 1 ms here, distrust the other numbers too.")
 
 BENCHES = [
-    Bench("spawn_cost", "What does one thread cost, and what does threadlab add?",
-          "create_join: one thread created and joined, back to back, for each API "
-          "(and a process, fork + waitpid, for scale). fork_join: T threads started "
-          "and all joined, for T = 1 to the PU count and twice that, by each "
-          "strategy: tl_spawn/tl_join, a scope, a pool's parallel_for with T "
-          "chunks, an empty OpenMP parallel region. Operations shorter than "
-          "--min-time are timed in calibrated batches.",
-          ("section", "strategy", "threads") + STATS,
+    Bench("spawn_cost",
+          "Each API is also compared with a process (fork + waitpid), for scale. "
+          "Operations shorter than --min-time are timed in calibrated batches.",
           [Headline("pthread create + join", "ns", False,
                     lambda rows, meta: median_of(rows, section="create_join", strategy="pthread")),
            Headline("tl_spawn create + join", "ns", False,
@@ -176,40 +177,28 @@ BENCHES = [
                     fork_join_at_pus("spawn_join_all")),
            Headline("fork-join, T = the PU count, tl_pool", "ns", False,
                     fork_join_at_pus("pool_parallel_for"))]),
-    Bench("thread_count", "How many threads for CPU-, memory- and IO-bound work?",
+    Bench("thread_count",
           "A fixed amount of work is split among T threads, one share each, and timed "
-          "as a whole. Speedup = the median wall time at T = 1 divided by the one at T "
-          "(same workload, strategy and pin policy); efficiency = speedup / T. The "
-          "bands come from the 95% confidence interval of the wall time at T. CPU-bound "
-          "work computes, memory-bound work streams through memory, IO-bound work "
-          "sleeps. Dashed lines mark the core and PU counts.",
-          ("workload", "strategy", "pin", "threads", "speedup") + STATS,
+          "as a whole: CPU-bound work computes, memory-bound work streams through "
+          "memory, IO-bound work sleeps. The bands come from the 95% confidence "
+          "interval of the wall time at T. Dashed lines mark the core and PU counts.",
           [Headline("CPU-bound speedup at T = cores", "x", True,
                     lambda rows, meta: speedup_at(rows, "cpu", meta["cores"])),
            Headline("best memory-bound speedup", "x", True,
                     lambda rows, meta: best_speedup(rows, "memory")),
            Headline("IO-bound speedup at the most threads", "x", True,
                     lambda rows, meta: speedup_at(rows, "io", most_threads(rows, "io")))]),
-    Bench("join_order", "Why spawn all, then join all?",
-          "pattern: N tasks of a fixed length (CPU work, or a sleep) run four ways: "
-          "each joined inside the spawn loop, all spawned then all joined, in a scope, "
-          "on a pool; the time is until all are joined. order: N tasks of varied "
-          "length, their results consumed in spawn order or as each completes; the "
-          "times are to the first and to the last result consumed.",
-          ("section", "kind", "strategy", "tasks") + STATS,
+    Bench("join_order",
+          "The tasks run four ways: each joined inside the spawn loop, all spawned "
+          "then all joined, in a scope, on a pool.",
           [Headline("join in the loop, 8 sleeping tasks: slowdown", "x", None,
                     join_slowdown("sleep")),
            Headline("join in the loop, 8 CPU-bound tasks: slowdown", "x", None,
                     join_slowdown("cpu"))]),
-    Bench("stack_size", "What does a stack cost?",
-          "latency: spawn + join with stacks from PTHREAD_STACK_MIN to 64 MiB. "
-          "memory: resident memory (RSS) and address space (VSZ) per thread while many "
-          "threads are alive, their stacks untouched or partly written. live_threads: "
-          "one more spawn + join, and a context switch, with up to 10,000 other threads "
-          "alive and blocked. capacity: in a child process with a cap on threads and "
-          "memory, how many threads fit before spawning fails, and the error that "
-          "stopped it.",
-          ("section", "metric", "stack_bytes", "threads", "touched_bytes") + STATS,
+    Bench("stack_size",
+          "Stacks from PTHREAD_STACK_MIN to 64 MiB; up to 10,000 threads alive at "
+          "once; the capacity probe runs in a child process with a cap on threads and "
+          "memory.",
           [Headline("spawn + join, default stack", "ns", False,
                     lambda rows, meta: median_of(rows, section="latency", metric="spawn_join",
                                                  stack_bytes=default_stack(rows))),
@@ -219,16 +208,9 @@ BENCHES = [
                     "limit stopped it)", "threads", True,
                     lambda rows, meta: median_of(rows, section="capacity",
                                                  stack_bytes=default_stack(rows)))]),
-    Bench("pool_vs_raw", "When does a pool beat raw threads?",
-          "grain: M tasks of g ns of busy work each, run on W workers by each "
-          "strategy; overhead per task = (wall time × W − M × g) / M and efficiency = "
-          "(M × g / W) / wall time. Where a grain was run with several task counts the "
-          "chart keeps the largest; overheads lost in the noise of long tasks are "
-          "left out. batch: 1,000,000 empty tasks submitted, then waited for. "
-          "parallel_for: 10,000,000 trivial iterations. fork_join: an empty "
-          "parallel_for, one chunk per worker, on an idle pool. round_trip: one task "
-          "submitted to an idle pool and waited for.",
-          ("section", "strategy", "grain_ns", "overhead_ns_per_task") + STATS,
+    Bench("pool_vs_raw",
+          "Where a grain was run with several task counts the chart keeps the "
+          "largest; overheads lost in the noise of long tasks are left out.",
           [Headline("pool batch, per task", "ns", False,
                     lambda rows, meta: median_of(rows, section="batch", strategy="pool_submit")),
            Headline("pool round trip, idle pool", "ns", False,

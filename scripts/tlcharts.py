@@ -139,14 +139,21 @@ class NoRows(ResultsError):
     left out (plot.py says so), not drawn empty."""
 
 
-def scaled_ratio(value, r):
-    """A ratio derived from the median (speedup, efficiency) with the band
-    the wall time's confidence interval gives it: a wall time at ci_hi means
-    a ratio smaller by median / ci_hi."""
-    m, lo, hi = median_ci(r)
-    if not (m > 0 and lo > 0 and hi > 0):
+def derived_band(r, column):
+    """(value, low, high): a derived column and the band the median's 95%
+    confidence interval gives it, by the rule its description states:
+    "inverse" (value = k / median: speedup, efficiency; a median at ci_hi
+    gives the low end) or "affine" (value = k x median - offset column: an
+    overhead; k follows from the value itself). Without a rule, no band."""
+    column_desc = r.description.column[column]
+    value, (m, lo, hi) = r.num(column), median_ci(r)
+    band = column_desc.get("band")
+    if not (m > 0 and lo > 0 and hi > 0) or band not in ("inverse", "affine"):
         return (value, value, value)
-    return (value, value * m / hi, value * m / lo)
+    if band == "inverse":
+        return (value, value * m / hi, value * m / lo)
+    offset = r.num(column_desc["band_offset"])
+    return (value,) + tuple((value + offset) * w / m - offset for w in (lo, hi))
 
 
 # ---- spawn_cost ------------------------------------------------------------------------------
@@ -188,8 +195,8 @@ def thread_count(workload):
         for i, ((strategy, runtime, pin), group) in enumerate(
                 grouped(rs, "strategy", "runtime", "pin").items()):
             points = sorted((r.num("threads"),)
-                            + scaled_ratio(r.num("speedup"), r)
-                            + scaled_ratio(r.num("efficiency"), r) for r in group)
+                            + derived_band(r, "speedup")
+                            + derived_band(r, "efficiency") for r in group)
             color = color_of(strategy, i) if pin == "none" else PIN_COLORS.get(pin, "#777777")
             series.append(Series("%s-%s-%s" % (strategy, runtime, pin),
                                  thread_count_title(strategy, runtime, pin), points,
@@ -331,20 +338,15 @@ def pool_grain(rows, meta):
 
 
 def grain_point(grain, r, zero_x):
-    """(x, overhead ns/task and its band, efficiency and its band). The
-    overhead of a wall time w is (w x workers - M x g) / M. Where the band
-    reaches zero the overhead is lost in the noise of a long task (and a
-    log axis cannot show it): NaN, so the point is left out."""
-    tasks, workers = r.num("tasks"), r.num("workers")
-    def overhead(wall):
-        o = (wall * workers - tasks * grain) / tasks
-        return o if o > 0 else math.nan
-    m, lo, hi = median_ci(r)
-    over, over_lo = r.num("overhead_ns_per_task"), overhead(lo)
+    """(x, overhead ns/task and its band, efficiency and its band). Where
+    the band reaches zero the overhead is lost in the noise of a long task
+    (and a log axis cannot show it): NaN, so the point is left out."""
+    over, over_lo, over_hi = derived_band(r, "overhead_ns_per_task")
     if not (over > 0 and over_lo > 0):
         over = over_lo = math.nan
-    return ((grain if grain > 0 else zero_x), over, over_lo, overhead(hi)) \
-        + scaled_ratio(r.num("efficiency"), r)
+    over_hi = over_hi if over_hi > 0 else math.nan
+    return ((grain if grain > 0 else zero_x), over, over_lo, over_hi) \
+        + derived_band(r, "efficiency")
 
 
 # ---- the registry -------------------------------------------------------------------------------

@@ -1,22 +1,27 @@
-"""tlresults.py: reading one results folder (results/<machine>/): the benches'
-CSVs, checked against the columns a reader needs, the machine card
+"""tlresults.py: the one way into a results folder (results/<machine>/):
+each bench's description (<bench>.schema.json, which the bench writes beside
+its CSV and prints with --describe: its question, columns with their kinds
+and units, sections, the statistics columns, the "unstable" thresholds), its
+CSV checked against that description and parsed once, the machine card
 (meta.json) and the measured answers. Every problem is a ResultsError whose
 message is one line naming the file and what is wrong with it.
 
-Shared by plot.py, report.py, compare_report.py and results_index.py."""
+Shared by plot.py, report.py, compare_report.py, results_index.py,
+readme_tables.py, tests/check_bench_csv.py and tests/fixtures/make_fixtures.py.
+
+    tlresults.py check FOLDER...   every CSV in each FOLDER matches its
+                                   description (exit 1 and one line if not)"""
 import csv
 import json
 import math
 import os
+import subprocess
 import sys
-
-# The fixed statistics columns every bench writes after its own
-# (benches/README.md).
-STATS_COLUMNS = ("unit", "n", "min", "p05", "median", "p95", "max", "mean",
-                 "stddev", "cv", "ci_lo", "ci_hi", "outliers", "unstable")
+from collections import OrderedDict
 
 # What the machine card must say for the charts and the report.
 META_KEYS = ("machine", "cpu_model", "cores", "pus")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class ResultsError(Exception):
@@ -25,11 +30,12 @@ class ResultsError(Exception):
 
 class Row(dict):
     """One CSV row (column name -> text) that knows where it came from, so a
-    bad value is reported with its file and line."""
+    bad value is reported with its file and line, and the description of its
+    columns."""
 
-    def __init__(self, values, path, line):
+    def __init__(self, values, path, line, description=None):
         super().__init__(values)
-        self.path, self.line = path, line
+        self.path, self.line, self.description = path, line, description
 
     def num(self, column):
         """The column as a float; empty means "does not apply": NaN."""
@@ -43,9 +49,91 @@ class Row(dict):
                                % (self.path, self.line, column, text)) from None
 
 
-def read_csv(path, columns):
-    """The rows of a bench CSV, after checking that the header has every one
-    of `columns` and that each row has as many fields as the header."""
+# ---- descriptions ------------------------------------------------------------------------
+
+class Description:
+    """A bench's description, as its C spec declares it (see harness.h):
+    name, question, columns (dicts: name, kind key/metric/derived, unit, help,
+    band), sections (name -> dict: unit, help, cases, filled), cases_column,
+    measures and unit (what the statistics of a bench without sections are),
+    stats_columns (dicts: name, help), unstable_cv and unstable_spread."""
+
+    def __init__(self, data, source):
+        try:
+            self.name, self.question = data["bench"], data["question"]
+            self.columns = data["columns"]
+            self.sections = OrderedDict((s["name"], s) for s in data["sections"])
+            self.cases_column = data["cases_column"]
+            self.stats_columns = data["stats_columns"]
+            self.unstable_cv = data["unstable_cv"]
+            self.unstable_spread = data["unstable_spread"]
+        except (KeyError, TypeError) as e:
+            raise ResultsError("%s: not a bench description (no %s)" % (source, e)) from None
+        self.measures, self.unit = data.get("measures"), data.get("unit")
+        self.data, self.source = data, source
+        self.column = {c["name"]: c for c in self.columns}
+        self.header = [c["name"] for c in self.columns] + [c["name"] for c in self.stats_columns]
+
+    def of_kind(self, kind):
+        return [c["name"] for c in self.columns if c["kind"] == kind]
+
+
+def read_description(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return Description(json.load(f), path)
+    except FileNotFoundError:
+        raise ResultsError("%s: no such file" % path) from None
+    except (OSError, ValueError) as e:
+        raise ResultsError("%s: not valid JSON: %s" % (path, e)) from None
+
+
+def describe_program(program):
+    """The description a built bench prints with --describe."""
+    try:
+        done = subprocess.run([program, "--describe"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True, timeout=60)
+    except OSError as e:
+        raise ResultsError("%s --describe: %s" % (program, e)) from None
+    if done.returncode != 0:
+        raise ResultsError("%s --describe: exit %d: %s" % (
+            program, done.returncode, done.stderr.strip()[:200]))
+    try:
+        return Description(json.loads(done.stdout), program + " --describe")
+    except ValueError as e:
+        raise ResultsError("%s --describe: not valid JSON: %s" % (program, e)) from None
+
+
+def build_dir():
+    """Where the built benches are, to ask for descriptions a results folder
+    lacks (results from before descriptions): $TL_BUILD, else build/default."""
+    return os.environ.get("TL_BUILD") or os.path.join(REPO, "build", "default")
+
+
+_descriptions = {}
+
+
+def description(folder, bench):
+    """The bench's description: folder/<bench>.schema.json, else what the
+    built bench says (build_dir())."""
+    key = (os.path.abspath(folder), bench)
+    if key not in _descriptions:
+        path = os.path.join(folder, bench + ".schema.json")
+        program = os.path.join(build_dir(), "benches", bench)
+        if os.path.exists(path):
+            _descriptions[key] = read_description(path)
+        elif os.access(program, os.X_OK):
+            _descriptions[key] = describe_program(program)
+        else:
+            raise ResultsError("%s: no such file, and no built %s to ask (run 'make build', "
+                               "or set TL_BUILD)" % (path, program))
+    return _descriptions[key]
+
+
+# ---- the CSVs ----------------------------------------------------------------------------
+
+def read_table(path):
+    """(header, [(line number, fields)]) of a CSV file."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
             lines = list(csv.reader(f))
@@ -55,22 +143,66 @@ def read_csv(path, columns):
         raise ResultsError("%s: cannot read it: %s" % (path, e)) from None
     if not lines:
         raise ResultsError("%s: empty file (no header line)" % path)
-    header = lines[0]
-    missing = [c for c in columns if c not in header]
+    return lines[0], [(n, fields) for n, fields in enumerate(lines[1:], start=2) if fields]
+
+
+def check_header(path, header, desc):
+    """The header is exactly the description's columns, then the statistics
+    columns, in order."""
+    if header == desc.header:
+        return
+    missing = [c for c in desc.header if c not in header]
+    extra = [c for c in header if c not in desc.header]
     if missing:
-        raise ResultsError("%s: missing column%s %s (the header is: %s)"
-                           % (path, "s" if len(missing) > 1 else "",
-                              ", ".join("'%s'" % c for c in missing),
-                              ",".join(header)))
+        what = "missing column%s %s" % ("s" if len(missing) > 1 else "",
+                                       ", ".join("'%s'" % c for c in missing))
+    elif extra:
+        what = "column%s %s not in its description" % ("s" if len(extra) > 1 else "",
+                                                      ", ".join("'%s'" % c for c in extra))
+    else:
+        what = "columns out of order"
+    raise ResultsError("%s: %s (the header is: %s; %s says: %s)" % (
+        path, what, ",".join(header), desc.source, ",".join(desc.header)))
+
+
+def parse_rows(path, header, lines, desc):
     rows = []
-    for number, fields in enumerate(lines[1:], start=2):
-        if not fields:
-            continue  # a blank line
+    for number, fields in lines:
         if len(fields) != len(header):
             raise ResultsError("%s:%d: %d fields, but the header has %d"
                                % (path, number, len(fields), len(header)))
-        rows.append(Row(zip(header, fields), path, number))
+        rows.append(Row(zip(header, fields), path, number, desc))
     return rows
+
+
+class Results:
+    """One bench's results: its description and its rows."""
+
+    def __init__(self, desc, rows, path):
+        self.description, self.rows, self.path = desc, rows, path
+
+
+_results = {}
+
+
+def load(folder, bench, csv_path=None):
+    """The bench's results in folder (or in csv_path), checked against its
+    description and parsed once per process; None when its CSV is not there."""
+    path = csv_path or bench_csv(folder, bench)
+    if not os.path.exists(path):
+        return None
+    key = (os.path.abspath(path), os.path.getmtime(path))
+    if key not in _results:
+        header, lines = read_table(path)
+        desc = description(folder, bench)
+        check_header(path, header, desc)
+        _results[key] = Results(desc, parse_rows(path, header, lines, desc), path)
+    return _results[key]
+
+
+def benches_in(folder):
+    """The benches whose CSV is in folder, sorted."""
+    return sorted(f[:-4] for f in os.listdir(folder) if f.endswith(".csv"))
 
 
 def bench_csv(folder, bench):
@@ -140,6 +272,16 @@ def cli(prog, doc, arity, hint, run):
     return 0
 
 
+def check_folders(folders):
+    """Every CSV of each folder matches its description: the main of
+    `tlresults.py check`."""
+    for folder in folders:
+        if not os.path.isdir(folder):
+            raise ResultsError("%s: no such folder" % folder)
+        for bench in benches_in(folder):
+            load(folder, bench)
+
+
 def write_markdown(folder, lines):
     """folder/README.md from lines, written to README.md.partial, then
     renamed: never half a file under the real name."""
@@ -178,3 +320,22 @@ def significant(x):
     if not math.isfinite(x) or abs(x) >= 100:
         return "%.0f" % x
     return "%.3g" % x
+
+
+def main(args):
+    if args[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        return 0
+    if args[:1] != ["check"] or len(args) < 2:
+        print("tlresults.py: give 'check FOLDER...' (try --help)", file=sys.stderr)
+        return 2
+    try:
+        check_folders(args[1:])
+    except ResultsError as e:
+        print("tlresults.py: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

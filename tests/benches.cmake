@@ -1,8 +1,9 @@
 # Tests of the benches (benches/*.c): each runs in quick mode, shrunk further
 # (--reps 2, short sweeps, small sizes), into a scratch folder under
 # build/.../tests/<test name>, and check_bench_csv.py checks what it wrote
-# against its schema in benches/README.md (header, the cases, no empty
-# statistics, the answer) plus the test's own conditions: bench_<name>_quick.
+# against the bench's description (--describe: header, sections, units, no
+# empty statistics, the answer) plus the test's own conditions:
+# bench_<name>_quick.
 # stack_size's capacity probe is also shown to stop at its cap and to report
 # the errno when spawn fails. cli/bench_flags.sh checks that each bench's bad
 # flags are usage errors: bench_<name>_flags. None of them depends on timing.
@@ -11,8 +12,8 @@
 # libomp and glib are not instrumented, so their synchronisation looks like
 # races): under it the benches run with --no-openmp (and --no-glib), and
 # their OpenMP and GLib rows are not expected.
-if(NOT TARGET spawn_cost OR NOT TARGET thread_count OR NOT TARGET join_order
-   OR NOT TARGET stack_size OR NOT TARGET pool_vs_raw)
+get_property(_benches GLOBAL PROPERTY TL_BENCHES)
+if(NOT _benches)
   return()
 endif()
 find_package(Python3 COMPONENTS Interpreter)
@@ -34,7 +35,7 @@ if(TL_SANITIZE STREQUAL "thread")
   set(_bench_no_glib --no-glib)
 endif()
 
-# ---- spawn_cost: section,strategy,threads ----------------------------------------
+# ---- spawn_cost (--expect: values of its key columns, in order) -------------------
 set(_expect "")
 set(_create_join pthread tl_spawn tl_builder_named c11_thrd fork_waitpid)
 if(GLIB_FOUND) # glib_thread is not left out under ThreadSanitizer
@@ -54,10 +55,10 @@ foreach(threads 1 2)
 endforeach()
 add_test(NAME bench_spawn_cost_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_spawn_cost_quick
-  --keys section,strategy,threads ${_expect} --exact
+  ${_expect} --exact
   -- $<TARGET_FILE:spawn_cost> ${_bench_quick} ${_bench_no_openmp} --threads 1,2)
 
-# ---- thread_count: workload,strategy,runtime,pin,threads + metrics -----------------
+# ---- thread_count -----------------------------------------------------------------
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
   set(_omp_runtime libomp)
 else()
@@ -78,13 +79,12 @@ foreach(threads 1 2 4 8 16 32 64) # --quick: 64 blocking operations
 endforeach()
 add_test(NAME bench_thread_count_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_thread_count_quick
-  --keys workload,strategy,runtime,pin,threads
   --filled speedup,efficiency,voluntary_csw,involuntary_csw
   ${_expect} --exact
   -- $<TARGET_FILE:thread_count> ${_bench_quick} ${_bench_no_openmp} --threads 1,2
      --array-bytes 4M)
 
-# ---- join_order: section,kind,strategy,tasks,metric --------------------------------
+# ---- join_order -------------------------------------------------------------------
 set(_expect "")
 foreach(kind cpu sleep)
   foreach(tasks 1 4)
@@ -102,10 +102,10 @@ foreach(tasks 1 4)
 endforeach()
 add_test(NAME bench_join_order_quick COMMAND ${_bench_check}
   --out ${CMAKE_CURRENT_BINARY_DIR}/bench_join_order_quick
-  --keys section,kind,strategy,tasks,metric ${_expect} --exact
+  ${_expect} --exact
   -- $<TARGET_FILE:join_order> ${_bench_quick} --threads 1,4 --task-us 200)
 
-# ---- stack_size: section,metric,stack_bytes,threads,touched_bytes,result -----------
+# ---- stack_size -------------------------------------------------------------------
 # Every section; live threads up to 100 and a capacity cap of 200, so the
 # probe child stays far from ThreadSanitizer's limit of live threads.
 add_test(NAME bench_stack_size_quick COMMAND ${_bench_check}
@@ -134,7 +134,7 @@ add_test(NAME bench_stack_size_errno COMMAND ${_bench_check}
   -- $<TARGET_FILE:stack_size> ${_bench_quick} --section capacity --cap 50
      --probe-nproc 10)
 
-# ---- pool_vs_raw: section,strategy,grain_ns,tasks,workers + metrics ----------------
+# ---- pool_vs_raw ------------------------------------------------------------------
 set(_peers "")
 if(_bench_openmp)
   list(APPEND _peers
@@ -165,14 +165,37 @@ add_test(NAME bench_pool_vs_raw_quick COMMAND ${_bench_check}
   -- $<TARGET_FILE:pool_vs_raw> ${_bench_quick} --threads 2 ${_bench_no_openmp}
      ${_bench_no_glib})
 
-# ---- bad flags: a few common ones and each bench's own --------------------------------
-foreach(_bench spawn_cost thread_count join_order stack_size pool_vs_raw)
+# ---- bad flags: a few common ones, the shared ones and each bench's own ----------------
+# Every bench CMake builds (harness_selftest's flags are harness_cli's).
+set(_bench_programs "")
+foreach(_bench ${_benches})
+  list(APPEND _bench_programs $<TARGET_FILE:${_bench}>)
+  if(_bench STREQUAL "harness_selftest")
+    continue()
+  endif()
   add_test(NAME bench_${_bench}_flags
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/bench_flags.sh
             $<TARGET_FILE:${_bench}> ${CMAKE_CURRENT_BINARY_DIR}/bench_${_bench}_flags)
-  set_tests_properties(bench_${_bench}_quick bench_${_bench}_flags PROPERTIES
+  set_tests_properties(bench_${_bench}_flags PROPERTIES
     TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+  if(TEST bench_${_bench}_quick)
+    set_tests_properties(bench_${_bench}_quick PROPERTIES
+      TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
+  endif()
 endforeach()
+
+# ---- the descriptions: the README's tables, and CSVs that disagree with them ------------
+# benches/README.md's column tables are what the benches describe.
+add_test(NAME readme_tables
+  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/readme_tables.py --check
+          ${PROJECT_SOURCE_DIR}/benches/README.md ${_bench_programs})
+# A CSV whose header differs from its bench's description is refused, with
+# one line naming the file; every fixture CSV matches.
+add_test(NAME results_describe
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/plots/describe.sh ${PROJECT_SOURCE_DIR}
+          ${CMAKE_CURRENT_BINARY_DIR}/results_describe ${CMAKE_BINARY_DIR})
+set_tests_properties(readme_tables results_describe PROPERTIES
+  TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 set_tests_properties(bench_stack_size_cap bench_stack_size_errno PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}")
 # The quick runs of stack_size and pool_vs_raw keep both PUs busy for

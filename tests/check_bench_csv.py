@@ -1,25 +1,27 @@
 #!/usr/bin/env python3
-"""Runs a bench and checks what it wrote against its schema (benches/README.md,
-"Columns of each CSV"), copied in SCHEMAS below for every bench tested.
+"""Runs a bench and checks what it wrote against its description (what the
+bench prints with --describe, declared once in its C spec).
 
-    check_bench_csv.py --out DIR [--keys COLUMNS [--expect VALUES]... [--exact]]
+    check_bench_csv.py --out DIR [[--keys COLUMNS] --expect VALUES... [--exact]]
         [--rows N] [--filled COLUMNS] [--require COND]... [--each WHERE:COND]...
         -- BENCH [ARGS...]
 
 Runs BENCH ARGS --out DIR (DIR emptied first), then checks:
 - the exit status is 0, and stdout starts with the answer, "<bench>: ...";
 - DIR holds <bench>.csv, a <bench>.answer.txt of one non-empty line, a
-  meta.json that parses, and no *.partial file;
-- the CSV header is the bench's columns then the statistics columns;
+  meta.json that parses, a <bench>.schema.json that is the description, and
+  no *.partial file;
+- the CSV header is the described columns then the statistics columns;
 - every row has the header's width and is measured: every statistics column
   filled, the numbers parse, n >= 1, min <= median <= max and
   ci_lo <= median <= ci_hi;
-- where the schema lists a bench's sections: each row's section is one of
-  them, its strategy (or metric) one of the section's, its unit the
-  section's, and the bench's columns that apply to the section are filled;
+- where the bench describes sections: each row's section is one of them,
+  its cases column (strategy or metric) one of the section's cases, its
+  unit the section's, and the columns the section fills are filled;
 - --filled COLUMNS: those columns are filled in every row;
-- --keys COLUMNS: the tuples of their values include every --expect VALUES
-  (comma-separated, in the order of --keys); with --exact, nothing else;
+- --expect VALUES: the tuples of the values of --keys COLUMNS (default: the
+  bench's key columns, in order) include every --expect VALUES
+  (comma-separated, in the same order); with --exact, nothing else;
 - --rows N: there are N rows;
 - --require COND: some row matches COND;
 - --each WHERE:COND: some row matches WHERE, and every such row matches COND.
@@ -38,61 +40,9 @@ import shutil
 import subprocess
 import sys
 
-STATS = ["unit", "n", "min", "p05", "median", "p95", "max", "mean", "stddev",
-         "cv", "ci_lo", "ci_hi", "outliers", "unstable"]
-
-# Each bench's own columns, in order. "sections", where given: section ->
-# (the values of the "kind" column, the unit, the columns filled in its rows).
-SCHEMAS = {
-    "spawn_cost": {
-        "columns": ["section", "strategy", "threads"],
-    },
-    "thread_count": {
-        "columns": ["workload", "strategy", "runtime", "pin", "threads",
-                    "speedup", "efficiency", "voluntary_csw", "involuntary_csw"],
-    },
-    "join_order": {
-        "columns": ["section", "kind", "strategy", "tasks", "metric"],
-    },
-    "stack_size": {
-        "columns": ["section", "metric", "stack_bytes", "threads",
-                    "touched_bytes", "result"],
-        "kind": "metric",
-        "sections": {
-            "default": ({"default_stack"}, "bytes", ["stack_bytes", "result"]),
-            "latency": ({"spawn_join"}, "ns", ["stack_bytes"]),
-            "memory": ({"rss_per_thread", "vsz_per_thread"}, "bytes",
-                       ["stack_bytes", "threads", "touched_bytes"]),
-            "live_threads": ({"spawn_join", "context_switch"}, "ns",
-                             ["threads"]),
-            "capacity": ({"threads_created"}, "threads",
-                         ["stack_bytes", "result"]),
-        },
-    },
-    "pool_vs_raw": {
-        "columns": ["section", "strategy", "grain_ns", "tasks", "workers",
-                    "overhead_ns_per_task", "efficiency"],
-        "kind": "strategy",
-        "sections": {
-            "grain": ({"thread_per_task", "scoped_static", "pool_submit",
-                       "pool_parallel_for", "omp_for_dynamic", "omp_task",
-                       "glib_pool"}, "ns",
-                      ["grain_ns", "tasks", "workers", "overhead_ns_per_task",
-                       "efficiency"]),
-            "batch": ({"pool_submit", "omp_task", "glib_pool"}, "ns", []),
-            "parallel_for": ({"pool_parallel_for", "omp_for_static"}, "ns", []),
-            "fork_join": ({"pool_parallel_for", "omp_parallel"}, "ns", []),
-            "round_trip": ({"pool_submit", "glib_pool"}, "ns", []),
-        },
-    },
-    "work_stealing": {
-        "columns": ["workload", "strategy", "runtime", "threads", "grain_ns",
-                    "tasks", "speedup", "vs_pool", "cpu_ns"],
-    },
-    "rust_vs_c": {
-        "columns": ["pattern", "language", "strategy", "threads", "vs_rust"],
-    },
-}
+sys.dont_write_bytecode = True  # keep the source tree clean of __pycache__
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import tlresults  # noqa: E402
 
 
 def parse_args():
@@ -100,7 +50,8 @@ def parse_args():
         description=__doc__.split("\n")[0],
         usage="%(prog)s --out DIR [checks...] -- BENCH [ARGS...]")
     p.add_argument("--out", required=True, help="scratch folder for the bench")
-    p.add_argument("--keys", help="the columns that identify a case, comma-separated")
+    p.add_argument("--keys", help="the columns that identify a case, comma-separated "
+                   "(default: the bench's key columns)")
     p.add_argument("--expect", action="append", default=[],
                    help="a key tuple that must be present (values joined by ',')")
     p.add_argument("--exact", action="store_true",
@@ -114,8 +65,8 @@ def parse_args():
                    help="some row matches WHERE, and all those match COND")
     p.add_argument("command", nargs="+", help="the bench and its arguments")
     args = p.parse_args()
-    if (args.expect or args.exact) and not args.keys:
-        p.error("--expect and --exact need --keys")
+    if args.exact and not args.expect:
+        p.error("--exact needs --expect")
     bad = [e for e in args.each if ":" not in e]
     if bad:
         p.error("--each wants WHERE:COND, not '%s'" % bad[0])
@@ -126,8 +77,12 @@ def parse_args():
     except ValueError as e:
         p.error(str(e))
     args.bench = os.path.basename(args.command[0])
-    if args.bench not in SCHEMAS:
-        p.error("no schema for '%s'" % args.bench)
+    try:
+        args.description = tlresults.describe_program(args.command[0])
+    except tlresults.ResultsError as e:
+        p.error(str(e))
+    if args.expect and not args.keys:
+        args.keys = ",".join(args.description.of_kind("key"))
     return args
 
 
@@ -205,6 +160,12 @@ def check_files(args, failures):
             json.load(f)
     except (OSError, ValueError) as e:
         failures.append("meta.json: %s" % e)
+    try:
+        written = tlresults.read_description(os.path.join(args.out, args.bench + ".schema.json"))
+        if written.data != args.description.data:
+            failures.append("%s is not what --describe prints" % written.source)
+    except tlresults.ResultsError as e:
+        failures.append(str(e))
 
 
 def read_csv(path, failures):
@@ -226,26 +187,37 @@ def read_csv(path, failures):
     return header, rows, len(lines)
 
 
-def check_row(row, schema, filled, failures):
+def check_section(row, desc, failures):
+    """The row against its section's description; returns the columns the
+    section fills, or None for an unknown section."""
     where = describe(row)
-    sections = schema.get("sections")
-    if sections is not None:
-        section = sections.get(row["section"])
-        if section is None:
-            failures.append("unknown section: %s" % where)
+    section = desc.sections.get(row["section"])
+    if section is None:
+        failures.append("unknown section: %s" % where)
+        return None
+    kind = desc.cases_column
+    if kind and section["cases"] is not None and row[kind] not in section["cases"]:
+        failures.append("unknown %s for %s: %s" % (kind, row["section"], where))
+    if row["unit"] != section["unit"]:
+        failures.append("unit is not %s: %s" % (section["unit"], where))
+    return section["filled"]
+
+
+def check_row(row, desc, filled, failures):
+    where = describe(row)
+    if desc.sections:
+        section_filled = check_section(row, desc, failures)
+        if section_filled is None:
             return
-        names, unit, section_filled = section
-        kind = schema["kind"]
-        if row[kind] not in names:
-            failures.append("unknown %s for %s: %s" % (kind, row["section"], where))
-        if row["unit"] != unit:
-            failures.append("unit is not %s: %s" % (unit, where))
         filled = filled + section_filled
-    empty = [c for c in STATS + filled if row[c] == ""]
+    elif desc.unit and row["unit"] != desc.unit:
+        failures.append("unit is not %s: %s" % (desc.unit, where))
+    stats = [c["name"] for c in desc.stats_columns]
+    empty = [c for c in stats + filled if row[c] == ""]
     if empty:
         failures.append("empty %s: %s" % (", ".join(empty), where))
         return
-    not_numbers = [c for c in STATS[1:] if number(row[c]) is None]
+    not_numbers = [c for c in stats if c != "unit" and number(row[c]) is None]
     if not_numbers:
         failures.append("not a number: %s: %s" % (", ".join(not_numbers), where))
         return
@@ -285,15 +257,16 @@ def check_conditions(args, rows, failures):
 
 
 def check_table(args, failures):
-    schema = SCHEMAS[args.bench]
-    table = read_csv(os.path.join(args.out, args.bench + ".csv"), failures)
+    desc = args.description
+    path = os.path.join(args.out, args.bench + ".csv")
+    table = read_csv(path, failures)
     if table is None:
         return 0
     header, rows, count = table
-    expected_header = schema["columns"] + STATS
-    if header != expected_header:
-        failures.append("header:\n  %s\nexpected:\n  %s"
-                        % (",".join(header), ",".join(expected_header)))
+    try:
+        tlresults.check_header(path, header, desc)
+    except tlresults.ResultsError as e:
+        failures.append(str(e))
         return count
     filled = [c for c in args.filled.split(",") if c]
     named = filled + (args.keys.split(",") if args.keys else [])
@@ -305,7 +278,7 @@ def check_table(args, failures):
                         % ", ".join(unknown))
         return count
     for row in rows:
-        check_row(row, schema, filled, failures)
+        check_row(row, desc, filled, failures)
     if args.keys:
         check_keys(args, rows, failures)
     if args.rows is not None and count != args.rows:

@@ -1,13 +1,16 @@
 /* What a bench leaves on disk: CSV rows escaped and flushed as measured,
  * files under their real names only once complete (a run killed mid-way
- * leaves none), the answer, and a meta.json that parses as JSON whatever the
- * command line held. */
+ * leaves none), the answer, the description, and a meta.json that parses as
+ * JSON whatever the command line held. */
 #define _GNU_SOURCE
 #include "harness_test.h"
 
 #include <signal.h>
 
-static const char *const columns[] = { "name", "value", NULL };
+static const tl_bench_column columns[] = {
+    { .name = "name", .kind = TL_COLUMN_KEY, .help = "a name" },
+    { .name = "value", .kind = TL_COLUMN_METRIC, .help = "a value" },
+    { 0 } };
 static const char *label = "";
 static const tl_bench_flag flags[] = {
     { .name = "label", .metavar = "TEXT", .string_value = &label,
@@ -76,6 +79,15 @@ static void escaping_and_commit(void)
     ASSERT_TRUE(exists(dir, "topology.xml"));
     ASSERT_TRUE(!exists(dir, "meta.json.partial"));
     ASSERT_TRUE(!exists(dir, "topology.xml.partial"));
+    /* The description, from the spec: its columns and the statistics'. */
+    char *schema = slurp(dir, "files_test.schema.json");
+    ASSERT_NOT_NULL(schema);
+    ASSERT_CONTAINS(schema, "\"bench\": \"files_test\"");
+    ASSERT_CONTAINS(schema, "{\"name\": \"value\", \"kind\": \"metric\"");
+    ASSERT_CONTAINS(schema, "{\"name\": \"unstable\", \"help\": ");
+    ASSERT_CONTAINS(schema, "\"sections\": []");
+    free(schema);
+    ASSERT_TRUE(!exists(dir, "files_test.schema.json.partial"));
 
     /* A CSV reader agrees on every field. */
     char cmd[1024];

@@ -40,7 +40,8 @@ static int record(void *ctx, uint64_t iterations)
 
 static tl_bench *open_quiet(const char *dir)
 {
-    static const char *const columns[] = { "case", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "case", .kind = TL_COLUMN_KEY, .help = "the case" }, { 0 } };
     static const tl_bench_spec spec = { .name = "interleave_test",
                                         .question = "?", .columns = columns };
     return open_bench(&spec, "--quiet", "--out", dir, "--min-time", "0.002",

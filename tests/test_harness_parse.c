@@ -112,7 +112,8 @@ static size_t stack_bytes = 0;
 static const char *kind = "cpu";
 static bool verbose = false;
 static const char *const kinds[] = { "cpu", "mem", "io", NULL };
-static const char *const columns[] = { "k", NULL };
+static const tl_bench_column columns[] = {
+    { .name = "k", .kind = TL_COLUMN_KEY, .help = "a key" }, { 0 } };
 static const tl_bench_flag flags[] = {
     { .name = "cap", .metavar = "N", .long_value = &cap, .min = 1, .max = 64,
       .help = "at most N (default 8)" },

@@ -11,15 +11,34 @@
 #include <threadlab/thread.h>
 #include <unistd.h>
 
-/* The fixed statistics columns, after the bench's own. */
-static const char stats_header[] =
-    "unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable";
-
 /* A bench written wrongly (not a user error): say so and stop. */
 static void bench_bug(const char *what)
 {
     fprintf(stderr, "harness: bench bug: %s\n", what);
     abort();
+}
+
+/* Whether name is one of the spec's columns. */
+static bool has_column(const tl_bench_spec *spec, const char *name)
+{
+    for (size_t i = 0; name && spec->columns[i].name; i++)
+        if (strcmp(spec->columns[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void check_sections(const tl_bench_spec *spec)
+{
+    if (!spec->sections)
+        return;
+    if (!has_column(spec, "section"))
+        bench_bug("a bench with sections needs a \"section\" column");
+    if (spec->cases_column && !has_column(spec, spec->cases_column))
+        bench_bug("tl_bench_spec.cases_column is not one of the columns");
+    for (const tl_bench_section *s = spec->sections; s->name; s++)
+        for (size_t i = 0; s->filled && s->filled[i]; i++)
+            if (!has_column(spec, s->filled[i]))
+                bench_bug("a section's filled column is not one of the columns");
 }
 
 static size_t check_spec(const tl_bench_spec *spec)
@@ -29,10 +48,18 @@ static size_t check_spec(const tl_bench_spec *spec)
     if (!tl__machine_name_ok(spec->name))
         bench_bug("the bench name must be usable as a file name");
     size_t n = 0;
-    while (spec->columns && spec->columns[n])
-        n++;
+    while (spec->columns && spec->columns[n].name) {
+        const tl_bench_column *c = &spec->columns[n++];
+        if ((unsigned)c->kind > TL_COLUMN_DERIVED || (unsigned)c->band > TL_BAND_AFFINE)
+            bench_bug("a column's kind or band is not one of the enum's");
+        if (c->band == TL_BAND_AFFINE && !has_column(spec, c->band_offset))
+            bench_bug("a TL_BAND_AFFINE column needs band_offset, a column");
+    }
     if (n == 0)
-        bench_bug("tl_bench_spec needs at least one column (NULL-terminated)");
+        bench_bug("tl_bench_spec needs at least one column (ended by { 0 })");
+    if (spec->section_flag && !spec->sections)
+        bench_bug("tl_bench_spec.section_flag needs sections");
+    check_sections(spec);
     return n;
 }
 
@@ -40,15 +67,17 @@ static void write_header(tl_bench *b)
 {
     FILE *f = b->csv.f;
     for (size_t i = 0; i < b->columns; i++) {
-        tl__csv_field(f, b->spec->columns[i]);
+        tl__csv_field(f, b->spec->columns[i].name);
         fputc(',', f);
     }
-    fprintf(f, "%s\n", stats_header);
+    tl__stats_header(f);
+    fputc('\n', f);
     fflush(f);
 }
 
 /* Parses the command line. Returns -1 to go on, else the status to exit
- * with: 0 after --help, 2 after a usage error, 1 out of memory. */
+ * with: 0 after --help, --describe or --print-machine-name, 2 after a usage
+ * error, 1 out of memory. */
 static int parse_command_line(tl_bench *b, const char *default_machine)
 {
     char err[512];
@@ -63,11 +92,15 @@ static int parse_command_line(tl_bench *b, const char *default_machine)
         fprintf(stderr, "%s: error: %s\n", b->spec->name, strerror(rc));
         return 1;
     }
-    if (b->cli.help) {
+    if (b->cli.help)
         tl__cli_help(b->spec, default_machine, b->pus, stdout);
-        return 0;
-    }
-    return -1;
+    else if (b->cli.describe)
+        tl__describe(b->spec, stdout);
+    else if (b->cli.print_machine_name)
+        printf("%s\n", b->cli.machine);
+    else
+        return -1;
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /* Frees what open made, for the exits before the bench runs. */
@@ -98,9 +131,7 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
         b->topo = NULL; /* the machine card will say "unknown" */
 
     char slug[64];
-    unsigned hw_pus = tl_topo_pus(b->topo);
-    tl__machine_slug(tl_topo_cpu_model(b->topo), hw_pus ? hw_pus : b->pus, slug,
-                     sizeof slug);
+    tl__default_machine_name(b->topo, b->pus, slug, sizeof slug);
     int status = parse_command_line(b, slug);
     if (status >= 0) {
         free_unopened(b);
@@ -145,21 +176,6 @@ static void write_value(FILE *f, const tl_value *v)
     default:
         bench_bug("a tl_value not made with TL_STR/TL_INT/TL_UINT/TL_NUM");
     }
-}
-
-static void write_stats(FILE *f, const tl_stats *s)
-{
-    if (!s) {
-        fputs(",,,,,,,,,,,,,", f); /* 14 empty columns */
-        return;
-    }
-    tl__csv_field(f, s->unit);
-    fprintf(f, ",%zu", s->n);
-    const double values[] = { s->min, s->p05, s->median, s->p95, s->max,
-                              s->mean, s->stddev, s->cv, s->ci_lo, s->ci_hi };
-    for (size_t i = 0; i < sizeof values / sizeof *values; i++)
-        fprintf(f, ",%.10g", values[i]);
-    fprintf(f, ",%zu,%d", s->outliers, s->unstable ? 1 : 0);
 }
 
 /* "raw 4": the row's key, to name it in a warning (empty values left out). */
@@ -215,7 +231,7 @@ void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
         write_value(f, &values[i]);
         fputc(',', f);
     }
-    write_stats(f, stats);
+    tl__stats_fields(f, stats);
     fputc('\n', f);
     errno = 0;
     if ((fflush(f) != 0 || ferror(f)) && !b->write_error)
@@ -242,17 +258,33 @@ void tl_bench_answer(tl_bench *b, const char *fmt, ...)
 
 /* ---- closing ---------------------------------------------------------------------- */
 
+/* Opens <out>/<bench><suffix> for writing. Returns 0 or an errno value. */
+static int open_result(tl_bench *b, const char *suffix, tl__outfile *o)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s%s", b->spec->name, suffix);
+    return tl__outfile_open(o, b->cli.out_dir, name);
+}
+
 static int write_answer(tl_bench *b)
 {
+    tl__outfile o;
     if (!b->answer)
         return 0;
-    tl__outfile o;
-    char name[256];
-    snprintf(name, sizeof name, "%s.answer.txt", b->spec->name);
-    int err = tl__outfile_open(&o, b->cli.out_dir, name);
+    int err = open_result(b, ".answer.txt", &o);
     if (err)
         return err;
     fprintf(o.f, "%s\n", b->answer);
+    return tl__outfile_commit(&o);
+}
+
+static int write_description(tl_bench *b)
+{
+    tl__outfile o;
+    int err = open_result(b, ".schema.json", &o);
+    if (err)
+        return err;
+    tl__describe(b->spec, o.f);
     return tl__outfile_commit(&o);
 }
 
@@ -297,6 +329,7 @@ int tl_bench_close(tl_bench *b)
         status |= report(b, "the CSV", tl__outfile_commit(&b->csv));
     }
     status |= report(b, "the answer", write_answer(b));
+    status |= report(b, "the description", write_description(b));
     status |= report(b, "meta.json or topology.xml", tl__meta_write(b));
     status |= report_skipped(b);
     if (b->answer)
@@ -377,6 +410,19 @@ tl_pin_policy tl_bench_pin(const tl_bench *b) { return b ? b->cli.pin : TL_PIN_N
 const tl_topo *tl_bench_topo(const tl_bench *b) { return b ? b->topo : NULL; }
 const char *tl_bench_out_dir(const tl_bench *b) { return b ? b->cli.out_dir : NULL; }
 const char *tl_bench_machine(const tl_bench *b) { return b ? b->cli.machine : NULL; }
+const char *tl_bench_chosen_section(const tl_bench *b) { return b ? b->cli.section : "all"; }
+bool tl_bench_openmp(const tl_bench *b) { return b && !b->cli.no_openmp; }
+bool tl_bench_glib(const tl_bench *b) { return b && !b->cli.no_glib; }
+
+bool tl_bench_runs(const tl_bench *b, const char *section)
+{
+    const tl_bench_section *s = b && section ? b->spec->sections : NULL;
+    while (s && s->name && strcmp(s->name, section) != 0)
+        s++;
+    if (!s || !s->name)
+        bench_bug("tl_bench_runs: not a section of the bench's spec");
+    return strcmp(b->cli.section, "all") == 0 || strcmp(b->cli.section, section) == 0;
+}
 
 const unsigned *tl_bench_threads(const tl_bench *b, size_t *count)
 {

@@ -22,26 +22,79 @@ enum {
     OPT_OUT,
     OPT_MACHINE,
     OPT_QUIET,
+    OPT_DESCRIBE,
+    OPT_PRINT_MACHINE_NAME,
+    OPT_SECTION,
+    OPT_NO_OPENMP,
+    OPT_NO_GLIB,
     OPT_EXTRA = 512 /* + index in spec->flags */
 };
+
+static void list_choices(const char *const *choices, char *buf, size_t size);
+
+/* Which benches a common flag is for. */
+enum { FOR_ALL, FOR_SECTIONS, FOR_OPENMP, FOR_GLIB };
 
 /* The common flags, in --help order. */
 static const struct common_flag {
     const char *name;
     int val;
     const char *metavar; /* NULL: a switch */
+    int for_benches;
 } common_flags[] = {
-    { "help", OPT_HELP, NULL },
-    { "quick", OPT_QUICK, NULL },
-    { "reps", OPT_REPS, "N" },
-    { "min-time", OPT_MIN_TIME, "S" },
-    { "threads", OPT_THREADS, "LIST" },
-    { "pin", OPT_PIN, "POLICY" },
-    { "out", OPT_OUT, "DIR" },
-    { "machine", OPT_MACHINE, "NAME" },
-    { "quiet", OPT_QUIET, NULL },
+    { "help", OPT_HELP, NULL, FOR_ALL },
+    { "quick", OPT_QUICK, NULL, FOR_ALL },
+    { "reps", OPT_REPS, "N", FOR_ALL },
+    { "min-time", OPT_MIN_TIME, "S", FOR_ALL },
+    { "threads", OPT_THREADS, "LIST", FOR_ALL },
+    { "pin", OPT_PIN, "POLICY", FOR_ALL },
+    { "out", OPT_OUT, "DIR", FOR_ALL },
+    { "machine", OPT_MACHINE, "NAME", FOR_ALL },
+    { "quiet", OPT_QUIET, NULL, FOR_ALL },
+    { "describe", OPT_DESCRIBE, NULL, FOR_ALL },
+    { "print-machine-name", OPT_PRINT_MACHINE_NAME, NULL, FOR_ALL },
+    { "section", OPT_SECTION, "NAME", FOR_SECTIONS },
+    { "no-openmp", OPT_NO_OPENMP, NULL, FOR_OPENMP },
+    { "no-glib", OPT_NO_GLIB, NULL, FOR_GLIB },
 };
 #define N_COMMON (sizeof common_flags / sizeof *common_flags)
+
+/* Whether the bench takes the common flag. */
+static bool takes(const tl_bench_spec *spec, const struct common_flag *flag)
+{
+    switch (flag->for_benches) {
+    case FOR_SECTIONS:
+        return spec->section_flag;
+    case FOR_OPENMP:
+        return spec->uses & TL_USES_OPENMP;
+    case FOR_GLIB:
+        return spec->uses & TL_USES_GLIB;
+    default:
+        return true;
+    }
+}
+
+/* Whether name is "all" or one of the spec's sections. */
+static bool is_section(const tl_bench_spec *spec, const char *name)
+{
+    if (strcmp(name, "all") == 0)
+        return true;
+    for (const tl_bench_section *s = spec->sections; s && s->name; s++)
+        if (strcmp(s->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* "grain, batch or round_trip": the sections, for messages and --help. */
+static void list_sections(const tl_bench_spec *spec, char *buf, size_t size)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (const tl_bench_section *s = spec->sections; s && s->name && n < 63; s++)
+        names[n++] = s->name;
+    names[n] = NULL;
+    list_choices(names, buf, size);
+}
 
 static size_t count_extra(const tl_bench_spec *spec)
 {
@@ -187,7 +240,8 @@ static int set_extra(const tl_bench_flag *flag, const char *text, char *err,
 }
 
 /* Parses the value of a common flag. */
-static int set_common(tl__cli *cli, int val, const char *text,
+static int set_common(const tl_bench_spec *spec, tl__cli *cli, int val,
+                      const char *text,
                       bool *reps_given, bool *min_time_given,
                       const char **threads_text, char *err, size_t size)
 {
@@ -214,6 +268,15 @@ static int set_common(tl__cli *cli, int val, const char *text,
         return 0;
     case OPT_THREADS:
         *threads_text = text; /* parsed after the loop, when P is known */
+        return 0;
+    case OPT_SECTION:
+        if (!is_section(spec, text)) {
+            char names[256];
+            list_sections(spec, names, sizeof names);
+            return fail(err, size, "--section: expected all, %s, got '%s'",
+                        names, text);
+        }
+        cli->section = text;
         return 0;
     case OPT_PIN:
         if (tl_pin_policy_parse(text, &cli->pin) != 0)
@@ -249,13 +312,15 @@ static struct option *build_options(const tl_bench_spec *spec)
     struct option *opts = calloc(N_COMMON + extra + 1, sizeof *opts);
     if (!opts)
         return NULL;
+    size_t n = 0;
     for (size_t i = 0; i < N_COMMON; i++)
-        opts[i] = (struct option){ common_flags[i].name,
-                                   common_flags[i].metavar ? required_argument
-                                                           : no_argument,
-                                   NULL, common_flags[i].val };
+        if (takes(spec, &common_flags[i]))
+            opts[n++] = (struct option){ common_flags[i].name,
+                                         common_flags[i].metavar ? required_argument
+                                                                 : no_argument,
+                                         NULL, common_flags[i].val };
     for (size_t i = 0; i < extra; i++)
-        opts[N_COMMON + i] = (struct option){
+        opts[n + i] = (struct option){
             spec->flags[i].name,
             is_switch(&spec->flags[i]) ? no_argument : required_argument, NULL,
             OPT_EXTRA + (int)i };
@@ -323,6 +388,7 @@ int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
                   char *err, size_t err_size)
 {
     memset(cli, 0, sizeof *cli);
+    cli->section = "all";
     err[0] = '\0';
     struct option *opts = build_options(spec);
     if (!opts)
@@ -344,6 +410,14 @@ int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
             cli->quick = true;
         else if (val == OPT_QUIET)
             cli->quiet = true;
+        else if (val == OPT_DESCRIBE)
+            cli->describe = true;
+        else if (val == OPT_PRINT_MACHINE_NAME)
+            cli->print_machine_name = true;
+        else if (val == OPT_NO_OPENMP)
+            cli->no_openmp = true;
+        else if (val == OPT_NO_GLIB)
+            cli->no_glib = true;
         else if (optarg && strncmp(optarg, "--", 2) == 0 && optarg[2])
             rc = fail(err, err_size, "--%s: missing value (got the flag '%s')",
                       flag_name(spec, val), optarg);
@@ -352,7 +426,7 @@ int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
         else if (val >= OPT_EXTRA)
             rc = set_extra(&spec->flags[val - OPT_EXTRA], optarg, err, err_size);
         else
-            rc = set_common(cli, val, optarg, &reps_given, &min_time_given,
+            rc = set_common(spec, cli, val, optarg, &reps_given, &min_time_given,
                             &threads_text, err, err_size);
     }
     free(opts);
@@ -389,6 +463,8 @@ static void help_line(FILE *f, const char *name, const char *metavar,
         fputs(*p == '\n' ? "\n                     " : (char[]){ *p, '\0' }, f);
     fputc('\n', f);
 }
+
+static void help_bench(const tl_bench_spec *spec, FILE *f);
 
 void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
                   unsigned pus, FILE *f)
@@ -428,19 +504,44 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
     help_line(f, "machine", "NAME", text);
     help_line(f, "quiet", NULL,
               "no progress or notes on stderr (warnings and errors still)");
-    size_t extra = count_extra(spec);
-    if (extra)
+    help_line(f, "describe", NULL,
+              "print the bench's description (JSON: its question, columns,\n"
+              "sections and units, as DIR/<bench>.schema.json) and exit");
+    help_line(f, "print-machine-name", NULL,
+              "print the machine name (as --machine NAME describes) and exit");
+    help_bench(spec, f);
+}
+
+/* The flags of the bench: the shared ones it takes, then its own; then
+ * what it writes. */
+static void help_bench(const tl_bench_spec *spec, FILE *f)
+{
+    char text[512], names[256];
+    if (spec->section_flag || spec->uses || count_extra(spec))
         fprintf(f, "\nFlags of %s:\n", spec->name);
-    for (size_t i = 0; i < extra; i++)
+    if (spec->section_flag) {
+        list_sections(spec, names, sizeof names);
+        snprintf(text, sizeof text, "run one section: %s\n(default all)", names);
+        help_line(f, "section", "NAME", text);
+    }
+    if (spec->uses & TL_USES_OPENMP)
+        help_line(f, "no-openmp", NULL,
+                  "leave out the OpenMP series (ThreadSanitizer cannot see\n"
+                  "inside the OpenMP runtime)");
+    if (spec->uses & TL_USES_GLIB)
+        help_line(f, "no-glib", NULL, "leave out the GLib series");
+    for (size_t i = 0; i < count_extra(spec); i++)
         help_line(f, spec->flags[i].name,
                   is_switch(&spec->flags[i]) ? NULL
                   : spec->flags[i].metavar   ? spec->flags[i].metavar
                                              : "VALUE",
                   spec->flags[i].help ? spec->flags[i].help : "");
+    fprintf(f, "\nWrites DIR/%s.csv (one row per case: the bench's columns, then\n",
+            spec->name);
+    tl__stats_header(f);
     fprintf(f,
-            "\nWrites DIR/%s.csv (one row per case: the bench's columns, then\n"
-            "unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,outliers,"
-            "unstable),\nDIR/%s.answer.txt, DIR/meta.json and DIR/topology.xml.\n"
+            "),\nDIR/%s.answer.txt, DIR/%s.schema.json, DIR/meta.json and\n"
+            "DIR/topology.xml.\n"
             "Exit status: 0 done, 1 error, 2 usage error.\n",
             spec->name, spec->name);
 }

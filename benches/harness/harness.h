@@ -10,7 +10,10 @@
  *
  *   int main(int argc, char **argv)
  *   {
- *       static const char *const columns[] = { "strategy", "threads", NULL };
+ *       static const tl_bench_column columns[] = {
+ *           { .name = "strategy", .kind = TL_COLUMN_KEY, .help = "the API" },
+ *           { .name = "threads", .kind = TL_COLUMN_KEY, .help = "at once" },
+ *           { 0 } };
  *       tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
  *           .name = "spawn_cost",
  *           .question = "What does one thread cost?",
@@ -28,13 +31,18 @@
  *       return tl_bench_close(b);
  *   }
  *
+ * The spec is the one description of the bench: --describe prints it as
+ * JSON (the same as <bench>.schema.json) and exits; the Python scripts, the
+ * CSV checker and the README's column tables all read it from there.
+ *
  * Files, in --out (default results/<machine>/):
- *   <bench>.csv         the bench's columns, then unit,n,min,p05,median,p95,
- *                       max,mean,stddev,cv,ci_lo,ci_hi,outliers,unstable;
+ *   <bench>.csv         the bench's columns, then the statistics columns
+ *                       (their one list is in columns.c);
  *                       rows are flushed as measured into <bench>.csv.partial,
  *                       renamed to <bench>.csv by tl_bench_close, so a run
  *                       that dies never leaves a half file under the real name
  *   <bench>.answer.txt  the sentence given to tl_bench_answer
+ *   <bench>.schema.json the bench's description (what --describe prints)
  *   meta.json           the machine card (see meta.c) and this run's settings
  *   topology.xml        hwloc's view of the machine
  * all written by tl_bench_close, each under a temporary name then renamed.
@@ -129,16 +137,75 @@ typedef struct tl_bench_flag {
     const char *const *choices; /* NULL-terminated, for string_value */
 } tl_bench_flag;
 
+/* What a bench column holds: its description (<bench>.schema.json, the
+ * README's tables, the CSV checker) says so. */
+typedef enum tl_column_kind {
+    TL_COLUMN_KEY,     /* names the case: section, strategy, threads... */
+    TL_COLUMN_METRIC,  /* a number measured beside the statistics */
+    TL_COLUMN_DERIVED, /* a number the bench computed from the statistics */
+} tl_column_kind;
+
+/* How a derived column's 95% band follows from the median's (for charts):
+ * the value at ci_lo and ci_hi instead of the median. */
+typedef enum tl_column_band {
+    TL_BAND_NONE,    /* no band */
+    TL_BAND_INVERSE, /* value = k / median (speedup, efficiency) */
+    TL_BAND_AFFINE,  /* value = k x median - band_offset's column (an
+                        overhead: k x wall - the work itself) */
+} tl_column_band;
+
+/* One of the bench's own columns, in CSV order (key columns first). */
+typedef struct tl_bench_column {
+    const char *name;       /* "threads" */
+    tl_column_kind kind;
+    const char *unit;       /* "ns", "bytes", "x"...; NULL for labels, counts */
+    const char *help;       /* what it holds, one line (the README shows it) */
+    tl_column_band band;    /* derived columns: see tl_column_band */
+    const char *band_offset; /* TL_BAND_AFFINE: the column subtracted */
+    /* More fields may be added at any time; zero means the default. */
+} tl_bench_column;
+
+/* A section of a bench: the rows whose "section" column has its name. */
+typedef struct tl_bench_section {
+    const char *name;  /* "grain" */
+    const char *unit;  /* the unit of its statistics: "ns", "bytes"... */
+    const char *help;  /* what a row measures, one line */
+    const char *const *cases; /* the values the spec's cases_column takes in
+                                 its rows, NULL-terminated; NULL: any */
+    const char *const *filled; /* bench columns filled in every row of it,
+                                  NULL-terminated; NULL: none */
+    /* More fields may be added at any time; zero means the default. */
+} tl_bench_section;
+
+/* A NULL-terminated list of strings, for tl_bench_section:
+ * .cases = TL_LIST("pool", "raw"). */
+#define TL_LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Peers a bench compares against, whose flags the harness then adds. */
+#define TL_USES_OPENMP 1u /* --no-openmp; see tl_bench_openmp */
+#define TL_USES_GLIB 2u   /* --no-glib; see tl_bench_glib */
+
 typedef struct tl_bench_spec {
     const char *name;      /* "thread_count": file names, messages */
     const char *question;  /* one sentence, for --help and the report */
-    const char *const *columns; /* the bench's own columns, NULL-terminated,
-                                   key columns first: "strategy", "threads",
-                                   then metrics such as "speedup" */
+    const tl_bench_column *columns; /* the bench's own columns, ended by an
+                                       entry with a NULL name */
     const tl_bench_flag *flags; /* extra flags, ended by an entry with a NULL
                                    name; NULL for none */
     const char *threads_default; /* default --threads list (same syntax);
                                     NULL = "1-Px2" */
+    const tl_bench_section *sections; /* ended by an entry with a NULL name;
+                                         NULL: the bench has no "section"
+                                         column */
+    const char *cases_column; /* the column sections list the values of
+                                 ("strategy"); NULL: sections list none */
+    bool section_flag;     /* the harness adds --section NAME (default all):
+                              see tl_bench_runs */
+    unsigned uses;         /* TL_USES_OPENMP | TL_USES_GLIB */
+    const char *measures;  /* without sections: what a row's statistics
+                              measure, one line ("wall time of ...") */
+    const char *unit;      /* without sections: their unit ("ns"); NULL:
+                              not checked */
     /* More fields may be added at any time; zero means the default. */
 } tl_bench_spec;
 
@@ -172,6 +239,15 @@ tl_pin_policy tl_bench_pin(const tl_bench *b);
 const tl_topo *tl_bench_topo(const tl_bench *b);
 const char *tl_bench_out_dir(const tl_bench *b);
 const char *tl_bench_machine(const tl_bench *b);
+/* --section: "all" or the name of one of spec->sections. */
+const char *tl_bench_chosen_section(const tl_bench *b);
+/* Whether the section runs: --section is all or it. Naming a section the
+ * spec does not declare is a bench bug (aborts). */
+bool tl_bench_runs(const tl_bench *b, const char *section);
+/* Whether to run the OpenMP (GLib) series: false after --no-openmp
+ * (--no-glib). Builds without the library must still leave it out. */
+bool tl_bench_openmp(const tl_bench *b);
+bool tl_bench_glib(const tl_bench *b);
 
 /* Pins the calling thread as the index-th worker under --pin. Returns 0
  * (always, for --pin none), or the errno of tl_topo_pin_self (ENOSYS when no

@@ -17,6 +17,10 @@
 
 typedef struct tl__cli {
     bool help, quick, quiet;
+    bool describe;     /* --describe: print the description, exit */
+    bool print_machine_name; /* --print-machine-name: print it, exit */
+    bool no_openmp, no_glib; /* only where spec->uses says */
+    const char *section; /* "all" or a section name (points into argv) */
     unsigned reps;
     double min_time_s;
     unsigned *threads; /* owned */
@@ -45,6 +49,13 @@ void tl__cli_hint(const tl_bench_spec *spec, FILE *f);
 /* A machine name is a path component: letters, digits, '-', '_', '.', not
  * starting with '.'. */
 bool tl__machine_name_ok(const char *name);
+
+/* The default machine name of this machine, the one place it is computed:
+ * the slug of the topology's CPU model and its PU count (pus, the
+ * process's, when the topology does not say). Writes into buf; returns
+ * buf. */
+char *tl__default_machine_name(const tl_topo *topo, unsigned pus, char *buf,
+                               size_t size);
 
 /* "amd-epyc-2pu": the CPU model lower-cased, its marketing words dropped,
  * runs of other characters made one '-', then the PU count. Writes into buf;
@@ -87,6 +98,29 @@ void tl__json_string(FILE *f, const char *text);
 
 /* A double as a JSON number (null for NaN or infinities). */
 void tl__json_number(FILE *f, double value);
+
+/* ---- the statistics columns and the description (columns.c, describe.c) ---- */
+
+/* The fixed statistics columns every row ends with, in CSV order: the one
+ * list of them, read by the CSV writer, --help and the description. */
+typedef struct tl__stat_column {
+    const char *name;  /* "median" */
+    const char *help;  /* what it holds, one line */
+} tl__stat_column;
+
+extern const tl__stat_column tl__stat_columns[];
+extern const size_t tl__stat_column_count;
+
+/* Writes the statistics columns' names, comma-separated (no newline). */
+void tl__stats_header(FILE *f);
+
+/* Writes a row's statistics fields, comma-separated (empty ones for NULL:
+ * a row that measured nothing). */
+void tl__stats_fields(FILE *f, const tl_stats *s);
+
+/* Writes the bench's description as JSON (a newline at the end): name,
+ * question, columns, sections, statistics columns, thresholds. */
+void tl__describe(const tl_bench_spec *spec, FILE *f);
 
 /* ---- the bench itself (bench.c) -------------------------------------------------- */
 

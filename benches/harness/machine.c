@@ -28,6 +28,14 @@ static bool is_filler(const char *word, size_t len)
            isdigit((unsigned char)word[0]);
 }
 
+char *tl__default_machine_name(const tl_topo *topo, unsigned pus, char *buf,
+                               size_t size)
+{
+    unsigned hw_pus = tl_topo_pus(topo);
+    return tl__machine_slug(tl_topo_cpu_model(topo), hw_pus ? hw_pus : pus, buf,
+                            size);
+}
+
 char *tl__machine_slug(const char *cpu_model, unsigned pus, char *buf,
                        size_t size)
 {

@@ -13,11 +13,19 @@ set -u
 "$bench" --help >"$scratch/help" 2>"$scratch/stderr" || fail "--help: exit $?"
 refused --reps --reps 0
 refused --threads --threads none
+if grep -q -- "--section NAME" "$scratch/help"; then
+  refused --section --section everything
+  refused --section --section
+fi
+for switch in --no-openmp --no-glib; do
+  if grep -q -- "$switch " "$scratch/help"; then
+    refused "$switch" "$switch=1"
+  fi
+done
 
 case "$name" in
   spawn_cost)
     refused --threads --threads 0
-    refused --no-openmp --no-openmp=1
     refused --nope --nope
     documented --no-openmp
     ;;
@@ -26,7 +34,6 @@ case "$name" in
     refused --array-bytes --array-bytes 12Q
     refused --array-bytes --array-bytes 1K
     refused --array-bytes --array-bytes
-    refused --no-openmp --no-openmp=yes
     for flag in --no-openmp "--array-bytes SIZE"; do documented "$flag"; done
     ;;
   join_order)
@@ -37,8 +44,6 @@ case "$name" in
     documented "--task-us US"
     ;;
   stack_size)
-    refused --section --section everything
-    refused --section --section
     refused --cap --cap 0
     refused --cap --cap 100001
     refused --cap --cap many
@@ -51,14 +56,9 @@ case "$name" in
     done
     ;;
   pool_vs_raw)
-    refused --section --section everything
-    refused --section --section
-    refused --no-openmp --no-openmp=yes
-    refused --no-glib --no-glib=1
     for flag in "--section NAME" --no-openmp --no-glib; do documented "$flag"; done
     ;;
-  *)
-    fail "no flags known for $name"
+  *) # a bench with no flags of its own beyond the shared ones
     ;;
 esac
 

@@ -27,6 +27,10 @@ refused --out --out=
 refused --machine --machine ../up
 refused --machine --machine
 refused --quick --quick=1
+refused --describe --describe=1
+refused --print-machine-name --print-machine-name=x
+refused "'--section'" --section all
+refused "'--no-openmp'" --no-openmp
 refused "'--nope'" --nope
 refused "'-z'" -z
 refused "'extra'" extra
@@ -43,9 +47,28 @@ status=$?
 [ "$status" -eq 0 ] || fail "--help: exit $status"
 [ ! -s "$scratch/stderr" ] || fail "--help: wrote to stderr"
 for flag in --help --quick "--reps N" "--min-time S" "--threads LIST" \
-            "--pin POLICY" "--out DIR" "--machine NAME" --quiet "--tolerance PCT"; do
+            "--pin POLICY" "--out DIR" "--machine NAME" --quiet "--tolerance PCT" \
+            --describe --print-machine-name; do
   documented "$flag"
 done
+
+# --describe: exit 0, the description on stdout (JSON naming the bench and
+# its columns), nothing written anywhere.
+(cd "$scratch" && "$bench" --describe >describe.json 2>stderr)
+status=$?
+[ "$status" -eq 0 ] || fail "--describe: exit $status"
+[ ! -s "$scratch/stderr" ] || fail "--describe: wrote to stderr"
+grep -q '"bench": "harness_selftest"' "$scratch/describe.json" || fail "--describe: no bench name"
+grep -q '"name": "median"' "$scratch/describe.json" || fail "--describe: no statistics columns"
+[ ! -e "$scratch/results" ] || fail "--describe made a results folder"
+
+# --print-machine-name: $MACHINE when set, else the default (a slug ending
+# in the PU count); one line on stdout.
+[ "$(MACHINE=box-1 "$bench" --print-machine-name)" = box-1 ] ||
+  fail "--print-machine-name does not print \$MACHINE"
+default=$(env -u MACHINE "$bench" --print-machine-name)
+echo "$default" | grep -Eq '^[a-z0-9][a-z0-9.-]*-[0-9]+pu$' ||
+  fail "--print-machine-name: the default is '$default'"
 
 # An output folder that cannot be made: exit 1, one line.
 "$bench" --quick --out /proc/no/such/dir >/dev/null 2>"$scratch/stderr"

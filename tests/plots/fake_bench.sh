@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fake_bench.sh: stands in for a harness bench in the pipeline test, under
 # the bench's name (a copy named spawn_cost, join_order...). It answers
-# --help like the harness and, with --out DIR --machine NAME [--quick],
+# --print-machine-name like the harness ($MACHINE, else fake-cpu-4pu; a bad
+# $MACHINE is a usage error) and, with --out DIR --machine NAME [--quick],
 # copies that bench's fixture files into DIR. Behaviour for the test:
 #   FAKE_FIXTURES  the fixture machine folder to copy from
 #   FAKE_FAIL      the bench that writes a partial CSV, then fails
@@ -11,9 +12,12 @@ name=$(basename "$0")
 out="" machine="" quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --help) printf '%s: a fake\n  --out DIR          results folder\n' "$name"
-            printf "  --machine NAME     (default \$MACHINE, else\n                     'fake-cpu-4pu', from the CPU model and PU count)\n"
-            exit 0 ;;
+    --print-machine-name)
+      machine=${MACHINE:-fake-cpu-4pu}
+      [[ "$machine" =~ ^[A-Za-z0-9_-][A-Za-z0-9._-]*$ ]] ||
+        { echo "$name: MACHINE (environment): a bad name, got '$machine'" >&2; exit 2; }
+      echo "$machine"
+      exit 0 ;;
     --out) out=$2; shift ;;
     --machine) machine=$2; shift ;;
     --quick) quick=1 ;;

@@ -10,9 +10,15 @@ scripts="$src/scripts"
 rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
 failures=0
 export PYTHONDONTWRITEBYTECODE=1
+# The benches to ask for their descriptions (the fixtures have none).
+export TL_BUILD=${3:-}
 
 if ! command -v gnuplot >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
   echo "gnuplot or python3 is not installed (scripts/deps.sh installs them): skipped"
+  exit 77
+fi
+if [ ! -x "${TL_BUILD:-build/default}/benches/spawn_cost" ]; then
+  echo "no built benches in ${TL_BUILD:-build/default} to describe the fixtures' CSVs: skipped"
   exit 77
 fi
 

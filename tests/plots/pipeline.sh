@@ -17,10 +17,6 @@ for bench in harness_selftest spawn_cost thread_count join_order stack_size pool
   cp "$src/tests/plots/fake_bench.sh" "$build/benches/$bench"
   echo "$bench" >>"$build/benches/benches.txt"
 done
-# A program that is not a harness bench (no --out in its --help) is skipped.
-printf '#!/bin/sh\necho "usage: not_a_bench [--quick]"\n' >"$build/benches/not_a_bench"
-chmod +x "$build/benches/not_a_bench"
-echo not_a_bench >>"$build/benches/benches.txt"
 export FAKE_FIXTURES="$fixtures/fixture-small-2pu"
 unset MACHINE FAKE_FAIL FAKE_SLOW
 run() { "$scripts/bench.sh" --build "$build" --results "$root" "$@" >"$scratch/out" 2>"$scratch/err"; }
@@ -29,10 +25,9 @@ leftovers() { ls -A "$root" | grep '^\.tmp-' || true; }
 # ---- a complete run ------------------------------------------------------------------------------
 run || fail "bench.sh: exit $?: $(tail -n 3 "$scratch/err")"
 dest="$root/fake-cpu-4pu"
-[ -d "$dest" ] || fail "no $dest (the machine name comes from the benches' --help)"
+[ -d "$dest" ] || fail "no $dest (the machine name comes from the benches' --print-machine-name)"
 [ -s "$dest/README.md" ] && [ -s "$dest/spawn_fork_join.png" ] || fail "no report or charts in $dest"
 grep -q "fake-cpu-4pu" "$root/README.md" || fail "results/README.md does not list the machine"
-grep -q "skipping not_a_bench" "$scratch/err" || fail "not_a_bench was not skipped"
 grep -q "^bench.sh: 6 benches for fake-cpu-4pu" "$scratch/err" || fail "not 6 benches: $(cat "$scratch/err")"
 grep -m 1 "^==> " "$scratch/err" | grep -q "harness_selftest" || fail "harness_selftest did not run first"
 grep -q "The report: $dest/README.md" "$scratch/out" || fail "the user is not told where the report is"
