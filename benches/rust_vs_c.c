@@ -330,8 +330,16 @@ static rust_child *rust_open(const char *path, rust_child *child)
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "pattern", "language", "strategy", "threads",
-                                           "vs_rust", NULL };
+    static const tl_bench_column columns[] = {
+        { .name = "pattern", .kind = TL_COLUMN_KEY,
+          .help = "spawn_join, scope, spawn_all_join_all or join_in_loop" },
+        { .name = "language", .kind = TL_COLUMN_KEY, .help = "c or rust" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "tl_<pattern>, rust_<pattern>, or pthread_spawn_join" },
+        { .name = "threads", .kind = TL_COLUMN_KEY, .help = "threads per operation, T" },
+        { .name = "vs_rust", .kind = TL_COLUMN_DERIVED, .unit = "x",
+          .help = "median / the Rust median of the same pattern and T (empty without Rust)" },
+        { 0 } };
     const char *rust_path = RUST_DEFAULT;
     const tl_bench_flag flags[] = {
         { .name = "rust", .metavar = "PATH", .string_value = &rust_path,
@@ -343,7 +351,9 @@ int main(int argc, char **argv)
         .question = "What does the C port cost against Rust's std::thread?",
         .columns = columns,
         .flags = flags,
-        .threads_default = "P,4P" });
+        .threads_default = "P,4P",
+        .measures = "time of one operation: a spawn + join, a scope, a round of T",
+        .unit = "ns" });
     signal(SIGPIPE, SIG_IGN); /* a Rust child that dies is EPIPE, not our end */
     size_t count;
     const unsigned *threads = tl_bench_threads(b, &count);

@@ -747,17 +747,31 @@ static void run_threads(tl_bench *b, const bool *taking_part, const ws_case *cas
 
 int main(int argc, char **argv)
 {
-    static const char *const columns[] = { "workload", "strategy", "runtime", "threads",
-                                           "grain_ns", "tasks", "speedup", "vs_pool",
-                                           "cpu_ns", NULL };
-    bool no_tbb = false, no_openmp = false, no_glib = false;
+    static const tl_bench_column columns[] = {
+        { .name = "workload", .kind = TL_COLUMN_KEY,
+          .help = "fib, unbalanced, producers or grain (flat)" },
+        { .name = "strategy", .kind = TL_COLUMN_KEY,
+          .help = "tl_pool, tbb, omp_task or glib_pool" },
+        { .name = "runtime", .kind = TL_COLUMN_KEY,
+          .help = "threadlab, oneTBB (steals), libgomp or libomp (steals), glib" },
+        { .name = "threads", .kind = TL_COLUMN_KEY, .help = "threads of the strategy, T" },
+        { .name = "grain_ns", .kind = TL_COLUMN_KEY, .unit = "ns",
+          .help = "the work of one leaf task" },
+        { .name = "tasks", .kind = TL_COLUMN_METRIC, .help = "leaf tasks of the workload" },
+        { .name = "speedup", .kind = TL_COLUMN_DERIVED, .unit = "x",
+          .help = "median wall time at T = 1 / at T (same workload and strategy)",
+          .band = TL_BAND_INVERSE },
+        { .name = "vs_pool", .kind = TL_COLUMN_DERIVED, .unit = "x",
+          .help = "tl_pool's median / this row's, same workload and T (above 1: "
+                  "faster than the shared queue)",
+          .band = TL_BAND_INVERSE },
+        { .name = "cpu_ns", .kind = TL_COLUMN_METRIC, .unit = "ns",
+          .help = "process CPU time of one run (median)" },
+        { 0 } };
+    bool no_tbb = false;
     const tl_bench_flag flags[] = {
         { .name = "no-tbb", .switch_value = &no_tbb,
           .help = "leave the oneTBB series out (ThreadSanitizer cannot see into it)" },
-        { .name = "no-openmp", .switch_value = &no_openmp,
-          .help = "leave the OpenMP series out (ThreadSanitizer cannot see into it)" },
-        { .name = "no-glib", .switch_value = &no_glib,
-          .help = "leave the GThreadPool series out (ThreadSanitizer cannot see into it)" },
         { 0 },
     };
     tl_bench *b = tl_bench_open(argc, argv, &(tl_bench_spec){
@@ -765,18 +779,21 @@ int main(int argc, char **argv)
         .question = "When does work stealing pay?",
         .columns = columns,
         .flags = flags,
-        .threads_default = "1-Px2" });
+        .threads_default = "1-Px2",
+        .uses = TL_USES_OPENMP | TL_USES_GLIB,
+        .measures = "wall time of the whole workload (all its leaves run and waited for)",
+        .unit = "ns" });
     bool taking_part[N_STRATEGIES] = { true, false, false, false };
 #ifdef TL_HAVE_TBB
     taking_part[S_TBB] = !no_tbb;
 #endif
 #ifdef TL_HAVE_OPENMP
-    taking_part[S_OMP] = !no_openmp;
+    taking_part[S_OMP] = tl_bench_openmp(b);
 #endif
 #ifdef TL_HAVE_GLIB
-    taking_part[S_GLIB] = !no_glib;
+    taking_part[S_GLIB] = tl_bench_glib(b);
 #endif
-    (void)no_tbb, (void)no_openmp, (void)no_glib;
+    (void)no_tbb;
     for (int s = 0; s < N_STRATEGIES; s++)
         if (!taking_part[s])
             fprintf(stderr, "work_stealing: %s left out (its library was not found at "

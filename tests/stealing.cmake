@@ -81,13 +81,15 @@ add_test(NAME bench_rust_vs_c_no_rust COMMAND ${_ws_check}
      --rust ${CMAKE_CURRENT_BINARY_DIR}/no-such-rust-program)
 
 # ---- flags, and the Rust program ---------------------------------------------------------
+# (bench_<name>_flags, from tests/benches.cmake, checks the common and
+# shared flags of every bench; these, the flags of their own.)
 foreach(_bench work_stealing rust_vs_c)
-  add_test(NAME bench_${_bench}_flags
+  add_test(NAME bench_${_bench}_own_flags
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/stealing/flags.sh
-            $<TARGET_FILE:${_bench}> ${CMAKE_CURRENT_BINARY_DIR}/bench_${_bench}_flags)
+            $<TARGET_FILE:${_bench}> ${CMAKE_CURRENT_BINARY_DIR}/bench_${_bench}_own_flags)
 endforeach()
 set(_ws_tests bench_work_stealing_quick bench_rust_vs_c_quick bench_rust_vs_c_no_rust
-    bench_work_stealing_flags bench_rust_vs_c_flags)
+    bench_work_stealing_own_flags bench_rust_vs_c_own_flags)
 if(TL_HAVE_RUST)
   add_test(NAME rust_patterns
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/stealing/rust_patterns.sh

@@ -15,10 +15,8 @@ refused --threads --threads 0
 
 case "$name" in
   work_stealing)
-    for flag in --no-tbb --no-openmp --no-glib; do
-      refused "$flag" "$flag=1"
-      documented "$flag"
-    done
+    refused --no-tbb --no-tbb=1
+    for flag in --no-tbb --no-openmp --no-glib; do documented "$flag"; done
     ;;
   rust_vs_c)
     refused --rust --rust ""
