@@ -38,66 +38,54 @@
  *   are all blocked in turn on A's tasks, the two pools starve each other.
  * - tl_panic in a task ends the task, not the worker: the handle reports the
  *   panic (tl_outcome, as tl_join gives), the panic hook prints it.
- * - Pools share nothing: no global state, no lock common to two pools.
+ *   pthread_cleanup_push handlers pushed inside the task do NOT run: the
+ *   panic returns to the worker's loop with longjmp, and only a thread's
+ *   own exit (pthread_exit, which tl_panic uses in a thread from tl_spawn)
+ *   runs such handlers; a pool task's panic must not end its worker. What
+ *   to use instead: release what the task holds before it calls tl_panic
+ *   (or return an error value instead of panicking), or run code that
+ *   relies on cleanup handlers in a thread of its own (tl_spawn, a scope),
+ *   where tl_panic runs them. For the same reason a task must not call
+ *   pthread_exit nor cancel its worker: that would end the worker, and
+ *   could unwind into handlers left by an earlier panicking task.
+ * - Pools share nothing on the paths that run work: submit, wait,
+ *   parallel_for and the workers touch no global state and take no lock
+ *   common to two pools. Create and free take one process-wide lock, to
+ *   keep the list of live pools that the exit report and fork read.
+ * - Exit report: a pool never freed is named once at exit, with where
+ *   tl_pool_create was called (the macro records it, as tl_spawn does):
+ *     threadlab: pool 'render' (4 workers) created at main.c:12 was never
+ *     freed: tl_pool_free it (or tl_pool_shutdown it) before exit so its
+ *     tasks finish
+ *   (one line). Its workers are not listed one by one: they are not
+ *   handles the program held. Silent when every pool was freed;
+ *   TL_EXIT_REPORT=0 silences it, as for threads.
+ * - Fork: a forked child has only the thread that forked, so none of the
+ *   parent's workers. In the child, every pool created before the fork
+ *   refuses work with ECHILD instead of hanging: tl_pool_submit,
+ *   tl_pool_parallel_for, tl_pool_wait and tl_pool_shutdown return ECHILD,
+ *   and tl_task_wait returns ECHILD (handle left unconsumed) for a task not
+ *   finished at the fork (a finished one gives its outcome). tl_pool_free
+ *   returns without joining or freeing anything: the child's copy of the
+ *   pool stays (the parent's tasks' handles point into it) and is reclaimed
+ *   with the process. The child's exit report names none of the parent's
+ *   pools. Create a new pool in the child if it needs one.
+ * - Hints: with TL_HINTS=1 (thread.h), waiting on each task right after
+ *   submitting it, three times in a row from one thread (same pool, same
+ *   function), prints one hint naming the pool and where it was created:
+ *   the tasks run one at a time; submit them all, then wait on them all.
+ * - A pthread call that fails in the pool is handled: one that can fail
+ *   for want of resources (mutex init, pthread_atfork) is an error value
+ *   from create; one that cannot fail when the pool is used as documented
+ *   (a lock, a join of a worker) aborts with a message naming the call.
  * - If a worker cannot be spawned, create returns the errno after joining the
  *   workers already started: it never hangs.
  * - An idle pool sleeps: workers spin for about 50 us after their last task,
  *   then block in the kernel (futex) until a submit wakes one.
  *
- * Design, and why. The benchmarks put this pool beside libgomp and GLib, so
- * the common paths take no lock and make no system call:
- * - A lock-free MPMC ring (Vyukov's queue: a sequence number per slot). A
- *   submit is one compare-and-swap plus three stores; a task without a
- *   handle allocates nothing (the ring holds fn and arg by value). One
- *   shared queue meets the targets on the 2-core machine this was measured
- *   on (a worker has at most one other consumer to contend with), keeps FIFO
- *   order and keeps the wake-up rule simple; per-worker deques with stealing
- *   were not needed, so they were not built.
- * - The queue never refuses and never blocks: a full ring is closed and a
- *   ring twice its size linked after it (positions carry on, so counting
- *   stays one subtraction). Running a queued task on the submitting thread
- *   (libgomp's back-pressure) or blocking until there is room can both
- *   deadlock a submitter that queues a task waiting for something it does
- *   next; an unbounded queue cannot. Rings are freed with the pool: memory
- *   follows the largest backlog.
- * - The count of queued tasks is the ring's own tail, so a submit touches no
- *   shared counter; workers count finished tasks privately and publish the
- *   count when they find the queue empty. A submit checks for shutdown
- *   after its reservation (a refused one fills its slot with nothing to run
- *   and counts it finished itself) and wakes a worker before it publishes,
- *   so once a task is visible its submitter no longer touches the pool.
- * - Shutdown and freeing are two steps, as in C pools generally: shutdown
- *   closes, drains and joins but keeps the memory, so a call racing it is
- *   safe and simply refused; free only releases memory. Counting every
- *   caller in and out on the fast path to make free itself race-safe would
- *   cost each submit a shared atomic.
- * - Each worker sleeps on its own futex word. At most max(1, threads/2)
- *   workers spin (about 50 us, yielding the CPU after the first 0.5 us) before
- *   they sleep; a submit reads one word of spinner and sleeper counts and
- *   makes a system call only when nobody spins and someone sleeps. The waker
- *   turns the sleeper into a spinner itself, so a burst of submits wakes one
- *   worker, which wakes the next if it finds more work (as Go and Tokio do).
- * - parallel_for submits one "join me" task per helping worker. The chunks
- *   are split into one contiguous block per participant, taken first by its
- *   owner (the same part of the range goes to the same thread each call, as
- *   with OpenMP's static schedule), then by anyone (one atomic add a chunk),
- *   so a late or slow thread holds nobody up. The caller never waits for a
- *   helper that has not started: the job is reference-counted, so a late
- *   helper finds no chunk left and just drops its reference.
- * - Waiting helps only with the task waited for (see "Which waits are
- *   safe"). Helping with any queued task, as the pool once did, keeps a
- *   waiting worker busy but can deadlock a DAG of waits, and a task run by
- *   a thread of another pool escaped its own pool's shutdown. A task run
- *   inline by its waiter leaves its queue entry behind: the entry counts as
- *   finished only when both its taker has dropped it and the inline run has
- *   ended (a counter in the task, touched only in that case), so a pool is
- *   never quiet while one of its tasks runs.
- * - A thread knows which pools it is inside from a stack of frames, one per
- *   worker loop, inline task run and parallel_for, each a local of the
- *   function doing that work (a task of A running a parallel_for of B is
- *   inside both). A check walks a list that is rarely more than one deep.
- * - The setjmp that catches panics is armed once per worker loop (again only
- *   after a panic), not once per task.
+ * How it is built, and why (lock-free rings, spinning then sleeping
+ * workers, parallel_for's blocks): lib/src/POOL-DESIGN.md in the source
+ * tree.
  *
  * Conventions as in thread.h: functions that can fail return 0 or a positive
  * errno value; free functions accept NULL.
@@ -117,8 +105,15 @@ extern "C" {
 /* A pool of worker threads. Opaque. */
 typedef struct tl_pool tl_pool;
 
-/* A handle on one submitted task: consumed by exactly one tl_task_wait or
- * tl_task_detach. Opaque. */
+/* A handle on one submitted task. Opaque. The rule, as for free(): a handle
+ * has one owner at a time (the submitter, or whoever it hands the handle
+ * to), and the owner consumes it with exactly one tl_task_wait or
+ * tl_task_detach. Two threads waiting on or detaching the same handle is
+ * the owner's bug, with no defined answer: the loser may touch memory the
+ * winner freed. A second use by the owner, after the first returned, is
+ * caught while the freed memory still holds the mark: a message naming the
+ * call, then abort (covered by a test in every build, ThreadSanitizer
+ * included). */
 typedef struct tl_task tl_task;
 
 /* Options for tl_pool_create, as a designated initializer; a zeroed struct
@@ -137,7 +132,8 @@ typedef struct tl_pool_options {
                                 create. */
     size_t queue_size;       /* slots of the first lock-free ring, rounded up
                                 to a power of two, at most 2^20; 0 = 4096.
-                                The queue grows past it (design notes). */
+                                The queue grows past it: a full
+                                ring never refuses a submit. */
 } tl_pool_options;
 
 /* Creates a pool and starts all its workers. Returns 0 and stores the pool
@@ -147,8 +143,13 @@ typedef struct tl_pool_options {
  * failed to spawn (EAGAIN: out of threads or stack memory) or to be pinned
  * (EPERM, ENOSYS, EXDEV: see tl_topo_pin_thread).
  * On error *pool_out is NULL, the workers already started have been stopped
- * and joined, and nothing is leaked. */
-int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
+ * and joined, and nothing is leaked. A macro: it records the call's
+ * __FILE__ and __LINE__ for the exit report (see above); the function
+ * tl_pool_create, called through a pointer, records no site. */
+#define tl_pool_create(...) tl__pool_create_at(__FILE__, __LINE__, __VA_ARGS__)
+int(tl_pool_create)(const tl_pool_options *options, tl_pool **pool_out);
+int tl__pool_create_at(const char *file, int line,
+                       const tl_pool_options *options, tl_pool **pool_out);
 
 /* Shuts the pool down. From the moment it begins, tl_pool_submit and
  * tl_pool_parallel_for from outside the pool return ECANCELED (tasks of the
@@ -160,8 +161,8 @@ int tl_pool_create(const tl_pool_options *options, tl_pool **pool_out);
  * shutdown returns) or ECANCELED, tl_pool_wait returns 0 at once. Handles of
  * tasks not yet waited stay valid. Idempotent: a second call (also one from
  * another thread at the same time) returns once the pool is shut down.
- * Returns 0, EINVAL (pool NULL), or EDEADLK (called from inside the pool:
- * the drain would wait for the caller). */
+ * Returns 0, EINVAL (pool NULL), EDEADLK (called from inside the pool:
+ * the drain would wait for the caller), or ECHILD (a forked child). */
 int tl_pool_shutdown(tl_pool *pool);
 
 /* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
@@ -183,27 +184,29 @@ unsigned tl_pool_threads(const tl_pool *pool);
  * the calling thread (it may wait briefly on a lock while the queue links a
  * bigger ring). Returns 0, or EINVAL (pool or fn NULL), ECANCELED
  * (tl_pool_shutdown has begun and the caller is not inside the pool),
- * ENOMEM (no memory for the handle, or for a bigger ring). On error
- * *task_out is NULL and fn will not run. */
+ * ENOMEM (no memory for the handle, or for a bigger ring), ECHILD (a forked
+ * child: see above). On error *task_out is NULL and fn will not run. */
 int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
 
 /* Waits for the task to finish and consumes the handle: afterwards it is
- * freed, and using it again is a use after free (caught with a message and
- * abort while the memory still shows the mark). If outcome is not NULL it
+ * freed, and using it again is a use after free (see tl_task: caught with a
+ * message and abort while the memory still shows the mark). If outcome is
+ * not NULL it
  * receives the task's return value, or that it panicked and the message
  * (owned by the caller: tl_outcome_release). A thread inside the task's
  * pool (a worker, or a thread running a task or parallel_for chunk of it)
  * runs the task itself if no one has started it. Otherwise the caller spins
  * briefly, then sleeps, until the task finishes; it runs nothing else
- * meanwhile. Returns 0, EINVAL (task NULL, or already being waited or
- * detached by another thread), or EDEADLK (the task is running on the
- * calling thread: the caller is that task itself, or a task it runs inline
- * while it waits; the handle is left unconsumed). */
+ * meanwhile. Returns 0, EINVAL (task NULL), EDEADLK (the task is running
+ * on the calling thread: the caller is that task itself, or a task it runs
+ * inline while it waits; the handle is left unconsumed), or ECHILD (a
+ * forked child, the task not finished at the fork; left unconsumed). */
 int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
- * discarded. Returns 0 or EINVAL (task NULL, or being waited elsewhere). */
+ * discarded; the handle is consumed (see tl_task). Returns 0, or EINVAL
+ * (task NULL). */
 int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */
@@ -215,8 +218,9 @@ bool tl_task_is_finished(const tl_task *task);
  * other threads keep submitting, it also waits for their new tasks, for as
  * long as they keep the pool busy, and it may never return while they keep
  * it busy for good. To wait for given tasks only, wait on their handles.
- * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL), or
- * EDEADLK when called from inside the pool (it would wait for itself). */
+ * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL),
+ * EDEADLK when called from inside the pool (it would wait for itself), or
+ * ECHILD (a forked child). */
 int tl_pool_wait(tl_pool *pool);
 
 /* The body of a parallel_for: handles the indices [begin, end). */
@@ -232,7 +236,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * prints the message, and the call returns ECANCELED. Returns 0 (also for
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
  * panicked, or tl_pool_shutdown has begun and the caller is not inside the
- * pool), or ENOMEM. */
+ * pool), ENOMEM, or ECHILD (a forked child). */
 int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
 

@@ -1,0 +1,187 @@
+/* Private to libthreadlab: what pool.c (workers, tasks) and
+ * pool_parallel_for.c share. The pool's structure stays in pool.c; the
+ * queue is pool_queue.h; why it is built this way is POOL-DESIGN.md. */
+#ifndef THREADLAB_POOL_INTERNAL_H
+#define THREADLAB_POOL_INTERNAL_H
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pool_queue.h"
+#include "threadlab/pool.h"
+
+/* How long an idle worker, or a waiter, spins before it sleeps: long enough
+ * to cover back-to-back submits and a fork-join's gap, short enough that an
+ * idle pool costs nothing measurable. */
+#define TL__SPIN_NS 50000
+/* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
+ * starts yielding its CPU at every turn: with more runnable threads than
+ * cores, the thread it waits for may be queued behind it on the same core.
+ * The trade-off, measured on a 2-PU VM (pool_vs_raw): libgomp spins on
+ * `pause` for milliseconds, so its empty region takes ~1 us, and this pool's
+ * empty fork-join, whose spinner notices work a sched_yield late, ~2-4 us.
+ * 256 pure turns everywhere brought the fork-join to 0.7 us but tripled the
+ * idle round trip (6 us to 26-30 us, worse than GLib's): the scheduler puts
+ * a woken worker on its waker's CPU, where a pure spin holds it off. */
+#define TL__SPIN_PAUSES 16
+
+/* ---- small tools --------------------------------------------------------- */
+
+static inline void tl__futex_wait(atomic_uint *word, unsigned expected)
+{
+    syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static inline void tl__futex_wake(atomic_uint *word, int count)
+{
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+static inline void tl__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static inline uint64_t tl__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A bounded spin: tl__spin_again() says whether to keep spinning, for about
+ * TL__SPIN_NS in all: TL__SPIN_PAUSES turns of `pause` (half a microsecond),
+ * then turns of sched_yield, which cost little when the core has nothing
+ * else to run. Start one as (tl__spin){0, 0}. */
+typedef struct tl__spin {
+    uint64_t deadline;
+    unsigned turns;
+} tl__spin;
+
+static inline bool tl__spin_again(tl__spin *s)
+{
+    if (++s->turns <= TL__SPIN_PAUSES) {
+        tl__cpu_relax();
+        return true;
+    }
+    uint64_t now = tl__now_ns();
+    if (s->deadline == 0)
+        s->deadline = now + TL__SPIN_NS;
+    if (now >= s->deadline)
+        return false;
+    sched_yield();
+    return true;
+}
+
+/* ---- which pools this thread is inside ---------------------------------- */
+
+/* A thread is inside pool P while it works for P: as one of P's workers, or
+ * running a task of P inline, or running a parallel_for on P. Each of these
+ * pushes a frame, a local of the function that runs the work, and pops it
+ * when done (tl__pool_frames = f.prev), so a thread may be inside several
+ * pools at once (a task of A running a parallel_for on B). Inside P, a wait
+ * on P is EDEADLK, a submit to a closing P is still accepted (it is part of
+ * the drain), and a waiter may run a queued task of P inline. */
+typedef struct tl__pool_frame {
+    tl_pool *pool;
+    struct tl__pool_frame *prev;
+} tl__pool_frame;
+
+extern _Thread_local tl__pool_frame *tl__pool_frames; /* innermost first */
+
+static inline void tl__pool_frame_push(tl__pool_frame *f, tl_pool *pool)
+{
+    f->pool = pool;
+    f->prev = tl__pool_frames;
+    tl__pool_frames = f;
+}
+
+static inline bool tl__pool_inside(const tl_pool *pool)
+{
+    for (const tl__pool_frame *f = tl__pool_frames; f; f = f->prev)
+        if (f->pool == pool)
+            return true;
+    return false;
+}
+
+/* ---- what pool.c offers parallel_for ------------------------------------- */
+
+/* pool->closing: open; shutdown has begun (calls from outside refused with
+ * ECANCELED); the pool was created by the parent of this forked process
+ * (its workers do not exist here: every call that would need them is
+ * refused with ECHILD). */
+enum { TL__POOL_OPEN, TL__POOL_CLOSING, TL__POOL_FORKED };
+
+/* Whether the pool may take work from this thread, given `closing`: 0,
+ * ECANCELED (closing, and the caller is not inside), ECHILD (forked). */
+static inline int tl__pool_refusal(unsigned closing, bool inside)
+{
+    if (__builtin_expect(closing == TL__POOL_OPEN, 1))
+        return 0;
+    if (closing == TL__POOL_FORKED)
+        return ECHILD;
+    return inside ? 0 : ECANCELED;
+}
+
+/* Counts a call from outside the pool in `callers`, which shutdown waits
+ * for. Returns 0, or (not counted) tl__pool_refusal's error. */
+int tl__pool_enter_outside(tl_pool *pool);
+void tl__pool_leave_outside(tl_pool *pool);
+
+/* Whether a call from inside the pool may queue work: 0 or ECHILD. */
+int tl__pool_inside_refusal(tl_pool *pool);
+
+/* Queues an entry from a thread shutdown waits for (one inside the pool, or
+ * a caller counted by tl__pool_enter_outside), and wakes up to `wake`
+ * workers. Returns 0 or ENOMEM. */
+int tl__pool_enqueue(tl_pool *pool, const tl__entry *e, unsigned wake);
+
+/* Makes sure up to `want` workers will look at the queue. */
+void tl__pool_wake_for_work(tl_pool *pool, unsigned want);
+
+/* Prepares a catch frame to be armed (setjmp in the caller's own frame,
+ * then tl__catch_top = c): a panic below it lands back there. */
+void tl__pool_catch_init(tl__catch *c);
+
+/* ---- the pool in the process (pool_lifecycle.c) ---------------------------- */
+
+/* What the process knows of a live pool, a member of struct tl_pool: for
+ * the exit report (a pool never freed), the fork handler (a child's pools
+ * refuse work) and hints. The list of live pools is the one state pools
+ * share, touched only by create, free and fork. */
+typedef struct tl__pool_record {
+    atomic_uint *closing; /* the pool's: TL__POOL_FORKED in a forked child */
+    const char *file;     /* where tl_pool_create was called (NULL: unknown) */
+    int line;
+    unsigned threads;
+    char prefix[48];      /* the workers' name prefix, cut to fit */
+    struct tl__pool_record *prev, *next; /* the live list, under its lock */
+    bool listed;
+    atomic_bool hinted;   /* the hint for this pool has been given */
+} tl__pool_record;
+
+/* Lists a pool (first call: registers the fork handler). Returns 0, or the
+ * error of pthread_atfork (ENOMEM). */
+int tl__pool_record_add(tl__pool_record *r);
+/* Takes it off the list (if a fork has not already cleared it). */
+void tl__pool_record_remove(tl__pool_record *r);
+
+/* TL_HINTS, read once at load: when off, submit and wait pay one branch. */
+extern bool tl__pool_hints_on;
+/* With hints on: the submit of t (NULL: no handle) by this thread, and the
+ * wait on t, a task of fn on the pool described by r. */
+void tl__pool_hint_submit(const struct tl_task *t);
+void tl__pool_hint_wait(tl__pool_record *r, const struct tl_task *t,
+                        tl_thread_fn fn);
+
+#endif /* THREADLAB_POOL_INTERNAL_H */

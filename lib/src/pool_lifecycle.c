@@ -1,0 +1,155 @@
+/* threadlab: the pool in the process: the list of live pools, which the
+ * exit report reads (a pool never freed is named once, with where it was
+ * created) and the fork handler clears (a forked child's pools refuse work
+ * with ECHILD, and the child reports none of them), and TL_HINTS for pools.
+ * The list is the only state pools share, and only create, free and fork
+ * take its lock. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_internal.h"
+
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static tl__pool_record *live_head;
+
+static void live_lock_take(void)
+{
+    tl__pthread_must(pthread_mutex_lock(&live_lock),
+                     "pthread_mutex_lock (live pools)");
+}
+
+static void live_lock_give(void)
+{
+    tl__pthread_must(pthread_mutex_unlock(&live_lock),
+                     "pthread_mutex_unlock (live pools)");
+}
+
+/* ---- fork ------------------------------------------------------------------ */
+
+/* In the child only the forking thread exists: the pools' workers are gone.
+ * Every live pool is marked forked (its calls refuse work with ECHILD
+ * instead of queueing tasks nobody runs, or waiting for workers that never
+ * answer) and the list is emptied, so the child's exit reports none of the
+ * parent's pools. The lock is held across fork (prepare/parent/child), so
+ * the child never inherits it taken by a thread that does not exist. */
+static void on_fork_child(void)
+{
+    for (tl__pool_record *r = live_head, *next; r; r = next) {
+        next = r->next;
+        atomic_store(r->closing, TL__POOL_FORKED);
+        r->listed = false;
+        r->prev = r->next = NULL;
+    }
+    live_head = NULL;
+    live_lock_give();
+}
+
+static int atfork_err;
+
+static void register_atfork(void)
+{
+    atfork_err = pthread_atfork(live_lock_take, live_lock_give, on_fork_child);
+}
+
+int tl__pool_record_add(tl__pool_record *r)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    tl__pthread_must(pthread_once(&once, register_atfork), "pthread_once");
+    if (atfork_err)
+        return atfork_err;
+    live_lock_take();
+    r->prev = NULL;
+    r->next = live_head;
+    if (live_head)
+        live_head->prev = r;
+    live_head = r;
+    r->listed = true;
+    live_lock_give();
+    return 0;
+}
+
+void tl__pool_record_remove(tl__pool_record *r)
+{
+    live_lock_take();
+    if (r->listed) {
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            live_head = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+        r->listed = false;
+    }
+    live_lock_give();
+}
+
+/* ---- the exit report --------------------------------------------------------- */
+
+/* One line per pool never freed, naming where it was created; its workers
+ * are not listed one by one (they are the pool's, not handles the program
+ * held). TL_EXIT_REPORT=0 silences it, as it does the report of threads. */
+__attribute__((destructor)) static void report_unfreed_pools(void)
+{
+    const char *env = getenv("TL_EXIT_REPORT");
+    if (env && strcmp(env, "0") == 0)
+        return;
+    live_lock_take();
+    for (const tl__pool_record *r = live_head; r; r = r->next)
+        fprintf(stderr,
+                "threadlab: pool '%s' (%u worker%s) created at %s:%d was "
+                "never freed: tl_pool_free it (or tl_pool_shutdown it) before "
+                "exit so its tasks finish\n",
+                r->prefix, r->threads, r->threads == 1 ? "" : "s",
+                r->file ? r->file : "(unknown file)", r->file ? r->line : 0);
+    live_lock_give();
+}
+
+/* ---- hints ------------------------------------------------------------------ */
+
+/* The pool form of the join-in-loop mistake: submit a task, wait on its
+ * handle, submit the next... so the tasks run one at a time. Counted per
+ * thread: a wait on the handle this thread submitted last, with no submit
+ * in between, for tasks of the same function on the same pool. */
+#define HINT_STREAK 3
+
+bool tl__pool_hints_on;
+static _Thread_local const struct tl_task *last_submitted;
+static _Thread_local const tl__pool_record *streak_pool;
+static _Thread_local tl_thread_fn streak_fn;
+static _Thread_local int streak_len;
+
+__attribute__((constructor)) static void read_hint_setting(void)
+{
+    const char *env = getenv("TL_HINTS");
+    tl__pool_hints_on = env && env[0] && strcmp(env, "0") != 0;
+}
+
+void tl__pool_hint_submit(const struct tl_task *t)
+{
+    last_submitted = t;
+}
+
+void tl__pool_hint_wait(tl__pool_record *r, const struct tl_task *t,
+                        tl_thread_fn fn)
+{
+    if (t != last_submitted) {
+        streak_len = 0;
+        return;
+    }
+    last_submitted = NULL;
+    if (streak_len > 0 && (streak_pool != r || streak_fn != fn))
+        streak_len = 0;
+    streak_pool = r;
+    streak_fn = fn;
+    if (++streak_len != HINT_STREAK || atomic_exchange(&r->hinted, true))
+        return;
+    fprintf(stderr,
+            "threadlab hint: tasks of pool '%s' (created at %s:%d) are waited "
+            "right after their submit, %d times in a row, so they run one at a "
+            "time; submit them all first, then wait on them all\n",
+            r->prefix, r->file ? r->file : "(unknown file)",
+            r->file ? r->line : 0, HINT_STREAK);
+}

@@ -1,0 +1,214 @@
+/* threadlab: tl_pool_parallel_for, a fork-join over an index range on a
+ * pool: one helper task per participating worker, chunks split into one
+ * block per participant (POOL-DESIGN.md, "parallel_for"). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+
+#include "pool_internal.h"
+
+/* The chunks are split into one contiguous block per participant (the
+ * caller is participant 0, helpers number themselves 1, 2...). Each runs its
+ * own block first, then takes what is left of the others': the same part of
+ * the range goes to the same thread call after call, as with OpenMP's static
+ * schedule, so data that fits in a core's cache stays there; a late or slow
+ * participant's chunks are still taken by the others. */
+typedef struct pf_block {
+    alignas(TL__CACHE_LINE) atomic_size_t next; /* next chunk of the block */
+    size_t end;                             /* one past its last chunk */
+} pf_block;
+
+/* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
+ * and reference-counted when helpers are queued: a helper that starts after
+ * the caller returned finds no chunk left and only drops its reference. */
+typedef struct pf_job {
+    atomic_uint refs;
+    tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
+                       are queued */
+    void *ctx;
+    size_t begin, end, chunk, chunks;
+    unsigned width;                  /* participants = blocks */
+    pf_block *blocks;                /* [width], after the job or on the
+                                        caller's stack */
+    alignas(TL__CACHE_LINE) atomic_uint joined; /* helpers that have started */
+    atomic_size_t done;                     /* chunks finished */
+    atomic_uint panicked;                   /* chunks that panicked */
+    atomic_uint finish;                     /* futex word, PF_* */
+} pf_job;
+
+enum { PF_RUNNING, PF_CALLER_SLEEPS, PF_FINISHED };
+
+static void chunk_done(pf_job *j)
+{
+    if (atomic_fetch_add(&j->done, 1) + 1 == j->chunks &&
+        atomic_exchange(&j->finish, PF_FINISHED) == PF_CALLER_SLEEPS)
+        tl__futex_wake(&j->finish, 1);
+}
+
+/* Claims the next chunk for participant `me`: from its own block, else from
+ * the others' in turn. Returns false when none is left. */
+static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
+{
+    for (unsigned k = 0; k < j->width; k++) {
+        pf_block *b = &j->blocks[(me + k) % j->width];
+        if (atomic_load_explicit(&b->next, memory_order_relaxed) >= b->end)
+            continue;
+        size_t i = atomic_fetch_add_explicit(&b->next, 1,
+                                             memory_order_relaxed);
+        if (i < b->end) {
+            *chunk = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Takes and runs chunks until none is left. A panicking chunk lands back here
+ * (the frame is re-armed), counts as done, and the loop goes on. */
+static void run_chunks(pf_job *j, unsigned me)
+{
+    tl__catch c;
+    tl__pool_frame *const top = tl__pool_frames;
+    size_t i;
+    tl__pool_catch_init(&c);
+    if (setjmp(c.env) != 0) {
+        tl__pool_frames = top; /* as it was when the frame was set */
+        free(c.message); /* the panic hook has shown it */
+        c.message = NULL;
+        atomic_fetch_add(&j->panicked, 1);
+        chunk_done(j);
+    }
+    tl__catch_top = &c;
+    while (next_chunk(j, me, &i)) {
+        size_t b = j->begin + i * j->chunk;
+        j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
+        chunk_done(j);
+    }
+    tl__catch_top = c.prev;
+}
+
+static void pf_unref(pf_job *j)
+{
+    if (atomic_fetch_sub(&j->refs, 1) == 1)
+        free(j);
+}
+
+static void *pf_helper(void *arg)
+{
+    pf_job *j = arg;
+    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
+    run_chunks(j, me < j->width ? me : 0);
+    pf_unref(j);
+    return NULL;
+}
+
+static void pf_wait(pf_job *j)
+{
+    tl__spin s = {0, 0};
+    while (atomic_load(&j->finish) != PF_FINISHED) {
+        if (tl__spin_again(&s))
+            continue;
+        unsigned expected = PF_RUNNING;
+        if (atomic_compare_exchange_strong(&j->finish, &expected,
+                                           PF_CALLER_SLEEPS) ||
+            expected == PF_CALLER_SLEEPS)
+            tl__futex_wait(&j->finish, PF_CALLER_SLEEPS);
+    }
+}
+
+/* Queues up to `helpers` helper tasks for j and wakes workers for them;
+ * drops the references of those it could not queue (no memory). */
+static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+{
+    unsigned queued = 0;
+    for (; queued < helpers; queued++)
+        if (tl__pool_enqueue(pool, &(tl__entry){pf_helper, j, NULL}, 0) != 0)
+            break;
+    if (queued < helpers)
+        atomic_fetch_sub(&j->refs, helpers - queued);
+    tl__pool_wake_for_work(pool, queued);
+}
+
+/* Sets up the job on the caller's stack (no helper: *on_stack) or, when
+ * helpers take part, on the heap with its blocks right after it, aligned to
+ * a line. Returns the job, or NULL if out of memory. */
+static pf_job *pf_job_new(pf_job *on_stack, pf_block *one_block,
+                          unsigned width, size_t chunks)
+{
+    pf_job *j = on_stack;
+    if (width == 1) {
+        *j = (pf_job){.blocks = one_block};
+    } else {
+        size_t job_size = (sizeof(pf_job) + TL__CACHE_LINE - 1) /
+                          TL__CACHE_LINE * TL__CACHE_LINE;
+        void *mem;
+        if (posix_memalign(&mem, TL__CACHE_LINE,
+                           job_size + width * sizeof(pf_block)) != 0)
+            return NULL;
+        j = mem;
+        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+    }
+    j->width = width;
+    j->chunks = chunks;
+    /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
+    size_t q = chunks / width, r = chunks % width;
+    for (unsigned b = 0; b < width; b++) {
+        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
+        j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
+    }
+    atomic_init(&j->refs, width);
+    return j;
+}
+
+/* Queues the helpers, runs chunks on the calling thread (inside the pool
+ * meanwhile), waits for the rest. Returns 0 or ECANCELED (a chunk
+ * panicked). */
+static int pf_run(tl_pool *pool, pf_job *j)
+{
+    pf_queue_helpers(pool, j, j->width - 1);
+    tl__pool_frame f;
+    tl__pool_frame_push(&f, pool);
+    run_chunks(j, 0);
+    tl__pool_frames = f.prev;
+    pf_wait(j);
+    return atomic_load(&j->panicked) ? ECANCELED : 0;
+}
+
+int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
+                         tl_range_fn fn, void *ctx)
+{
+    if (!pool || !fn || begin > end)
+        return EINVAL;
+    if (begin == end)
+        return 0;
+    size_t n = end - begin;
+    size_t width = tl_pool_threads(pool); /* the caller and threads - 1 */
+    if (chunk == 0) /* n / (4 * width), rounded up without overflow */
+        chunk = n / (width * 4) + (n % (width * 4) != 0);
+    size_t chunks = n / chunk + (n % chunk != 0);
+    unsigned helpers = (unsigned)(chunks - 1 < width - 1 ? chunks - 1
+                                                         : width - 1);
+    bool in = tl__pool_inside(pool);
+    int err = in ? tl__pool_inside_refusal(pool)
+                 : tl__pool_enter_outside(pool);
+    if (err)
+        return err;
+    pf_job on_stack;
+    pf_block one_block;
+    pf_job *j = pf_job_new(&on_stack, &one_block, helpers + 1, chunks);
+    if (!j) {
+        err = ENOMEM;
+    } else {
+        j->fn = fn;
+        j->ctx = ctx;
+        j->begin = begin;
+        j->end = end;
+        j->chunk = chunk;
+        err = pf_run(pool, j);
+        if (j != &on_stack)
+            pf_unref(j);
+    }
+    if (!in)
+        tl__pool_leave_outside(pool);
+    return err;
+}
