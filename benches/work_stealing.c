@@ -636,6 +636,7 @@ static void write_row(tl_bench *b, strategy_id s, const ws_case *c, size_t ci, s
         err = tl_stats_compute(k->cpu_ns + 1, reps, "ns", &cpu);
     if (err)
         tl_bench_fail(b, "%s %s: %s", c->workload, strategies[s].name, strerror(err));
+    st.cpu_median = cpu.median; /* the rounds' samples, not one turn's */
     *cell(t, s, ci, i) = st.median;
     double one = threads[0] == 1 ? *cell(t, s, ci, 0) : NAN;
     tl_bench_row(b, &st, TL_STR(c->workload), TL_STR(strategies[s].name),
