@@ -223,13 +223,15 @@ static const struct pattern {
 /* The medians the answer quotes: [pattern][0 C, 1 Rust, 2 pthread]. */
 typedef double medians[N_PATTERNS][3];
 
-/* The Rust row's statistics from the child's own batch times. */
-static int rust_stats(const rust_case *r, uint64_t batch, tl_stats *out)
+/* The Rust row's statistics from the child's own batch times, recorded
+ * like a measuring call's (so --combine and --plan treat it as one: then
+ * the child ran nothing and batch_ns holds zeros, which they ignore). */
+static int rust_stats(tl_bench *b, const rust_case *r, uint64_t batch, tl_stats *out)
 {
     double per_op[r->reps];
     for (unsigned i = 0; i < r->reps; i++)
-        per_op[i] = r->batch_ns[i] / (double)batch;
-    int err = tl_stats_compute(per_op, r->reps, "ns", out);
+        per_op[i] = r->batch_ns[i] / (double)(batch ? batch : 1);
+    int err = tl_bench_stats(b, per_op, r->reps, "ns", out);
     out->iterations = batch;
     return err;
 }
@@ -241,6 +243,7 @@ static void measure_pattern(tl_bench *b, size_t p, unsigned threads, rust_child 
 {
     unsigned reps = tl_bench_reps(b);
     double batch_ns[reps];
+    memset(batch_ns, 0, sizeof batch_ns);
     c_case c = { threads, handles, 0 }, pc = { 1, NULL, 0 };
     rust_case r = { child, patterns[p].name, threads, batch_ns, reps, 0 };
     char c_label[80], r_label[80];
@@ -255,7 +258,7 @@ static void measure_pattern(tl_bench *b, size_t p, unsigned threads, rust_child 
     tl_stats st[3];
     int err = tl_bench_measure_interleaved(b, cases, n, NULL, st);
     if (!err && child)
-        err = rust_stats(&r, st[rust_at].iterations, &st[rust_at]);
+        err = rust_stats(b, &r, st[rust_at].iterations, &st[rust_at]);
     if (err)
         tl_bench_fail(b, "%s: %s%s", patterns[p].name, strerror(err),
                       err == EPIPE ? " (the Rust program stopped: see above)" : "");

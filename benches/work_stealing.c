@@ -630,10 +630,10 @@ static void one_turn(tl_bench *b, turn *t, const ws_case *c, unsigned threads,
 static void write_row(tl_bench *b, strategy_id s, const ws_case *c, size_t ci, size_t i,
                       const contender *k, unsigned reps, table *t, const unsigned *threads)
 {
-    tl_stats st, cpu;
-    int err = tl_stats_compute(k->wall_ns + 1, reps, "ns", &st);
+    tl_stats st, cpu; /* recorded like measuring calls: --combine, --plan */
+    int err = tl_bench_stats(b, k->wall_ns + 1, reps, "ns", &st);
     if (!err)
-        err = tl_stats_compute(k->cpu_ns + 1, reps, "ns", &cpu);
+        err = tl_bench_stats(b, k->cpu_ns + 1, reps, "ns", &cpu);
     if (err)
         tl_bench_fail(b, "%s %s: %s", c->workload, strategies[s].name, strerror(err));
     st.cpu_median = cpu.median; /* the rounds' samples, not one turn's */
