@@ -187,6 +187,33 @@ def best_speedup(workload):
     return figure
 
 
+def vs_pool_at_most_threads(strategy, workload, grain=None):
+    """work_stealing: tl_pool's wall time over strategy's on the workload
+    (at the smallest grain measured, for grain), at the most threads."""
+    def figure(rows, meta, at):
+        mine = [r for r in rows if r["strategy"] == strategy and r["workload"] == workload
+                and r["vs_pool"].strip()]
+        if grain == "smallest" and mine:
+            g = min(r.num("grain_ns") for r in mine)
+            mine = [r for r in mine if r.num("grain_ns") == g]
+        if not mine:
+            return None
+        # vs_pool is the bench's own ratio of two medians: no interval of its own
+        r = max(mine, key=lambda r: r.num("threads"))
+        return Figure(r.num("vs_pool"), math.nan, math.nan, math.nan, {"threads": r["threads"]})
+    return figure
+
+
+def rust_pattern_median(strategy, at_most=False):
+    """rust_vs_c: the median of strategy (at the most threads measured)."""
+    def figure(rows, meta, at):
+        mine = [r for r in rows if r["strategy"] == strategy and r["median"].strip()]
+        if not mine:
+            return None
+        return of_row(max(mine, key=lambda r: r.num("threads") if at_most else 0))
+    return figure
+
+
 def default_stack(rows):
     return median_of(rows, section="default", metric="default_stack") or float(8 << 20)
 
@@ -442,6 +469,38 @@ BENCHES = [
                     fixed(section="waits_memory", strategy="epoll_timers")),
            Headline("epoll timers: wall time for all the waits", "ns", False,
                     fixed(section="waits_wall", strategy="epoll_timers"))]),
+
+    Bench("work_stealing",
+          "Every workload is a tree of leaf tasks that spin for grain_ns; a run must "
+          "run every leaf (counted) or the bench fails. fib and unbalanced wait inside "
+          "tasks (tl_pool: tl_task_wait, which runs the awaited task itself when nobody "
+          "has taken it; oneTBB: parallel_invoke and task_group; OpenMP: taskwait); "
+          "GThreadPool cannot, so it runs only producers and grain. The strategies of "
+          "one thread count are measured in interleaved rounds, with a pause after "
+          "oneTBB's and OpenMP's turns for their spinning threads to sleep. oneTBB "
+          "(and libomp, clang's OpenMP) steal from per-thread deques; tl_pool, libgomp "
+          "and GThreadPool share one queue.",
+          [Headline("fib, the most threads: tl_pool / oneTBB wall time", "x", None,
+                    vs_pool_at_most_threads("tbb", "fib")),
+           Headline("unbalanced tree: tl_pool / oneTBB", "x", None,
+                    vs_pool_at_most_threads("tbb", "unbalanced")),
+           Headline("producers: tl_pool / oneTBB", "x", None,
+                    vs_pool_at_most_threads("tbb", "producers")),
+           Headline("smallest grain: tl_pool / oneTBB", "x", None,
+                    vs_pool_at_most_threads("tbb", "grain", "smallest"))]),
+    Bench("rust_vs_c",
+          "The Rust program (benches/rust/patterns.rs, rustc -O) runs as a child that "
+          "the harness drives like a C operation: the same warm-up, calibrated batches "
+          "and interleaved rounds; the child times each batch with std::time::Instant. "
+          "The threads only return their index, so the figures are the patterns' own "
+          "cost. Without rustc the Rust rows are left out.",
+          [Headline("tl_spawn + tl_join", "ns", False, rust_pattern_median("tl_spawn_join")),
+           Headline("Rust thread::spawn + join", "ns", False,
+                    rust_pattern_median("rust_spawn_join")),
+           Headline("tl_scope, the most threads", "ns", False,
+                    rust_pattern_median("tl_scope", at_most=True)),
+           Headline("Rust thread::scope, the most threads", "ns", False,
+                    rust_pattern_median("rust_scope", at_most=True))]),
 ]
 
 

@@ -428,6 +428,81 @@ def million_threads(rows, meta):
                for r in where(rows, "threads", section="limits")]
     series = [Series("threads", "", points, "#0072B2")] if points else []
     return Drawing(require(series, "sections threads and limits"))
+# ---- work_stealing ------------------------------------------------------------------------------
+
+STEALING_TITLES = {"tbb": "oneTBB (steals)", "omp_task": "OpenMP task",
+                   "glib_pool": "GLib GThreadPool"}
+STEALING_COLORS = {"tbb": "#009E73", "omp_task": "#6A3D9A", "glib_pool": "#E69F00"}
+
+
+def category_tics(names):
+    """gnuplot xtics for categories at x = 0, 1, ..."""
+    return "(%s)" % ", ".join('"%s" %d' % (name, i) for i, name in enumerate(names))
+
+
+def stealing_case(r):
+    if r["workload"] == "grain":
+        return "%s tasks" % nanoseconds(r.num("grain_ns"))
+    return r["workload"]
+
+
+def work_stealing_vs_pool(rows, meta):
+    """vs_pool per workload at the most threads measured, one series per
+    strategy beside tl_pool, with the band vs_pool's description gives."""
+    rs = where(rows, "ns")
+    if not rs:
+        raise NoRows("work_stealing")
+    top = max(r.num("threads") for r in rs)
+    at_top = [r for r in rs if r.num("threads") == top]
+    cases = []
+    for r in at_top:
+        if r["strategy"] == "tl_pool" and stealing_case(r) not in cases:
+            cases.append(stealing_case(r))
+    series = []
+    for i, strategy in enumerate(s for s in ("tbb", "omp_task", "glib_pool")
+                                 if any(r["strategy"] == s for r in at_top)):
+        mine = [r for r in at_top if r["strategy"] == strategy and stealing_case(r) in cases]
+        points = sorted((cases.index(stealing_case(r)),) + derived_band(r, "vs_pool")
+                        for r in mine)
+        title = STEALING_TITLES[strategy]
+        if strategy == "omp_task" and mine:
+            title += ", " + mine[0]["runtime"]
+        series.append(Series(strategy, title, points, STEALING_COLORS[strategy],
+                             SHAPES[i % len(SHAPES)]))
+    return Drawing(require(series, "strategies beside tl_pool"), case_tics=category_tics(cases),
+                   top_threads=int(top))
+
+
+# ---- rust_vs_c ------------------------------------------------------------------------------------
+
+RUST_PATTERNS = (("spawn_join", "spawn + join"), ("scope", "scope of T"),
+                 ("spawn_all_join_all", "spawn T, join T"),
+                 ("join_in_loop", "join in the loop, T"))
+RUST_SERIES = (("c", "threadlab (C)", "#D55E00"), ("rust", "Rust std::thread", "#0072B2"),
+               ("pthread", "bare pthreads", "#777777"))
+
+
+def rust_vs_c(rows, meta):
+    """Median µs per pattern (spawn_join at T = 1, the others at the most
+    threads measured), one series per language, and pthread's spawn + join."""
+    rs = where(rows, "ns")
+    if not rs:
+        raise NoRows("rust_vs_c")
+    top = max(r.num("threads") for r in rs)
+    series = []
+    for i, (who, title, color) in enumerate(RUST_SERIES):
+        points = []
+        for x, (pattern, _) in enumerate(RUST_PATTERNS):
+            for r in rs:
+                pthread = r["strategy"] == "pthread_spawn_join"
+                mine = pthread if who == "pthread" else (r["language"] == who and not pthread)
+                t = 1 if pattern == "spawn_join" else top
+                if r["pattern"] == pattern and mine and r.num("threads") == t:
+                    points.append((x,) + median_ci(r, 1e3))
+        if points:
+            series.append(Series(who, title, points, color, SHAPES[i]))
+    names = [label.replace("T", "%d" % top) for _, label in RUST_PATTERNS]
+    return Drawing(require(series, "patterns"), pattern_tics=category_tics(names))
 
 
 # ---- the registry -------------------------------------------------------------------------------
@@ -498,6 +573,15 @@ CHARTS = [
           "A million threads? How far they got, and what would stop them",
           "million_threads.gp", ("section", "strategy", "result"), million_threads,
           kind="bars", size="1000,620"),
+    Chart("work_stealing_vs_pool", "work_stealing",
+          "When does work stealing pay? tl_pool's wall time over each strategy's",
+          "work_stealing_vs_pool.gp",
+          ("workload", "strategy", "runtime", "threads", "grain_ns", "vs_pool"),
+          work_stealing_vs_pool, size="1000,620"),
+    Chart("rust_vs_c", "rust_vs_c",
+          "What does the C port cost against Rust's std::thread?",
+          "rust_vs_c.gp", ("pattern", "language", "strategy", "threads"),
+          rust_vs_c),
 ]
 
 
