@@ -68,6 +68,14 @@ static uint64_t burners_cpu_ns(const burners *bs);
 
 enum runtime { TL_POOL, LIBGOMP, LIBOMP, N_RUNTIMES };
 static const char *const runtime_names[] = { "tl_pool", "libgomp", "libomp" };
+/* The OpenMP runtime this program links: clang's is libomp, gcc's libgomp
+ * (an assumption about the usual toolchains, made at build time, as in
+ * thread_count). The other is the child's, if it can run. */
+#if defined(__clang__)
+#define IN_PROCESS_OMP LIBOMP
+#else
+#define IN_PROCESS_OMP LIBGOMP
+#endif
 
 typedef struct fj {
     tl_bench *b;
@@ -185,7 +193,7 @@ static int gap_sampler(void *ctx, double *sample)
     uint64_t burned0 = burners_cpu_ns(f->burners);
     if (f->rt == TL_POOL) {
         err = pool_gap_sample(f, sample, &cpu);
-    } else if (f->rt == LIBGOMP) {
+    } else if (f->rt == IN_PROCESS_OMP) {
 #ifdef TL_HAVE_OPENMP
         omp_fj_sample(f->team, f->gap_ns, f->forks, sample, &cpu);
 #endif
@@ -195,7 +203,7 @@ static int gap_sampler(void *ctx, double *sample)
     } else {
         err = EIO;
     }
-    if (f->rt != LIBOMP) /* the child's CPU is its own */
+    if (f->rt == TL_POOL || f->rt == IN_PROCESS_OMP) /* a child's is its own */
         cpu -= (double)(burners_cpu_ns(f->burners) - burned0) / f->forks;
     if (f->cpu_n < sizeof f->cpu_ns / sizeof f->cpu_ns[0])
         f->cpu_ns[f->cpu_n++] = cpu;
@@ -207,7 +215,7 @@ static int idle_sampler(void *ctx, double *sample)
     fj *f = ctx;
     if (f->rt == TL_POOL)
         return pool_idle_sample(f, sample);
-    if (f->rt == LIBGOMP) {
+    if (f->rt == IN_PROCESS_OMP) {
 #ifdef TL_HAVE_OPENMP
         *sample = omp_idle_sample(f->team, IDLE_SETTLE_NS,
                                   f->quick ? IDLE_WINDOW_NS_QUICK : IDLE_WINDOW_NS);
@@ -345,18 +353,15 @@ static void burners_stop(burners *bs)
 /* Whether runtime rt takes part: built, and not left out by a flag. */
 static bool runtime_runs(const fj *f, enum runtime rt)
 {
-    switch (rt) {
-    case TL_POOL:
+    if (rt == TL_POOL)
         return true;
-    case LIBGOMP:
+    if (rt == IN_PROCESS_OMP)
 #ifdef TL_HAVE_OPENMP
         return tl_bench_openmp(f->b);
 #else
         return false;
 #endif
-    default:
-        return f->libomp_path[0] != '\0' && tl_bench_openmp(f->b);
-    }
+    return rt == LIBOMP && f->libomp_path[0] != '\0' && tl_bench_openmp(f->b);
 }
 
 /* Measures one gap case of runtime f->rt and writes its row. Returns the
@@ -373,7 +378,8 @@ static double measure_gap(fj *f, const char *section, unsigned gap_us)
     char label[64];
     snprintf(label, sizeof label, "%s %s gap=%uus", section,
              runtime_names[f->rt], gap_us);
-    if (f->rt == LIBOMP && libomp_run(f, false, reps + 1) != 0) {
+    if (f->rt != TL_POOL && f->rt != IN_PROCESS_OMP &&
+        libomp_run(f, false, reps + 1) != 0) {
         tl_bench_note(f->b, "%s: the libomp helper failed; row left out", label);
         return NAN;
     }
@@ -394,7 +400,7 @@ static double measure_idle(fj *f)
     char label[64];
     tl_sleep_ns(f->quick ? SETTLE_NS_QUICK : SETTLE_NS);
     snprintf(label, sizeof label, "idle %s", runtime_names[f->rt]);
-    if (f->rt == LIBOMP &&
+    if (f->rt != TL_POOL && f->rt != IN_PROCESS_OMP &&
         libomp_run(f, true, tl_bench_reps(f->b) + 1) != 0) {
         tl_bench_note(f->b, "%s: the libomp helper failed; row left out", label);
         return NAN;
@@ -497,6 +503,10 @@ static void run_trips(fj *f, results *r)
 /* The helper next to this program (build/<cc>/benches/libomp/), if built. */
 static void find_libomp(fj *f)
 {
+    if (IN_PROCESS_OMP == LIBOMP) { /* this program's own OpenMP */
+        f->libomp_path[0] = '\0';
+        return;
+    }
     char self[4000];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     f->libomp_path[0] = '\0';
