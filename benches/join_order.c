@@ -287,8 +287,13 @@ static order_medians measure_order(tl_bench *b, bool as_completed,
     tl_stats last, first;
     int err = tl_bench_sample(b, sample_order, &o,
                               &(tl_measure_opts){ .label = label }, &last);
-    if (!err) /* the samples after the warm-up */
-        err = tl_stats_compute(o.first_ns + (o.samples - reps), reps, "ns", &first);
+    /* The samples after the warm-up, recorded with the run's others; when
+     * combining runs (or planning) the sampler did not run and the harness
+     * answers from the runs' records. */
+    bool sampled = !tl_bench_replaying(b) && !tl_bench_planning(b);
+    if (!err)
+        err = tl_bench_stats(b, sampled ? o.first_ns + (o.samples - reps) : NULL,
+                             sampled ? reps : 0, "ns", &first);
     if (err)
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     tl_bench_row(b, &first, TL_STR("order"), TL_STR("varied"), TL_STR(strategy),

@@ -87,13 +87,15 @@ int main(int argc, char **argv)
     };
     struct borrowed borrowed = {&data, halves};
 
-    int panicked = tl_scope_run(spawn_all, &borrowed);
-    printf("tl_scope_run returned: all 4 scoped threads joined, %d "
-           "panicked\n", panicked);
+    /* 0, or ECANCELED if a scoped thread nobody joined panicked
+     * (tl_scope_run_with hands back their count and messages). */
+    int err = tl_scope_run(spawn_all, &borrowed);
+    printf("tl_scope_run returned: all 4 scoped threads joined, %s\n",
+           err == 0 ? "0 panicked" : "some panicked");
 
     printf("sum of the halves: %ld + %ld = %ld\n", halves[0].sum,
            halves[1].sum, halves[0].sum + halves[1].sum);
     data.values[data.count++] = 6; /* no thread is left to see this */
     print_numbers("after the scope, main changed it:", &data);
-    return panicked == 0 ? 0 : 1;
+    return err == 0 ? 0 : 1;
 }

@@ -212,7 +212,7 @@ def check_row(row, desc, filled, failures):
         filled = filled + section_filled
     elif desc.unit and row["unit"] != desc.unit:
         failures.append("unit is not %s: %s" % (desc.unit, where))
-    stats = [c["name"] for c in desc.stats_columns]
+    stats = [c["name"] for c in desc.stats_columns if not c.get("optional")]
     empty = [c for c in stats + filled if row[c] == ""]
     if empty:
         failures.append("empty %s: %s" % (", ".join(empty), where))

@@ -22,7 +22,7 @@ static const tl_bench_spec spec = { .name = "files_test", .question = "?",
 
 static const char header[] =
     "name,value,unit,n,min,p05,median,p95,max,mean,stddev,cv,ci_lo,ci_hi,"
-    "outliers,unstable\n";
+    "outliers,unstable,ci_level,runs,cpu_median\n";
 
 /* In a child: a bench writing to $TL_TEST_OUT. */
 static tl_bench *open_child_bench(void)
@@ -69,8 +69,9 @@ static void escaping_and_commit(void)
     ASSERT_CONTAINS(csv, "\n\"a,b\",7,ns,3,");
     ASSERT_CONTAINS(csv, "\n\"say \"\"hi\"\"\",0.5,ns,");
     ASSERT_CONTAINS(csv, "\n\"two\nlines\",,ns,");
-    ASSERT_CONTAINS(csv, ",0,1\n"); /* outliers 0, unstable (cv 50%) */
-    ASSERT_CONTAINS(csv, "\n\" padded\",,,,,,,,,,,,,,,\n"); /* 14 empty stats */
+    /* outliers 0, unstable (cv 50%), ci_level 0.75 (n = 3), 1 run, no CPU */
+    ASSERT_CONTAINS(csv, ",0,1,0.75,1,\n");
+    ASSERT_CONTAINS(csv, "\n\" padded\",,,,,,,,,,,,,,,,,,\n"); /* 17 empty stats */
     free(csv);
     char *answer = slurp(dir, "files_test.answer.txt");
     ASSERT_STREQ(answer, "It takes 2 ns.\n");
@@ -93,7 +94,7 @@ static void escaping_and_commit(void)
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1])));"
-             "assert len(r)==6 and all(len(x)==16 for x in r), r;"
+             "assert len(r)==6 and all(len(x)==19 for x in r), r;"
              "assert [x[0] for x in r[1:]]==[\"plain\",\"a,b\",\"say \\\"hi\\\"\","
              "\"two\\nlines\",\" padded\"], r' %s/files_test.csv",
              dir);

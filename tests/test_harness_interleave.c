@@ -76,6 +76,9 @@ static void rounds_take_one_batch_of_each(tl_bench *b)
     for (unsigned i = 1; i < first_round; i++)
         ASSERT_TRUE(calls[i].id >= calls[i - 1].id); /* no mixing before */
     ASSERT_GE(s[1].min, 3e6); /* a floor, not a timing */
+    /* CPU time per operation was taken beside the wall time. */
+    ASSERT_TRUE(isfinite(s[0].cpu_median) && isfinite(s[1].cpu_median));
+    ASSERT_TRUE(s[1].cpu_median > 0);
 }
 
 static void options_apply_to_every_case(tl_bench *b)
@@ -125,6 +128,26 @@ static void work_helpers(void)
     ASSERT_GE(tl_now_ns() - start, 2000000); /* at least; never less */
 }
 
+/* <bench>.samples.csv: call 0 (fast, slow) and call 1 (no labels) with
+ * every sample of each case; the call that failed (2) left none. */
+static void samples_recorded(const char *dir)
+{
+    char *text = slurp(dir, "interleave_test.samples.csv");
+    ASSERT_NOT_NULL(text);
+    ASSERT_TRUE(strncmp(text, "call,case,label,run,sample,value,unit,iterations,"
+                              "cpu_ns\n", 56) == 0);
+    char row[64];
+    for (int i = 0; i < REPS; i++) {
+        snprintf(row, sizeof row, "\n0,0,fast,0,%d,", i);
+        ASSERT_CONTAINS(text, row);
+        snprintf(row, sizeof row, "\n0,1,slow,0,%d,", i);
+        ASSERT_CONTAINS(text, row);
+    }
+    ASSERT_CONTAINS(text, "\n1,1,,0,2,");
+    ASSERT_TRUE(strstr(text, "\n2,") == NULL);
+    free(text);
+}
+
 int main(void)
 {
     char *dir = make_scratch();
@@ -134,6 +157,7 @@ int main(void)
     errors(b);
     work_helpers();
     ASSERT_EQ(tl_bench_close(b), 0);
+    samples_recorded(dir);
     remove_tree(dir);
     puts("ok");
     return 0;

@@ -81,6 +81,25 @@ static void slow_operations_are_not_batched(tl_bench *b)
     ASSERT_GE(s.min, (double)r.spin_ns);
 }
 
+static int nap(void *ctx, uint64_t iterations)
+{
+    (void)ctx;
+    for (uint64_t i = 0; i < iterations; i++)
+        tl_sleep_ns(2000000);
+    return 0;
+}
+
+/* CPU time beside wall time: a sleep costs wall time and hardly any CPU
+ * (a ratio, not a timing: a loaded machine stretches the wall time only). */
+static void cpu_time_beside_wall_time(tl_bench *b)
+{
+    tl_stats s;
+    ASSERT_EQ(tl_bench_measure(b, nap, NULL, &(tl_measure_opts){ .reps = 3 }, &s), 0);
+    ASSERT_TRUE(isfinite(s.cpu_median) && s.cpu_median >= 0);
+    ASSERT_TRUE(s.cpu_median < s.median / 2);
+    ASSERT_EQ(s.runs, 1);
+}
+
 static void fixed_batches(tl_bench *b)
 {
     static record r = { .spin_ns = 0 };
@@ -167,6 +186,7 @@ int main(void)
     calibrates_short_operations(b);
     slow_operations_are_not_batched(b);
     fixed_batches(b);
+    cpu_time_beside_wall_time(b);
     errors_stop_the_measurement(b);
     bench_samples(b);
     accessors(b);

@@ -1,6 +1,6 @@
 /* The harness's statistics against values computed by hand, and the
- * bootstrap CI's promises: it holds the median, narrows as n grows, and is
- * the same on every run. */
+ * median's interval: the order statistics its level promises, narrowing as
+ * n grows. */
 #include "harness_test.h"
 
 #include <errno.h>
@@ -100,7 +100,7 @@ static void outliers_and_instability(void)
     ASSERT_TRUE(s.unstable);
 }
 
-/* Deterministic noise around 1000, for the bootstrap checks. */
+/* Deterministic noise around 1000, for the interval checks. */
 static void noisy(double *x, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++) {
@@ -109,18 +109,36 @@ static void noisy(double *x, size_t n, uint64_t seed)
     }
 }
 
-static void bootstrap(void)
+static int ascending(const void *a, const void *b)
 {
-    static double small[10], large[1000];
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The interval of the median is a pair of order statistics with its
+ * binomial level (coverage itself: test_harness_coverage.c). */
+static void median_interval(void)
+{
+    static double small[10], large[1000], sorted[10];
     noisy(small, 10, 1);
     noisy(large, 1000, 2);
     tl_stats a = summarise(small, 10), b = summarise(large, 1000);
-    ASSERT_TRUE(a.ci_lo < a.ci_hi);
+    memcpy(sorted, small, sizeof sorted);
+    qsort(sorted, 10, sizeof *sorted, ascending);
+    ASSERT_NEAR(a.ci_lo, sorted[1], 0); /* x(2) and x(9) of 10 */
+    ASSERT_NEAR(a.ci_hi, sorted[8], 0);
+    ASSERT_NEAR(a.ci_level, 1 - 22.0 / 1024, 1e-12);
+    ASSERT_TRUE(b.ci_level >= 0.95 && b.ci_level < 0.96);
     ASSERT_TRUE(b.ci_hi - b.ci_lo < (a.ci_hi - a.ci_lo) / 2);
-    /* Reproducible: a fixed seed, not the time. */
-    tl_stats again = summarise(small, 10);
-    ASSERT_NEAR(again.ci_lo, a.ci_lo, 0);
-    ASSERT_NEAR(again.ci_hi, a.ci_hi, 0);
+    /* Below 6 samples: [min, max], at its own lower level. */
+    tl_stats c = summarise(small, 3);
+    ASSERT_NEAR(c.ci_level, 0.75, 1e-12);
+    ASSERT_NEAR(c.ci_lo, c.min, 0);
+    ASSERT_NEAR(c.ci_hi, c.max, 0);
+    ASSERT_NEAR(summarise(small, 1).ci_level, 0, 0);
+    /* One run, and no CPU time for samples given as numbers. */
+    ASSERT_EQ(a.runs, 1);
+    ASSERT_TRUE(isnan(a.cpu_median));
     /* Every prefix length, odd and even, keeps the median inside. */
     for (size_t n = 2; n <= 40; n++)
         summarise(large, n);
@@ -145,7 +163,7 @@ int main(void)
     ties();
     single_sample();
     outliers_and_instability();
-    bootstrap();
+    median_interval();
     bad_input();
     puts("ok");
     return 0;

@@ -47,6 +47,15 @@ static int main_panic_child(void)
 int main(int argc, char **argv)
 {
     const char *child = tl_test_child_case(argc, argv);
+    if (child && strcmp(child, "default-hook") == 0) {
+        tl_builder named = {.name = "checker"};
+        tl_thread *t;
+        tl_join(tl_spawn(panics_named, NULL), NULL);
+        tl_builder_spawn(&named, panics_named, NULL, &t);
+        tl_join(t, NULL);
+        puts("child ok");
+        return 0;
+    }
     if (child)
         return main_panic_child();
 
@@ -72,6 +81,8 @@ int main(int argc, char **argv)
     ASSERT_CONTAINS(hook_site, "|bad input");
     ASSERT_PTR_EQ(tl_set_panic_hook(NULL), counting_hook);
 
+    tl_test_child_result r;
+
     /* tl_is_finished follows the thread. */
     h = tl_spawn(waits_then_returns, &code);
     ASSERT_TRUE(!tl_is_finished(h));
@@ -82,8 +93,14 @@ int main(int argc, char **argv)
     ASSERT_PTR_EQ(out.value, &code);
     ASSERT_TRUE(!tl_is_finished(NULL));
 
+    /* The default hook prints as Rust's does, '<unnamed>' included. */
+    tl_test_child("default-hook", NULL, &r);
+    ASSERT_EQ(r.exit_code, 0);
+    ASSERT_CONTAINS(r.output, "thread '<unnamed>' panicked at ");
+    ASSERT_CONTAINS(r.output, "thread 'checker' panicked at ");
+    ASSERT_CONTAINS(r.output, "test_panic.c:");
+
     /* A panic on the main thread aborts the process with the message. */
-    tl_test_child_result r;
     tl_test_child("main-panic", NULL, &r);
     ASSERT_EQ(r.signal, SIGABRT);
     ASSERT_CONTAINS(r.output, "from main 7");

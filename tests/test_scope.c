@@ -1,10 +1,13 @@
-/* Scoped threads: all joined before tl_scope returns, so they may borrow the
- * caller's stack; early joins; nested spawns; panics counted. */
+/* Scoped threads: all joined before tl_scope_run returns, so they may borrow
+ * the caller's stack; early joins; nested spawns; unjoined panics returned
+ * (count and messages) or propagated; a body that returns a value. */
 #include <threadlab/scope.h>
 
 #include <errno.h>
 #include <stdatomic.h>
 #include <unistd.h>
+
+#include <signal.h>
 
 #include "tl_test.h"
 
@@ -124,8 +127,79 @@ static void *runs_panicking_scope(void *arg)
     return NULL;
 }
 
-int main(void)
+/* ---- the panics as a value, or propagated ------------------------------------ */
+
+static void *three_panics_and_a_value(tl_scope *scope, void *ctx)
 {
+    tl_thread *first = tl_scope_spawn(scope, panics, NULL);
+    ASSERT_EQ(tl_join(first, NULL), 0); /* joined early: not the scope's */
+    tl_scope_spawn(scope, panics, NULL);
+    tl_scope_spawn(scope, panics, NULL);
+    tl_scope_spawn(scope, returns_arg, NULL);
+    return ctx;
+}
+
+static void *no_panic_value(tl_scope *scope, void *ctx)
+{
+    tl_scope_spawn(scope, returns_arg, NULL);
+    return ctx;
+}
+
+static void panics_as_a_value(void)
+{
+    int v = 7;
+    tl_scope_outcome o;
+    ASSERT_EQ(tl_scope_run_with(NULL, three_panics_and_a_value, &v, &o),
+              ECANCELED);
+    ASSERT_PTR_EQ(o.value, &v);
+    ASSERT_EQ_U(o.panicked, 2);
+    ASSERT_STREQ(o.panic_messages[0], "scoped panic");
+    ASSERT_STREQ(o.panic_messages[1], "scoped panic");
+    tl_scope_outcome_release(&o);
+    ASSERT_EQ_U(o.panicked, 0);
+    ASSERT_NULL(o.panic_messages);
+    tl_scope_outcome_release(NULL);
+
+    ASSERT_EQ(tl_scope_run_with(NULL, three_panics_and_a_value, &v, NULL),
+              ECANCELED); /* discarded: no leak (ASan) */
+    ASSERT_EQ(tl_scope_run_with(&(tl_scope_options){.propagate_panics = true},
+                                no_panic_value, &v, &o), 0);
+    ASSERT_PTR_EQ(o.value, &v);
+    ASSERT_EQ_U(o.panicked, 0);
+    ASSERT_NULL(o.panic_messages);
+}
+
+static void *runs_propagating_scope(void *arg)
+{
+    tl_scope_outcome o;
+    tl_scope_run_with(&(tl_scope_options){.propagate_panics = true},
+                      three_panics_and_a_value, arg, &o);
+    return arg; /* not reached: the scope's panics end this thread */
+}
+
+static void propagated_panics(void)
+{
+    tl_outcome out;
+    ASSERT_EQ(tl_join(tl_spawn(runs_propagating_scope, NULL), &out), 0);
+    ASSERT_TRUE(out.panicked);
+    ASSERT_STREQ(out.panic_message,
+                 "2 scoped threads panicked; the first: scoped panic");
+    tl_outcome_release(&out);
+
+    /* In main, a panic aborts, as in Rust. */
+    tl_test_child_result r;
+    tl_test_child("propagate-in-main", NULL, &r);
+    ASSERT_EQ(r.signal, SIGABRT);
+    ASSERT_CONTAINS(r.output, "scoped threads panicked; the first: scoped panic");
+}
+
+int main(int argc, char **argv)
+{
+    if (tl_test_child_case(argc, argv)) {
+        tl_set_panic_hook(tl_panic_hook_silent);
+        runs_propagating_scope(NULL);
+        return 0;
+    }
     tl_set_panic_hook(tl_panic_hook_silent);
 
     struct job job;
@@ -140,7 +214,9 @@ int main(void)
     job.data[0] = 0;      /* and the data is ours to change again */
 
     int v = 5;
-    ASSERT_EQ(tl_scope_run(early_join_and_panics, &v), 2);
+    ASSERT_EQ(tl_scope_run(early_join_and_panics, &v), ECANCELED);
+    panics_as_a_value();
+    propagated_panics();
 
     struct tree tree = {.depth = 6};
     ASSERT_EQ(tl_scope_run(spawn_tree, &tree), 0);
@@ -153,7 +229,10 @@ int main(void)
     tl_outcome_release(&out);
     ASSERT_EQ(atomic_load(&late_finished), 1);
 
-    ASSERT_EQ(tl_scope_run(NULL, NULL), -EINVAL);
+    ASSERT_EQ(tl_scope_run(NULL, NULL), EINVAL);
+    tl_scope_outcome so = {.panicked = 9};
+    ASSERT_EQ(tl_scope_run_with(NULL, NULL, NULL, &so), EINVAL);
+    ASSERT_EQ(so.panicked, 0);
     tl_thread *h = (tl_thread *)&v;
     ASSERT_EQ(tl_scope_builder_spawn(NULL, NULL, returns_arg, NULL, &h), EINVAL);
     ASSERT_NULL(h);

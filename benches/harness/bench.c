@@ -1,7 +1,7 @@
 /* bench.c: a bench's life: open (command line, topology, files), rows,
  * answer, close (commit everything). */
 #define _GNU_SOURCE
-#include "harness_internal.h"
+#include "runs_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -130,7 +130,7 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     if (tl_topo_load(&b->topo) != 0)
         b->topo = NULL; /* the machine card will say "unknown" */
 
-    char slug[64];
+    char slug[160];
     tl__default_machine_name(b->topo, b->pus, slug, sizeof slug);
     int status = parse_command_line(b, slug);
     if (status >= 0) {
@@ -139,18 +139,24 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
     }
     b->progress.tty = isatty(STDERR_FILENO);
 
-    int err = tl__mkdirs(b->cli.out_dir);
+    bool planning = tl_bench_planning(b); /* writes nothing under --out */
+    int err = planning ? 0 : tl__mkdirs(b->cli.out_dir);
     char name[256];
     snprintf(name, sizeof name, "%s.csv", spec->name);
-    if (!err)
+    if (!err && !planning)
         err = tl__outfile_open(&b->csv, b->cli.out_dir, name);
+    if (!err)
+        err = tl__runs_open(b); /* samples file, runs to combine (runs.c) */
     if (err) {
         fprintf(stderr, "%s: error: cannot write in '%s': %s\n", spec->name,
                 b->cli.out_dir, strerror(err));
+        tl__outfile_discard(&b->csv);
+        tl__runs_free(b);
         free_unopened(b);
         exit(1);
     }
-    write_header(b);
+    if (!planning)
+        write_header(b);
     tl_timer(); /* measured now, before the bench loads the machine */
     return b;
 }
@@ -225,6 +231,10 @@ void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
                  "tl_bench_row got %zu values, but %s has %zu columns", count,
                  b->spec->name, b->columns);
         bench_bug(what);
+    }
+    if (tl_bench_planning(b)) { /* plan mode: nothing is written */
+        b->rows++;
+        return;
     }
     FILE *f = b->csv.f;
     for (size_t i = 0; i < count; i++) {
@@ -322,6 +332,11 @@ int tl_bench_close(tl_bench *b)
         return 1;
     tl__progress_clear(b);
     int status = 0;
+    if (tl_bench_planning(b)) {
+        status = tl__plan_print(b);
+        goto free_bench;
+    }
+    tl__runs_check_complete(b); /* --combine: every recorded call replayed */
     if (b->write_error) {
         status |= report(b, "the CSV rows", b->write_error);
         tl__outfile_discard(&b->csv);
@@ -332,12 +347,15 @@ int tl_bench_close(tl_bench *b)
     status |= report(b, "the description", write_description(b));
     status |= report(b, "meta.json or topology.xml", tl__meta_write(b));
     status |= report_skipped(b);
+    status |= report(b, "the samples or run.json", tl__runs_commit(b));
     if (b->answer)
         printf("%s: %s\n", b->spec->name, b->answer);
     if (!b->cli.quiet && status == 0)
         fprintf(stderr, "%s: %u rows in %s/%s.csv\n", b->spec->name, b->rows,
                 b->cli.out_dir, b->spec->name);
     fflush(stdout);
+free_bench:
+    tl__runs_free(b);
     tl_topo_free(b->topo);
     tl__cli_release(&b->cli);
     free(b->answer);
@@ -380,6 +398,7 @@ bool tl_bench_skip_refused(tl_bench *b, const char *label, int err)
 void tl_bench_usage_error(tl_bench *b, const char *fmt, ...)
 {
     tl__outfile_discard(&b->csv); /* nothing was measured */
+    tl__runs_discard(b);
     va_list ap;
     va_start(ap, fmt);
     fprintf(stderr, "%s: ", b->spec->name);

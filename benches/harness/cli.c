@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TL__REPS_MAX 1000000
 #define TL__MIN_TIME_MAX_S 3600.0
@@ -27,6 +28,11 @@ enum {
     OPT_SECTION,
     OPT_NO_OPENMP,
     OPT_NO_GLIB,
+    OPT_RUN_INDEX,
+    OPT_COMBINE,
+    OPT_COMBINE_FROM,
+    OPT_PLAN,
+    OPT_PLAN_JSON,
     OPT_EXTRA = 512 /* + index in spec->flags */
 };
 
@@ -56,7 +62,14 @@ static const struct common_flag {
     { "section", OPT_SECTION, "NAME", FOR_SECTIONS },
     { "no-openmp", OPT_NO_OPENMP, NULL, FOR_OPENMP },
     { "no-glib", OPT_NO_GLIB, NULL, FOR_GLIB },
+    /* Runs and plan mode (runs.c, plan.c). */
+    { "run-index", OPT_RUN_INDEX, "I", FOR_ALL },
+    { "combine", OPT_COMBINE, "DIRS", FOR_ALL },
+    { "combine-from", OPT_COMBINE_FROM, "DIR", FOR_ALL },
+    { "plan", OPT_PLAN, "json", FOR_ALL }, /* optional: --plan or --plan=json */
+    { "plan-json", OPT_PLAN_JSON, "FILE", FOR_ALL },
 };
+#define TL__RUN_INDEX_MAX 1000000
 #define N_COMMON (sizeof common_flags / sizeof *common_flags)
 
 /* Whether the bench takes the common flag. */
@@ -130,6 +143,11 @@ static int fail(char *err, size_t size, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, size, fmt, ap);
     va_end(ap);
+    /* What the user typed is quoted back: a newline or escape in it must
+     * not break the one-line message or the terminal. */
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
     return EINVAL;
 }
 
@@ -239,6 +257,61 @@ static int set_extra(const tl_bench_flag *flag, const char *text, char *err,
                 text);
 }
 
+/* Keeps a copy of text in *slot (a flag given twice: the last wins). */
+static int keep(char **slot, const char *flag, const char *text, char *err,
+                size_t size)
+{
+    if (!*text)
+        return fail(err, size, "--%s: expected a folder or file, got ''", flag);
+    free(*slot);
+    *slot = strdup(text);
+    return *slot ? 0 : ENOMEM;
+}
+
+/* The flags of runs and plan mode (see harness.h). */
+static int set_runs_flag(tl__cli *cli, int val, const char *text, char *err,
+                         size_t size)
+{
+    long index;
+    switch (val) {
+    case OPT_RUN_INDEX:
+        if (tl_parse_long(text, &index) != 0 || index < 0 ||
+            index > TL__RUN_INDEX_MAX)
+            return fail(err, size,
+                        "--run-index: expected an integer from 0 to %d, got '%s'",
+                        TL__RUN_INDEX_MAX, text);
+        cli->run_index = index;
+        return 0;
+    case OPT_COMBINE:
+        return keep(&cli->combine, "combine", text, err, size);
+    case OPT_COMBINE_FROM:
+        return keep(&cli->combine_from, "combine-from", text, err, size);
+    case OPT_PLAN:
+        if (text && strcmp(text, "json") != 0 && strcmp(text, "text") != 0)
+            return fail(err, size,
+                        "--plan: expected --plan, --plan=text or --plan=json, "
+                        "got '--plan=%s'",
+                        text);
+        cli->plan = text && strcmp(text, "json") == 0 ? TL__PLAN_JSON : TL__PLAN_TEXT;
+        return 0;
+    default: /* OPT_PLAN_JSON */
+        if (!cli->plan)
+            cli->plan = TL__PLAN_TEXT;
+        return keep(&cli->plan_json, "plan-json", text, err, size);
+    }
+}
+
+/* Flags of runs and plan mode that exclude each other. */
+static int check_runs_flags(const tl__cli *cli, char *err, size_t size)
+{
+    if (cli->combine && cli->combine_from)
+        return fail(err, size, "--combine and --combine-from: give one of them");
+    if (cli->plan && (cli->combine || cli->combine_from))
+        return fail(err, size, "--plan: nothing is combined in plan mode "
+                               "(drop --combine or --plan)");
+    return 0;
+}
+
 /* Parses the value of a common flag. */
 static int set_common(const tl_bench_spec *spec, tl__cli *cli, int val,
                       const char *text,
@@ -293,12 +366,18 @@ static int set_common(const tl_bench_spec *spec, tl__cli *cli, int val,
     case OPT_MACHINE:
         if (!tl__machine_name_ok(text))
             return fail(err, size,
-                        "--machine: expected a name of letters, digits, '-', "
-                        "'_' and '.' (not first), got '%s'",
-                        text);
+                        "--machine: expected a name of at most %d letters, "
+                        "digits, '-', '_' and '.' (not first), got '%s'",
+                        TL__MACHINE_NAME_MAX, text);
         free(cli->machine);
         cli->machine = strdup(text);
         return cli->machine ? 0 : ENOMEM;
+    case OPT_RUN_INDEX:
+    case OPT_COMBINE:
+    case OPT_COMBINE_FROM:
+    case OPT_PLAN:
+    case OPT_PLAN_JSON:
+        return set_runs_flag(cli, val, text, err, size);
     default:
         return fail(err, size, "internal error: flag %d", val);
     }
@@ -316,8 +395,9 @@ static struct option *build_options(const tl_bench_spec *spec)
     for (size_t i = 0; i < N_COMMON; i++)
         if (takes(spec, &common_flags[i]))
             opts[n++] = (struct option){ common_flags[i].name,
-                                         common_flags[i].metavar ? required_argument
-                                                                 : no_argument,
+                                         common_flags[i].val == OPT_PLAN ? optional_argument
+                                         : common_flags[i].metavar ? required_argument
+                                                                   : no_argument,
                                          NULL, common_flags[i].val };
     for (size_t i = 0; i < extra; i++)
         opts[n + i] = (struct option){
@@ -342,6 +422,25 @@ static int refused(const tl_bench_spec *spec, const char *arg, int optopt_val,
     return fail(err, size, "unknown flag '%s'", arg);
 }
 
+/* A bench run by hand writes beside its program, build/<...>/benches/
+ * scratch/<machine>/, never into results/: only a whole `make bench` run
+ * may replace a committed results folder. (/tmp when the program's own path
+ * cannot be read.) */
+static int default_out_dir(tl__cli *cli)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash)
+        *slash = '\0';
+    if (asprintf(&cli->out_dir, "%s/scratch/%s", slash ? exe : "/tmp/threadlab",
+                 cli->machine) < 0) {
+        cli->out_dir = NULL;
+        return ENOMEM;
+    }
+    return 0;
+}
+
 /* Applies what was not given: quick or normal defaults, $MACHINE, the
  * default folder and thread list. */
 static int apply_defaults(const tl_bench_spec *spec, tl__cli *cli,
@@ -357,17 +456,15 @@ static int apply_defaults(const tl_bench_spec *spec, tl__cli *cli,
         const char *env = getenv("MACHINE");
         if (env && *env && !tl__machine_name_ok(env))
             return fail(err, size,
-                        "MACHINE (environment): expected a name of letters, "
-                        "digits, '-', '_' and '.' (not first), got '%s'",
-                        env);
+                        "MACHINE (environment): expected a name of at most %d "
+                        "letters, digits, '-', '_' and '.' (not first), got '%s'",
+                        TL__MACHINE_NAME_MAX, env);
         cli->machine = strdup(env && *env ? env : default_machine);
         if (!cli->machine)
             return ENOMEM;
     }
-    if (!cli->out_dir && asprintf(&cli->out_dir, "results/%s", cli->machine) < 0) {
-        cli->out_dir = NULL;
+    if (!cli->out_dir && default_out_dir(cli) != 0)
         return ENOMEM;
-    }
     bool given = threads_text != NULL;
     if (!given)
         threads_text = spec->threads_default ? spec->threads_default
@@ -434,6 +531,8 @@ int tl__cli_parse(const tl_bench_spec *spec, int argc, char **argv,
         rc = fail(err, err_size, "unexpected argument '%s' (flags start with --)",
                   argv[optind]);
     if (rc == 0)
+        rc = check_runs_flags(cli, err, err_size);
+    if (rc == 0)
         rc = apply_defaults(spec, cli, reps_given, min_time_given, threads_text,
                             default_machine, pus, err, err_size);
     if (rc != 0)
@@ -446,6 +545,10 @@ void tl__cli_release(tl__cli *cli)
     free(cli->threads);
     free(cli->out_dir);
     free(cli->machine);
+    free(cli->combine);
+    free(cli->combine_from);
+    free(cli->plan_json);
+    cli->combine = cli->combine_from = cli->plan_json = NULL;
     cli->threads = NULL;
     cli->out_dir = cli->machine = NULL;
 }
@@ -496,7 +599,8 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
               "where worker threads run: none (the OS decides), compact (fill\n"
               "each core's PUs, then the next core) or scatter (one per\n"
               "core, across packages first) (default none)");
-    help_line(f, "out", "DIR", "results folder (default results/<machine>)");
+    help_line(f, "out", "DIR", "results folder (default <this program's folder>/\n"
+              "scratch/<machine>: never results/, which only make bench writes)");
     snprintf(text, sizeof text,
              "machine name for the default folder (default $MACHINE, else\n"
              "'%s', from the CPU model and PU count)",
@@ -509,6 +613,20 @@ void tl__cli_help(const tl_bench_spec *spec, const char *default_machine,
               "sections and units, as DIR/<bench>.schema.json) and exit");
     help_line(f, "print-machine-name", NULL,
               "print the machine name (as --machine NAME describes) and exit");
+    help_line(f, "run-index", "I",
+              "tag this run's samples as run I (default 0); runs of one\n"
+              "bench made with the same flags are combined by --combine");
+    help_line(f, "combine", "DIRS",
+              "run nothing: answer every measurement with the samples the\n"
+              "runs in DIR1,DIR2,... recorded, combined (intervals over the\n"
+              "runs' medians); write the result to --out");
+    help_line(f, "combine-from", "DIR",
+              "as --combine, with every folder in DIR that holds this\n"
+              "bench's samples file (in name order)");
+    help_line(f, "plan[=json]", NULL,
+              "run nothing, write nothing: print the cases it would\n"
+              "measure (threads, memory, estimated time) and the totals");
+    help_line(f, "plan-json", "FILE", "--plan, and the plan as JSON in FILE");
     help_bench(spec, f);
 }
 
@@ -540,10 +658,11 @@ static void help_bench(const tl_bench_spec *spec, FILE *f)
             spec->name);
     tl__stats_header(f);
     fprintf(f,
-            "),\nDIR/%s.answer.txt, DIR/%s.schema.json, DIR/meta.json and\n"
+            "),\nDIR/%s.samples.csv (every sample), DIR/%s.run.json (this run),\n"
+            "DIR/%s.answer.txt, DIR/%s.schema.json, DIR/meta.json and\n"
             "DIR/topology.xml.\n"
             "Exit status: 0 done, 1 error, 2 usage error.\n",
-            spec->name, spec->name);
+            spec->name, spec->name, spec->name, spec->name);
 }
 
 void tl__cli_hint(const tl_bench_spec *spec, FILE *f)

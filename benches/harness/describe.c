@@ -63,6 +63,8 @@ static void stat_columns(FILE *f)
         tl__json_string(f, tl__stat_columns[i].name);
         fputs(", \"help\": ", f);
         tl__json_string(f, tl__stat_columns[i].help);
+        if (tl__stat_columns[i].optional)
+            fputs(", \"optional\": true", f);
         fputs(i + 1 < tl__stat_column_count ? "},\n" : "}\n", f);
     }
     fputs("  ],\n", f);

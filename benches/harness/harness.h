@@ -35,12 +35,14 @@
  * JSON (the same as <bench>.schema.json) and exits; the Python scripts, the
  * CSV checker and the README's column tables all read it from there.
  *
- * Files, in --out (default results/<machine>/):
+ * Files, in --out (default <program folder>/scratch/<machine>/):
  *   <bench>.csv         the bench's columns, then the statistics columns
  *                       (their one list is in columns.c);
  *                       rows are flushed as measured into <bench>.csv.partial,
  *                       renamed to <bench>.csv by tl_bench_close, so a run
  *                       that dies never leaves a half file under the real name
+ *   <bench>.samples.csv every sample of the run (see "runs" below)
+ *   <bench>.run.json    this run's command line, settings and environment
  *   <bench>.answer.txt  the sentence given to tl_bench_answer
  *   <bench>.schema.json the bench's description (what --describe prints)
  *   meta.json           the machine card (see meta.c) and this run's settings
@@ -98,13 +100,24 @@ typedef struct tl_stats {
                                           between order statistics */
     double mean, stddev; /* stddev with n - 1 (0 for one sample) */
     double cv;          /* stddev / mean (0 when the mean is 0) */
-    double ci_lo, ci_hi; /* bootstrap 95% confidence interval of the median
-                            (2000 resamples, fixed seed: reproducible) */
+    double ci_lo, ci_hi; /* confidence interval of the median: order
+                            statistics (distribution-free), at level
+                            ci_level; after --combine, over the runs'
+                            medians (see "runs" below) */
     size_t outliers;    /* samples beyond the Tukey fences (1.5 IQR) */
     bool unstable;      /* cv > TL_UNSTABLE_CV, or min or max further than
                            TL_UNSTABLE_SPREAD times from the median */
     uint64_t iterations; /* operations per sample: the calibrated batch of
                             tl_bench_measure, 1 for the other ways */
+    /* Runs and CPU time (added after the fields above; more may follow). */
+    double ci_level;     /* the probability that [ci_lo, ci_hi] holds the
+                            median: >= 0.95 from 6 samples (or runs) on,
+                            less below: 0.75 at 3, 0.9375 at 5, 0 at 1 */
+    unsigned runs;       /* independent processes combined: 1, or K after
+                            --combine of K runs (n counts all their samples) */
+    double cpu_median;   /* process CPU time per operation (per sample for
+                            tl_bench_sample), ns, median; NaN when not
+                            measured (tl_stats_compute, tl_bench_stats) */
 } tl_stats;
 
 #define TL_UNSTABLE_CV 0.10
@@ -276,6 +289,12 @@ typedef struct tl_measure_opts {
                             calibrating; 0 = calibrate */
     bool no_warmup;      /* skip the discarded warm-up run (for expensive
                             samplers whose first run is as good as any) */
+    /* For --plan (see tl_bench_planning); measuring ignores them. */
+    unsigned threads;    /* threads the case has alive at once; 0 = 1 */
+    size_t memory_bytes; /* peak memory the case needs; 0 = unknown */
+    double estimate_ns;  /* one operation's time (one sample's for
+                            tl_bench_sample), if the bench knows it; 0 =
+                            estimate from --reps and --min-time */
     /* More fields may be added at any time; zero means the default. */
 } tl_measure_opts;
 
@@ -312,6 +331,68 @@ typedef struct tl_bench_case {
 int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
                                  size_t count, const tl_measure_opts *opts,
                                  tl_stats *out);
+
+/* ---- runs, replay and plan mode ------------------------------------------------ */
+
+/* Runs are the unit of repetition: samples inside one process do not see
+ * what changes between processes (where threads first land, address-space
+ * layout, other tenants), so a bench is run K times (--run-index I tags
+ * each) and the runs are combined.
+ *
+ * Record (every normal run): every sample of every stats-producing call
+ * (tl_bench_measure, _interleaved, _sample, tl_bench_stats) is appended to
+ * <out>/<bench>.samples.csv:
+ *   call,case,label,run,sample,value,unit,iterations,cpu_ns
+ * call: the call's sequence number in the process (0, 1, ...); case: the
+ * index within an interleaved call (else 0); label: the case's label;
+ * run: --run-index; sample: 0..reps-1; value: the sample (per operation);
+ * iterations: the batch size; cpu_ns: process CPU time per operation over
+ * the sample (empty when not measured). Only calls that succeed are kept.
+ * <out>/<bench>.run.json records the command line, the settings and the
+ * environment of the run (see env.c).
+ *
+ * Combine (--combine DIR1,DIR2,... or --combine-from RUNSDIR, whose
+ * sub-folders holding <bench>.samples.csv are the runs): main() runs again
+ * with the runs' other flags, but no measuring call runs its operation:
+ * call number k returns the combined statistics of what call k recorded in
+ * every run (a label or unit that differs is an error: exit 1, naming the
+ * call), so the bench's rows, derived columns and answer come from all the
+ * runs. Combined rows have runs = K, n = all samples, and the interval of
+ * the median over the K runs' medians (tl_stats.ci_lo). The output folder
+ * gets the concatenated samples file and a run.json listing the runs'.
+ *
+ * Plan (--plan, --plan=json, --plan-json FILE): main() runs but nothing is
+ * measured and no file under --out is written: each measuring call records
+ * a planned case (label, opts->threads, opts->memory_bytes, an estimated
+ * time) and returns placeholder statistics: every figure 1 (in the unit),
+ * n = reps, runs = 1, stable, so ratios come out 1 and nothing divides by
+ * zero. tl_bench_close prints the plan instead of results. */
+
+/* True in combine mode: the bench may skip work whose only use is to feed
+ * measuring calls (their operations are not run). */
+bool tl_bench_replaying(const tl_bench *b);
+
+/* True with --plan: the bench should skip expensive set-up (pools, probes)
+ * that measuring would need. */
+bool tl_bench_planning(const tl_bench *b);
+
+/* Statistics of samples the bench collected itself, in unit, recorded like
+ * a measuring call's: tl_stats_compute plus the samples file. In combine
+ * mode samples are ignored (may be NULL, n 0) and the runs' are combined;
+ * in plan mode the placeholders come back. Returns 0 or as
+ * tl_stats_compute (ENODATA when no run recorded this call). */
+int tl_bench_stats(tl_bench *b, const double *samples, size_t n,
+                   const char *unit, tl_stats *out);
+
+/* A fact of the plan for tests and readers ("array_bytes", 1.5e9): printed
+ * with the plan, and under "facts" in its JSON; a later value of the same
+ * name replaces the earlier. Does nothing outside plan mode. */
+void tl_bench_plan_fact(tl_bench *b, const char *name, double value);
+
+/* A case the bench runs on its own (outside the measuring calls), for the
+ * plan's totals: opts->label, threads, memory_bytes, and estimate_ns times
+ * opts->reps (or --reps). Does nothing outside plan mode. */
+void tl_bench_plan_case(tl_bench *b, const tl_measure_opts *opts);
 
 /* ---- work to time --------------------------------------------------------------- */
 
@@ -356,7 +437,8 @@ void tl_rendezvous_reset(tl_rendezvous *r, unsigned expected);
 bool tl_rendezvous_wait(tl_rendezvous *r);
 
 /* Sleeps ns nanoseconds (CLOCK_MONOTONIC), resuming after signals: the unit
- * of tasks that block, standing for IO. */
+ * of tasks that block, standing for IO. Now libthreadlab's (thread.h);
+ * declared here too for the files that include only this header. */
 void tl_sleep_ns(uint64_t ns);
 
 /* ---- writing results ----------------------------------------------------------- */

@@ -26,9 +26,17 @@ typedef struct tl__cli {
     unsigned *threads; /* owned */
     size_t threads_count;
     tl_pin_policy pin;
-    char *out_dir;     /* owned: --out, or results/<machine> */
+    char *out_dir;     /* owned: --out, or <program folder>/scratch/<machine> */
     char *machine;     /* owned: --machine, $MACHINE, or the slug */
+    /* Runs and plan mode (runs_internal.h). */
+    long run_index;    /* --run-index: tags this run's samples; 0 */
+    char *combine;     /* owned: --combine DIR1,DIR2,..., or NULL */
+    char *combine_from; /* owned: --combine-from RUNSDIR, or NULL */
+    int plan;          /* TL__PLAN_*: --plan, --plan=json, --plan-json */
+    char *plan_json;   /* owned: --plan-json FILE, or NULL */
 } tl__cli;
+
+enum { TL__PLAN_OFF, TL__PLAN_TEXT, TL__PLAN_JSON };
 
 /* Parses argv into *cli. default_machine is used when neither --machine nor
  * $MACHINE is given; pus is what P means in --threads. Returns 0, ENOMEM, or
@@ -50,18 +58,26 @@ void tl__cli_hint(const tl_bench_spec *spec, FILE *f);
  * starting with '.'. */
 bool tl__machine_name_ok(const char *name);
 
+/* The longest machine name: a folder name, with room left under NAME_MAX
+ * (255) for "compare-A-vs-B", ".tmp-<pid>-" and "-quick". */
+#define TL__MACHINE_NAME_MAX 100
+
 /* The default machine name of this machine, the one place it is computed:
- * the slug of the topology's CPU model and its PU count (pus, the
- * process's, when the topology does not say). Writes into buf; returns
+ * the slug of the topology's CPU model, what tells apart CPUs of one model
+ * string (family.model.stepping, the total LLC), the whole machine's PU
+ * count (pus, the process's, when the topology does not say), then
+ * "-bound<N>" when the process may use only N of them and "-clang" for a
+ * clang build: "amd-epyc-25.1.1-llc32m-2pu". Results of different machines,
+ * bindings or compilers never share a folder. Writes into buf; returns
  * buf. */
 char *tl__default_machine_name(const tl_topo *topo, unsigned pus, char *buf,
                                size_t size);
 
 /* "amd-epyc-2pu": the CPU model lower-cased, its marketing words dropped,
- * runs of other characters made one '-', then the PU count. Writes into buf;
- * returns buf. */
-char *tl__machine_slug(const char *cpu_model, unsigned pus, char *buf,
-                       size_t size);
+ * runs of other characters made one '-', then tag (when not NULL or empty:
+ * "amd-epyc-25.1.1-2pu"), then the PU count. Writes into buf; returns buf. */
+char *tl__machine_slug(const char *cpu_model, const char *tag, unsigned pus,
+                       char *buf, size_t size);
 
 /* ---- files written whole or not at all (outfile.c) ---------------------------- */
 
@@ -106,6 +122,7 @@ void tl__json_number(FILE *f, double value);
 typedef struct tl__stat_column {
     const char *name;  /* "median" */
     const char *help;  /* what it holds, one line */
+    bool optional;     /* may be empty in a measured row (not measured) */
 } tl__stat_column;
 
 extern const tl__stat_column tl__stat_columns[];
@@ -146,6 +163,7 @@ struct tl_bench {
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
     unsigned skipped;  /* cases the OS refused (tl_bench_skip_refused) */
+    struct tl__runs *runs; /* record, replay and plan state (runs.c) */
 };
 
 /* ---- progress on stderr (progress.c) --------------------------------------------- */

@@ -28,8 +28,10 @@ int tl__mkdirs(const char *dir)
             break;
     }
     struct stat st;
-    if (!err && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-        err = errno ? errno : ENOTDIR;
+    if (!err && stat(dir, &st) != 0)
+        err = errno;
+    else if (!err && !S_ISDIR(st.st_mode))
+        err = ENOTDIR; /* not the EEXIST mkdir left in errno */
     free(path);
     return err;
 }

@@ -93,10 +93,3 @@ bool tl_rendezvous_wait(tl_rendezvous *r)
     return true;
 }
 
-void tl_sleep_ns(uint64_t ns)
-{
-    struct timespec left = { (time_t)(ns / 1000000000u),
-                             (long)(ns % 1000000000u) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &left, &left) == EINTR) {
-    }
-}

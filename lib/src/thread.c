@@ -1,4 +1,5 @@
-/* threadlab: spawn, join, panic and lifecycle tracking over pthreads. */
+/* threadlab: spawn, join and lifecycle tracking over pthreads (panics are in
+ * panic.c, scopes in scope.c: this file uses neither). */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -6,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,6 @@
 
 static _Thread_local tl_thread *current; /* NULL outside threadlab threads */
 static _Thread_local uint64_t current_id;
-_Thread_local tl__catch *tl__catch_top;
 
 /* Ids 1.. are handed out once and never reused; 1 is the initial thread. */
 static atomic_uint_fast64_t next_id = 2;
@@ -32,6 +31,11 @@ uint64_t tl_current_id(void)
                          ? 1
                          : atomic_fetch_add(&next_id, 1);
     return current_id;
+}
+
+tl_thread *tl__current_handle(void)
+{
+    return current;
 }
 
 const char *tl_current_name(void)
@@ -50,6 +54,7 @@ const char *tl_current_name(void)
 #define TL__HINT_STREAK 3 /* spawn+join pairs in a row before we speak */
 
 static bool hints_on;
+static pthread_mutex_t hints_lock = PTHREAD_MUTEX_INITIALIZER; /* told[] */
 static _Thread_local tl_thread *last_spawned; /* by this thread, if hints_on */
 static _Thread_local const char *streak_file;
 static _Thread_local int streak_line, streak_len;
@@ -64,7 +69,6 @@ __attribute__((constructor)) static void read_hint_setting(void)
  * spawned last, from the same site, with no spawn in between. */
 static void hint_on_join(const tl_thread *t)
 {
-    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
     static struct { const char *file; int line; } told[32];
     static int n_told;
 
@@ -79,17 +83,17 @@ static void hint_on_join(const tl_thread *t)
     streak_line = t->line;
     if (++streak_len != TL__HINT_STREAK)
         return;
-    pthread_mutex_lock(&lock);
+    TL__CHECK(pthread_mutex_lock(&hints_lock));
     for (int i = 0; i < n_told; i++)
         if (told[i].file == t->file && told[i].line == t->line) {
-            pthread_mutex_unlock(&lock);
+            TL__CHECK(pthread_mutex_unlock(&hints_lock));
             return;
         }
     if (n_told < (int)(sizeof told / sizeof told[0])) {
         told[n_told].file = t->file;
         told[n_told++].line = t->line;
     }
-    pthread_mutex_unlock(&lock);
+    TL__CHECK(pthread_mutex_unlock(&hints_lock));
     fprintf(stderr,
             "threadlab hint: threads spawned at %s:%d are joined right after "
             "their spawn, %d times in a row, so they run one at a time; spawn "
@@ -99,17 +103,23 @@ static void hint_on_join(const tl_thread *t)
 
 /* ---- lists of unconsumed handles ------------------------------------------ */
 
-void tl__list_init(tl__list *list)
+int tl__list_init(tl__list *list)
 {
-    pthread_mutex_init(&list->lock, NULL);
-    pthread_cond_init(&list->left, NULL);
+    int err = pthread_mutex_init(&list->lock, NULL);
+    if (err)
+        return err; /* EAGAIN or ENOMEM: the caller's to report */
+    if ((err = pthread_cond_init(&list->left, NULL)) != 0) {
+        TL__CHECK(pthread_mutex_destroy(&list->lock));
+        return err;
+    }
     list->head = NULL;
+    return 0;
 }
 
 void tl__list_destroy(tl__list *list)
 {
-    pthread_cond_destroy(&list->left);
-    pthread_mutex_destroy(&list->lock);
+    TL__CHECK(pthread_cond_destroy(&list->left));
+    TL__CHECK(pthread_mutex_destroy(&list->lock));
 }
 
 static tl__list registry = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
@@ -117,37 +127,101 @@ static tl__list registry = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 
 static void list_add(tl__list *list, tl_thread *t)
 {
-    pthread_mutex_lock(&list->lock);
+    TL__CHECK(pthread_mutex_lock(&list->lock));
     t->list = list;
     t->prev = NULL;
     t->next = list->head;
     if (list->head)
         list->head->prev = t;
     list->head = t;
-    pthread_mutex_unlock(&list->lock);
+    TL__CHECK(pthread_mutex_unlock(&list->lock));
 }
 
 static void list_remove(tl_thread *t)
 {
     tl__list *list = t->list;
-    pthread_mutex_lock(&list->lock);
+    TL__CHECK(pthread_mutex_lock(&list->lock));
     if (t->prev)
         t->prev->next = t->next;
     else
         list->head = t->next;
     if (t->next)
         t->next->prev = t->prev;
-    pthread_cond_broadcast(&list->left);
-    pthread_mutex_unlock(&list->lock);
+    TL__CHECK(pthread_cond_broadcast(&list->left));
+    TL__CHECK(pthread_mutex_unlock(&list->lock));
+}
+
+/* Gives a claimed scoped handle back to its scope, waking a scope end that
+ * waits for an unclaimed member. */
+static void unclaim(tl_thread *t)
+{
+    TL__CHECK(pthread_mutex_lock(&t->list->lock));
+    atomic_store(&t->live.claimed, false);
+    TL__CHECK(pthread_cond_broadcast(&t->list->left));
+    TL__CHECK(pthread_mutex_unlock(&t->list->lock));
+}
+
+void tl__check_failed(const char *call, int err, const char *file, int line)
+{
+    fprintf(stderr, "threadlab: %s failed at %s:%d: %s; aborting\n", call,
+            file, line, strerror(err));
+    abort();
+}
+
+/* ---- fork ------------------------------------------------------------------- */
+
+/* A child after fork() has one thread, the one that forked. The parent's
+ * other threads do not exist there, so their handles are dead: the child
+ * forgets them (no exit report blames it for them; tl_join or tl_detach on
+ * one aborts with the consumed-handle message instead of waiting forever)
+ * without freeing them, since the child's copy of the program may still
+ * point at them. The locks are held across fork so that the child's copy of
+ * each is in a known state, then released on both sides. */
+static void fork_prepare(void)
+{
+    TL__CHECK(pthread_mutex_lock(&hints_lock));
+    TL__CHECK(pthread_mutex_lock(&registry.lock));
+    TL__CHECK(pthread_mutex_lock(&tl__live_threads.lock));
+}
+
+static void fork_parent(void)
+{
+    TL__CHECK(pthread_mutex_unlock(&tl__live_threads.lock));
+    TL__CHECK(pthread_mutex_unlock(&registry.lock));
+    TL__CHECK(pthread_mutex_unlock(&hints_lock));
+}
+
+/* The parent's handles, forgotten by a child but kept reachable (leak
+ * checkers in the child would report them otherwise); never freed. */
+static tl_thread *forked_away;
+
+static void fork_child(void)
+{
+    if (registry.head) {
+        tl_thread *tail = registry.head;
+        while (tail->next)
+            tail = tail->next;
+        tail->next = forked_away;
+        forked_away = registry.head;
+        registry.head = NULL;
+    }
+    tl__live_clear(&tl__live_threads);
+    last_spawned = NULL;
+    fork_parent();
+}
+
+__attribute__((constructor)) static void watch_forks(void)
+{
+    TL__CHECK(pthread_atfork(fork_prepare, fork_parent, fork_child));
 }
 
 /* ---- handles ------------------------------------------------------------- */
 
 static void handle_free(tl_thread *t)
 {
-    t->magic = TL__MAGIC_DEAD;
     free(t->panic_message);
     free(t->name);
+    tl_thread_ref_release(t->ref);
     free(t);
 }
 
@@ -177,6 +251,11 @@ const char *tl_thread_name(const tl_thread *handle)
     return handle ? handle->name : NULL;
 }
 
+tl_thread_ref *tl_thread_ref_of(const tl_thread *handle)
+{
+    return handle ? handle->ref : NULL;
+}
+
 uint64_t tl_thread_id(const tl_thread *handle)
 {
     return handle ? handle->id : 0;
@@ -203,6 +282,7 @@ static void thread_exit(void *arg)
 {
     tl_thread *t = arg;
     current = NULL;
+    tl__ref_drop_current();
     atomic_store_explicit(&t->finished, true, memory_order_release);
     handle_unref(t);
 }
@@ -214,10 +294,13 @@ static void *thread_start(void *arg)
     void *ret;
     current = t;
     current_id = t->id;
+    tl__ref_adopt(t->ref);
     if (t->name) {
         char buf[TL__OS_NAME_MAX + 1];
         os_name(buf, t->name);
-        pthread_setname_np(pthread_self(), buf);
+        /* Best effort: the OS copy of the name is for top and gdb, and
+         * threadlab keeps the full name; it fails only without /proc. */
+        (void)pthread_setname_np(pthread_self(), buf);
     }
     pthread_cleanup_push(thread_exit, t);
     ret = t->fn(t->arg);
@@ -243,7 +326,7 @@ static void find_get_minstack(void)
 static size_t min_stack_size(const pthread_attr_t *attr)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, find_get_minstack);
+    TL__CHECK(pthread_once(&once, find_get_minstack));
     long min = sysconf(_SC_THREAD_STACK_MIN);
     size_t floor = min > 0 ? (size_t)min : 16384;
     size_t need = get_minstack ? get_minstack(attr) : 0;
@@ -278,7 +361,7 @@ static int create_pthread(tl_thread *t, size_t stack_size)
         err = pthread_attr_setstacksize(&attr, stack_size);
     if (!err)
         err = pthread_create(&t->pthread, &attr, thread_start, t);
-    pthread_attr_destroy(&attr);
+    TL__CHECK(pthread_attr_destroy(&attr));
     return err;
 }
 
@@ -300,24 +383,26 @@ int tl__spawn_into(tl__list *list, const tl_builder *builder, tl_thread_fn fn,
 
     if (!(t = calloc(1, sizeof *t)))
         return ENOMEM;
-    if (builder->name && !(t->name = strdup(builder->name))) {
-        free(t);
+    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    if ((builder->name && !(t->name = strdup(builder->name))) ||
+        !(t->ref = tl__ref_new(t->id, 2))) { /* the thread's and ours */
+        handle_free(t);
         return ENOMEM;
     }
-    t->magic = TL__MAGIC_LIVE;
     atomic_init(&t->refs, 2);
     t->fn = fn;
     t->arg = arg;
-    t->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     t->file = file;
     t->line = line;
     if ((err = create_pthread(t, builder->stack_size)) != 0) {
+        tl_thread_ref_release(t->ref); /* the thread's, never started */
         handle_free(t);
         return err;
     }
     /* Listed once t->pthread is set: from here a scope may join it. A scoped
      * thread's children are listed before it returns, so a scope never
      * looks empty while one of its threads can still spawn. */
+    tl__live_add(&tl__live_threads, &t->live); /* live before a scope sees it */
     list_add(list ? list : &registry, t);
     if (hints_on)
         last_spawned = t;
@@ -354,32 +439,20 @@ tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file, int line)
 
 /* ---- consuming a handle ----------------------------------------------------- */
 
-/* A consumed handle is freed, so using it again is a use after free; the mark
- * catches it while the memory still holds it. */
-static void check_mark(const tl_thread *t, const char *who)
-{
-    if (t->magic == TL__MAGIC_LIVE)
-        return;
-    fprintf(stderr,
-            "threadlab: %s: handle %p was already joined or detached "
-            "(a handle is consumed once)\n",
-            who, (const void *)t);
-    abort();
-}
+tl__live_set tl__live_threads = TL__LIVE_SET_INIT;
 
-/* Takes the one right to consume the handle: 0, or EINVAL if taken. */
-static int claim(tl_thread *t)
+static int claim(tl_thread *t, const char *who)
 {
-    return atomic_exchange_explicit(&t->claimed, true, memory_order_acq_rel)
-               ? EINVAL
-               : 0;
+    return tl__live_claim(&tl__live_threads, &t->live, who,
+                          "joined or detached");
 }
 
 void tl__join_claimed(tl_thread *t, tl_outcome *outcome)
 {
     void *ret = NULL;
-    pthread_join(t->pthread, &ret);
+    TL__CHECK(pthread_join(t->pthread, &ret));
     list_remove(t);
+    tl__live_remove(&tl__live_threads, &t->live);
     if (ret == PTHREAD_CANCELED && !t->panicked) {
         t->panicked = true;
         t->panic_message = strdup("thread was cancelled");
@@ -397,10 +470,9 @@ int tl_join(tl_thread *handle, tl_outcome *outcome)
 {
     if (!handle)
         return EINVAL;
-    check_mark(handle, "tl_join");
     if (handle == current)
         return EDEADLK;
-    if (claim(handle) != 0)
+    if (claim(handle, "tl_join") != 0)
         return EINVAL;
     if (hints_on)
         hint_on_join(handle);
@@ -412,70 +484,18 @@ int tl_detach(tl_thread *handle)
 {
     if (!handle)
         return EINVAL;
-    check_mark(handle, "tl_detach");
-    if (handle->list != &registry)
-        return 0; /* scoped: the scope joins it */
-    if (claim(handle) != 0)
+    if (claim(handle, "tl_detach") != 0)
         return EINVAL;
+    /* Ours now: nobody else reads or frees it while we look. */
+    if (handle->list != &registry) {
+        unclaim(handle); /* scoped: handed back to the scope, which joins it */
+        return 0;
+    }
     list_remove(handle);
-    pthread_detach(handle->pthread);
+    tl__live_remove(&tl__live_threads, &handle->live);
+    TL__CHECK(pthread_detach(handle->pthread));
     handle_unref(handle);
     return 0;
-}
-
-/* ---- panics --------------------------------------------------------------- */
-
-static void default_panic_hook(const char *name, uint64_t id, const char *file,
-                               int line, const char *message)
-{
-    if (name)
-        fprintf(stderr, "thread '%s' panicked at %s:%d:\n%s\n", name, file,
-                line, message);
-    else
-        fprintf(stderr, "thread <unnamed #%llu> panicked at %s:%d:\n%s\n",
-                (unsigned long long)id, file, line, message);
-}
-
-void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,
-                          int line, const char *message)
-{
-    (void)name, (void)id, (void)file, (void)line, (void)message;
-}
-
-static _Atomic(tl_panic_hook) panic_hook = default_panic_hook;
-
-tl_panic_hook tl_set_panic_hook(tl_panic_hook hook)
-{
-    return atomic_exchange(&panic_hook, hook ? hook : default_panic_hook);
-}
-
-void tl__panic_at(const char *file, int line, const char *fmt, ...)
-{
-    char *message = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&message, fmt, ap) < 0)
-        message = NULL;
-    va_end(ap);
-    atomic_load(&panic_hook)(tl_current_name(), tl_current_id(), file, line,
-                             message ? message : "(out of memory formatting "
-                                                 "the panic message)");
-
-    if (tl__catch_top) {
-        tl__catch *c = tl__catch_top;
-        tl__scope_unwind_to(c->scope_mark);
-        c->message = message;
-        longjmp(c->env, 1);
-    }
-    if (current) {
-        current->panic_message = message;
-        current->panicked = true;
-        pthread_exit(NULL); /* runs cleanup handlers, open scopes included */
-    }
-    fprintf(stderr, "threadlab: panic outside a threadlab thread at %s:%d: %s; "
-                    "aborting\n",
-            file, line, message ? message : "");
-    abort();
 }
 
 /* ---- lifecycle report ------------------------------------------------------- */
@@ -488,7 +508,7 @@ __attribute__((destructor)) static void report_unconsumed(void)
     size_t count = 0;
     if (env && strcmp(env, "0") == 0)
         return;
-    pthread_mutex_lock(&registry.lock);
+    TL__CHECK(pthread_mutex_lock(&registry.lock));
     for (tl_thread *t = registry.head; t; t = t->next) {
         count++;
         fprintf(stderr,
@@ -498,7 +518,7 @@ __attribute__((destructor)) static void report_unconsumed(void)
                 (unsigned long long)t->id, t->file, t->line,
                 atomic_load(&t->finished) ? "finished" : "still running, killed");
     }
-    pthread_mutex_unlock(&registry.lock);
+    TL__CHECK(pthread_mutex_unlock(&registry.lock));
     if (count)
         fprintf(stderr,
                 "threadlab: %zu thread handle%s never joined nor detached: join "

@@ -401,6 +401,19 @@ const char *tl_topo_cpu_model(const tl_topo *topo)
     return topo ? topo->cpu_model : "unknown";
 }
 
+const char *tl_topo_cpu_info(const tl_topo *topo, const char *name)
+{
+    if (!topo || !name)
+        return NULL;
+    const char *value = NULL;
+    hwloc_obj_t obj = NULL;
+    while (!value && (obj = hwloc_get_next_obj_by_type(topo->hw,
+                                                       HWLOC_OBJ_PACKAGE, obj)))
+        value = hwloc_obj_get_info_by_name(obj, name);
+    return value ? value
+                 : hwloc_obj_get_info_by_name(hwloc_get_root_obj(topo->hw), name);
+}
+
 size_t tl_topo_cache_size(const tl_topo *topo, int level)
 {
     /* L1CACHE..L5CACHE are the data or unified caches (instruction caches

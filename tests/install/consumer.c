@@ -1,5 +1,5 @@
 /* A program outside threadlab, built against the installed library: spawn,
- * join, panic, build and scope, as a user's first program would. */
+ * join, panic, build, scope and park, as a user's first program would. */
 #include <threadlab/threadlab.h>
 
 #include <errno.h>
@@ -24,6 +24,12 @@ static void body(tl_scope *s, void *ctx)
     long *values = ctx;
     for (int i = 0; i < 4; i++)
         tl_scope_spawn(s, square, (void *)(intptr_t)values[i]);
+}
+
+static void *body_value(tl_scope *s, void *ctx)
+{
+    body(s, ctx);
+    return ctx;
 }
 
 #define CHECK(c)                                                         \
@@ -53,6 +59,16 @@ int main(void)
 
     long values[4] = {1, 2, 3, 4};
     CHECK(tl_scope_run(body, values) == 0);
+    tl_scope_outcome so;
+    CHECK(tl_scope_run_with(NULL, body_value, values, &so) == 0);
+    CHECK(so.value == values && so.panicked == 0);
+
+    tl_unpark(tl_current()); /* the token is kept: the park returns */
+    tl_park();
+    CHECK(!tl_park_timeout_ns(1000));
+    tl_sleep_ns(1000);
+    tl_yield_now();
+    CHECK(!tl_panicking());
     CHECK(tl_available_parallelism() >= 1);
     puts("consumer ok");
     return 0;

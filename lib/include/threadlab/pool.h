@@ -95,6 +95,7 @@
 
 #include <stddef.h>
 
+#include "threadlab/export.h"
 #include "threadlab/thread.h"
 #include "threadlab/topo.h"
 
@@ -147,8 +148,8 @@ typedef struct tl_pool_options {
  * __FILE__ and __LINE__ for the exit report (see above); the function
  * tl_pool_create, called through a pointer, records no site. */
 #define tl_pool_create(...) tl__pool_create_at(__FILE__, __LINE__, __VA_ARGS__)
-int(tl_pool_create)(const tl_pool_options *options, tl_pool **pool_out);
-int tl__pool_create_at(const char *file, int line,
+TL_API int(tl_pool_create)(const tl_pool_options *options, tl_pool **pool_out);
+TL_API int tl__pool_create_at(const char *file, int line,
                        const tl_pool_options *options, tl_pool **pool_out);
 
 /* Shuts the pool down. From the moment it begins, tl_pool_submit and
@@ -163,7 +164,7 @@ int tl__pool_create_at(const char *file, int line,
  * another thread at the same time) returns once the pool is shut down.
  * Returns 0, EINVAL (pool NULL), EDEADLK (called from inside the pool:
  * the drain would wait for the caller), or ECHILD (a forked child). */
-int tl_pool_shutdown(tl_pool *pool);
+TL_API int tl_pool_shutdown(tl_pool *pool);
 
 /* Shuts the pool down (tl_pool_shutdown), if that is not done yet, and frees
  * it. Call it once no other thread can still call into the pool, as with
@@ -172,10 +173,10 @@ int tl_pool_shutdown(tl_pool *pool);
  * and free it once they are done. Accepts NULL. Calling it from inside the
  * pool is a bug it cannot recover from: it prints why and aborts. Handles
  * of tasks not yet waited stay valid: wait or detach them afterwards. */
-void tl_pool_free(tl_pool *pool);
+TL_API void tl_pool_free(tl_pool *pool);
 
 /* The number of worker threads. 0 for NULL. */
-unsigned tl_pool_threads(const tl_pool *pool);
+TL_API unsigned tl_pool_threads(const tl_pool *pool);
 
 /* Queues fn(arg) to run on the pool. If task_out is not NULL, it receives a
  * handle the caller owns and must consume with tl_task_wait or
@@ -186,7 +187,7 @@ unsigned tl_pool_threads(const tl_pool *pool);
  * (tl_pool_shutdown has begun and the caller is not inside the pool),
  * ENOMEM (no memory for the handle, or for a bigger ring), ECHILD (a forked
  * child: see above). On error *task_out is NULL and fn will not run. */
-int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
+TL_API int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
                    tl_task **task_out);
 
 /* Waits for the task to finish and consumes the handle: afterwards it is
@@ -202,15 +203,15 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
  * on the calling thread: the caller is that task itself, or a task it runs
  * inline while it waits; the handle is left unconsumed), or ECHILD (a
  * forked child, the task not finished at the fork; left unconsumed). */
-int tl_task_wait(tl_task *task, tl_outcome *outcome);
+TL_API int tl_task_wait(tl_task *task, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the task still runs, its value is
  * discarded; the handle is consumed (see tl_task). Returns 0, or EINVAL
  * (task NULL). */
-int tl_task_detach(tl_task *task);
+TL_API int tl_task_detach(tl_task *task);
 
 /* True once the task has returned or panicked. False for NULL. */
-bool tl_task_is_finished(const tl_task *task);
+TL_API bool tl_task_is_finished(const tl_task *task);
 
 /* Waits until the pool is quiet: nothing queued and nothing running. That
  * covers every task submitted before the call, with the tasks those
@@ -221,7 +222,7 @@ bool tl_task_is_finished(const tl_task *task);
  * Returns 0 (at once after tl_pool_shutdown), EINVAL (pool NULL),
  * EDEADLK when called from inside the pool (it would wait for itself), or
  * ECHILD (a forked child). */
-int tl_pool_wait(tl_pool *pool);
+TL_API int tl_pool_wait(tl_pool *pool);
 
 /* The body of a parallel_for: handles the indices [begin, end). */
 typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
@@ -237,7 +238,7 @@ typedef void (*tl_range_fn)(size_t begin, size_t end, void *ctx);
  * an empty range), EINVAL (pool or fn NULL, begin > end), ECANCELED (a chunk
  * panicked, or tl_pool_shutdown has begun and the caller is not inside the
  * pool), ENOMEM, or ECHILD (a forked child). */
-int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
+TL_API int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
                          tl_range_fn fn, void *ctx);
 
 #ifdef __cplusplus

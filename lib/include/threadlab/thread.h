@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "threadlab/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -56,7 +58,7 @@ typedef struct tl_outcome {
 } tl_outcome;
 
 /* Frees the panic message of an outcome and clears it. Accepts NULL. */
-void tl_outcome_release(tl_outcome *outcome);
+TL_API void tl_outcome_release(tl_outcome *outcome);
 
 /* Options for tl_builder_spawn, as a designated initializer:
  *
@@ -90,46 +92,120 @@ typedef struct tl_builder {
 
 /* Waits for the thread to finish and consumes the handle. If outcome is not
  * NULL, it receives the return value or the panic (the caller then owns the
- * message); if NULL, the outcome is discarded. Returns 0, EINVAL (handle NULL,
- * or already being joined or detached by another thread), or EDEADLK (a
- * thread joining itself); on error the handle is left as it was.
- * Joining a handle after it was consumed is a use after free; threadlab
- * catches it when the memory still shows the mark and aborts with a
- * message. */
-int tl_join(tl_thread *handle, tl_outcome *outcome);
+ * message); if NULL, the outcome is discarded. Returns 0, EINVAL (handle
+ * NULL, or being joined or detached by another thread at this moment), or
+ * EDEADLK (a thread joining itself); on error the handle is left as it was.
+ * The rule: one tl_join or tl_detach per handle. Racing consumers are safe
+ * while the winner is still inside its call (the others get EINVAL); once a
+ * tl_join or tl_detach has returned 0 the handle is gone, and using it again
+ * prints "handle ... was already joined or detached" and aborts. threadlab
+ * knows its live handles, so this holds in every build and never reads the
+ * freed handle; only an address that malloc has reused for a newer handle
+ * passes for that one. */
+TL_API int tl_join(tl_thread *handle, tl_outcome *outcome);
 
 /* Gives up the handle without waiting: the thread runs on, and its value or
  * panic is discarded when it ends (Rust's drop of a JoinHandle, made explicit).
- * Returns 0 or EINVAL (NULL, or being joined or detached elsewhere). When the
- * process exits, detached threads still running are stopped with it. */
-int tl_detach(tl_thread *handle);
+ * Returns 0 or EINVAL (NULL, or being joined or detached elsewhere at this
+ * moment); a consumed handle aborts, as for tl_join. When the process exits,
+ * detached threads still running are stopped with it. */
+TL_API int tl_detach(tl_thread *handle);
 
 /* True once the thread's function has returned or panicked (and its cleanup
  * handlers have run); it may still need joining. False for NULL. */
-bool tl_is_finished(const tl_thread *handle);
+TL_API bool tl_is_finished(const tl_thread *handle);
 
 /* The thread's full name as given to the builder, or NULL if unnamed. The
  * string lives as long as the handle. */
-const char *tl_thread_name(const tl_thread *handle);
+TL_API const char *tl_thread_name(const tl_thread *handle);
 
 /* The unique id of the thread behind the handle (see tl_current_id). */
-uint64_t tl_thread_id(const tl_thread *handle);
+TL_API uint64_t tl_thread_id(const tl_thread *handle);
 
 /* Name of the calling thread: its builder name in full; "main" for the
  * process's initial thread; NULL for unnamed threads. Valid for as long as
  * the calling thread runs. */
-const char *tl_current_name(void);
+TL_API const char *tl_current_name(void);
 
 /* A number identifying the calling thread, unique for the life of the process
  * and never reused (unlike pthread_t or the kernel tid). The initial thread is
  * 1; other threads get theirs at spawn (or on first call, for threads
  * threadlab did not spawn). */
-uint64_t tl_current_id(void);
+TL_API uint64_t tl_current_id(void);
+
+/* ---- the current thread, park and unpark ------------------------------------
+ *
+ * A tl_thread_ref is a thread's identity, Rust's Thread (where tl_thread is
+ * its JoinHandle): what another thread needs to unpark it. Every thread has
+ * one, the initial thread and threads threadlab did not spawn included.
+ *
+ *   // consumer                              // producer
+ *   ctx->consumer = tl_current();            push(ctx->queue, item);
+ *   while (!(item = pop(ctx->queue)))        tl_unpark(ctx->consumer);
+ *       tl_park();
+ */
+typedef struct tl_thread_ref tl_thread_ref;
+
+/* The calling thread's ref; never NULL. Borrowed: valid while the calling
+ * thread runs (and, for a thread threadlab spawned, as long as its join
+ * handle). Another thread that may use it later than that takes its own
+ * reference with tl_thread_ref_acquire. For threads threadlab did not spawn,
+ * the first call allocates the ref, and aborts if memory runs out. */
+TL_API tl_thread_ref *tl_current(void);
+
+/* The ref of the thread behind a join handle (Rust's JoinHandle::thread),
+ * valid as long as the handle; NULL for NULL. */
+TL_API tl_thread_ref *tl_thread_ref_of(const tl_thread *handle);
+
+/* Takes one more reference on ref and returns it (NULL stays NULL); each
+ * is dropped with tl_thread_ref_release, which frees the ref with the last
+ * one. Unparking a thread that has ended is harmless while you hold one. */
+TL_API tl_thread_ref *tl_thread_ref_acquire(tl_thread_ref *ref);
+TL_API void tl_thread_ref_release(tl_thread_ref *ref);
+
+/* The id of the thread (as tl_current_id returns in it); 0 for NULL. */
+TL_API uint64_t tl_thread_ref_id(const tl_thread_ref *ref);
+
+/* Blocks the calling thread until its token is available, then consumes
+ * it, as Rust's thread::park. Each thread has one token, initially absent;
+ * tl_unpark makes it available (unparks do not accumulate: two before a
+ * park let one park through). An unpark that comes before the park is not
+ * lost: the park returns at once. Returns without an unpark only rarely
+ * (the implementation loops on the futex until the token is there, but a
+ * token left by an earlier unpark counts), so call it in a loop that checks
+ * the condition you wait for. What the unparking thread wrote before
+ * tl_unpark is visible after tl_park returns. */
+TL_API void tl_park(void);
+
+/* tl_park for at most timeout_ns nanoseconds (CLOCK_MONOTONIC). Returns true
+ * if it consumed the token, false if the time ran out first. */
+TL_API bool tl_park_timeout_ns(uint64_t timeout_ns);
+
+/* Makes ref's token available, waking the thread if it is parked. Accepts
+ * NULL. Safe from any thread, and from a signal handler (an atomic exchange
+ * and, if the thread sleeps, one futex call), while ref is valid (see
+ * tl_current). */
+TL_API void tl_unpark(tl_thread_ref *ref);
+
+/* Sleeps the calling thread for at least ns nanoseconds (CLOCK_MONOTONIC),
+ * resuming after signals: Rust's thread::sleep. */
+TL_API void tl_sleep_ns(uint64_t ns);
+
+/* Offers the CPU to other runnable threads (sched_yield): Rust's
+ * thread::yield_now. */
+TL_API void tl_yield_now(void);
+
+/* True while the calling thread is panicking: from tl_panic (its panic hook
+ * included) through the cleanup handlers and scope joins that run as the
+ * thread ends; false again once a panic in a pool task has landed back in
+ * the pool. Rust's thread::panicking. A tl_panic while panicking (in a
+ * cleanup handler) prints a message and aborts, as in Rust. */
+TL_API bool tl_panicking(void);
 
 /* An estimate of how many threads can usefully run in parallel, like Rust's
  * available_parallelism: the CPUs in this thread's affinity mask, lowered by a
  * cgroup (v2 cpu.max or v1 cfs quota) CPU limit when one is set. Always >= 1. */
-unsigned tl_available_parallelism(void);
+TL_API unsigned tl_available_parallelism(void);
 
 /* Ends the calling thread with a panic carrying the printf-formatted message.
  * - In a thread spawned by threadlab: runs its pthread_cleanup_push handlers,
@@ -151,17 +227,20 @@ typedef void (*tl_panic_hook)(const char *name, uint64_t id, const char *file,
  * NULL restores the default, which prints
  *   thread 'name' panicked at file:line:
  *   message
- * to stderr. tl_panic_hook_silent prints nothing. */
-tl_panic_hook tl_set_panic_hook(tl_panic_hook hook);
-void tl_panic_hook_silent(const char *name, uint64_t id, const char *file,
-                          int line, const char *message);
+ * to stderr, as Rust's does ('<unnamed>' for a thread without a name). tl_panic_hook_silent prints nothing. */
+TL_API tl_panic_hook tl_set_panic_hook(tl_panic_hook hook);
+TL_API void tl_panic_hook_silent(const char *name, uint64_t id,
+                                 const char *file, int line,
+                                 const char *message);
 
 /* Implementation entry points behind the macros above (they record the call
  * site); call the macros. */
-tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file, int line);
-int tl__builder_spawn_at(const tl_builder *builder, tl_thread_fn fn, void *arg,
-                         tl_thread **handle_out, const char *file, int line);
-void tl__panic_at(const char *file, int line, const char *fmt, ...)
+TL_API tl_thread *tl__spawn_at(tl_thread_fn fn, void *arg, const char *file,
+                              int line);
+TL_API int tl__builder_spawn_at(const tl_builder *builder, tl_thread_fn fn,
+                                void *arg, tl_thread **handle_out,
+                                const char *file, int line);
+TL_API void tl__panic_at(const char *file, int line, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 3, 4)));
 
 #ifdef __cplusplus

@@ -34,6 +34,8 @@
 #include <pthread.h>
 #include <stddef.h>
 
+#include "threadlab/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -65,69 +67,76 @@ typedef enum tl_pin_policy {
 
 /* Loads the topology of this machine. Returns 0, ENOMEM, or the errno hwloc
  * reported; *out is NULL on error. */
-int tl_topo_load(tl_topo **out);
+TL_API int tl_topo_load(tl_topo **out);
 
 /* Frees a topology. Accepts NULL. */
-void tl_topo_free(tl_topo *topo);
+TL_API void tl_topo_free(tl_topo *topo);
 
 /* Counts of what holds usable PUs; 0 only if hwloc could not tell (a
  * topology always has >= 1 PU). NUMA nodes without usable CPUs (memory-only
  * nodes, other packages' nodes under a binding) are not counted. */
-unsigned tl_topo_packages(const tl_topo *topo);
-unsigned tl_topo_cores(const tl_topo *topo);
-unsigned tl_topo_pus(const tl_topo *topo);
-unsigned tl_topo_numa_nodes(const tl_topo *topo);
+TL_API unsigned tl_topo_packages(const tl_topo *topo);
+TL_API unsigned tl_topo_cores(const tl_topo *topo);
+TL_API unsigned tl_topo_pus(const tl_topo *topo);
+TL_API unsigned tl_topo_numa_nodes(const tl_topo *topo);
 
 /* The whole machine's PUs and cores (those its cgroup allows), whatever the
  * binding: for "1 of 2 PUs usable". Equal to tl_topo_pus / tl_topo_cores
  * when the process is not bound. */
-unsigned tl_topo_machine_pus(const tl_topo *topo);
-unsigned tl_topo_machine_cores(const tl_topo *topo);
+TL_API unsigned tl_topo_machine_pus(const tl_topo *topo);
+TL_API unsigned tl_topo_machine_cores(const tl_topo *topo);
 
 /* Bytes of memory on the usable NUMA nodes (hwloc's local memory), or
  * /proc/meminfo's MemTotal on the real machine when hwloc cannot tell; 0 if
  * unknown. */
-unsigned long long tl_topo_memory_size(const tl_topo *topo);
+TL_API unsigned long long tl_topo_memory_size(const tl_topo *topo);
 
 /* The CPU model string ("AMD EPYC 7B13"), or "unknown". Lives as long as
  * topo. */
-const char *tl_topo_cpu_model(const tl_topo *topo);
+TL_API const char *tl_topo_cpu_model(const tl_topo *topo);
+
+/* An attribute of the CPU as hwloc reads it, from the first package that has
+ * it, else the machine object: "CPUVendor" ("AuthenticAMD"),
+ * "CPUFamilyNumber", "CPUModelNumber", "CPUStepping" on x86; others as
+ * hwloc names them. NULL when unknown (synthetic topologies have none).
+ * Lives as long as topo. */
+TL_API const char *tl_topo_cpu_info(const tl_topo *topo, const char *name);
 
 /* Size in bytes of one cache of the given level (1 = L1 data, 2, 3...), or 0
  * if unknown or absent. */
-size_t tl_topo_cache_size(const tl_topo *topo, int level);
+TL_API size_t tl_topo_cache_size(const tl_topo *topo, int level);
 
 /* Size in bytes of one cache of the last level present (L3 on most x86),
  * or 0 if unknown. */
-size_t tl_topo_llc_size(const tl_topo *topo);
+TL_API size_t tl_topo_llc_size(const tl_topo *topo);
 
 /* How many last-level caches hold usable PUs (24 L3s on 2x EPYC 9654), and
  * their total size in bytes: what a working set must exceed to run from
  * memory when every usable PU works. 0 when hwloc reports no caches. */
-unsigned tl_topo_llc_count(const tl_topo *topo);
-size_t tl_topo_llc_total_size(const tl_topo *topo);
+TL_API unsigned tl_topo_llc_count(const tl_topo *topo);
+TL_API size_t tl_topo_llc_total_size(const tl_topo *topo);
 
 /* The OS index of the PU the index-th thread gets under policy (index wraps
  * around the PUs). Returns 0, or EINVAL for TL_PIN_NONE or a bad policy. */
-int tl_topo_pu_for(const tl_topo *topo, tl_pin_policy policy, unsigned index,
+TL_API int tl_topo_pu_for(const tl_topo *topo, tl_pin_policy policy, unsigned index,
                    unsigned *pu_os_index);
 
 /* Pins the calling thread (or thread t) as the index-th thread under policy.
  * TL_PIN_NONE leaves it unpinned (allowed on every PU of the cpuset). Returns
  * 0, EINVAL, or the errno of the failed binding (EPERM, ENOSYS, EXDEV...). */
-int tl_topo_pin_self(const tl_topo *topo, tl_pin_policy policy,
+TL_API int tl_topo_pin_self(const tl_topo *topo, tl_pin_policy policy,
                      unsigned index);
-int tl_topo_pin_thread(const tl_topo *topo, pthread_t t, tl_pin_policy policy,
+TL_API int tl_topo_pin_thread(const tl_topo *topo, pthread_t t, tl_pin_policy policy,
                        unsigned index);
 
 /* Writes the whole machine's topology (not narrowed to the usable PUs) as
  * hwloc XML to path. Returns 0 or an errno value. */
-int tl_topo_export_xml(const tl_topo *topo, const char *path);
+TL_API int tl_topo_export_xml(const tl_topo *topo, const char *path);
 
 /* "none", "compact", "scatter" <-> tl_pin_policy. parse returns 0 or EINVAL;
  * name returns "unknown" for a bad value. */
-int tl_pin_policy_parse(const char *text, tl_pin_policy *out);
-const char *tl_pin_policy_name(tl_pin_policy policy);
+TL_API int tl_pin_policy_parse(const char *text, tl_pin_policy *out);
+TL_API const char *tl_pin_policy_name(tl_pin_policy policy);
 
 #ifdef __cplusplus
 }
