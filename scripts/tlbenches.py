@@ -157,6 +157,12 @@ def fork_join_at_pus(strategy):
     return value
 
 
+def fork_join_gap0(runtime):
+    def value(rows, meta):
+        return median_of(rows, section="gap", runtime=runtime, gap_us=0)
+    return value
+
+
 # ---- the benches ------------------------------------------------------------------------------------
 
 HARNESS_SELFTEST = Bench(
@@ -224,4 +230,22 @@ BENCHES = [
                                                    smallest_grain(rows)))],
           table_sections={"batch": "batch, per task", "parallel_for": "parallel_for, per loop",
                           "fork_join": "fork-join, idle pool", "round_trip": "round trip, idle pool"}),
+    Bench("fork_join",
+          "An empty fork-join of a team of P threads after a sleep of 0 to 10 ms, on "
+          "tl_pool and on both OpenMP runtimes (libomp from a helper built with clang, "
+          "run as a child); the CPU column counts every thread of the process, gap "
+          "included. Oversubscribed: one CPU-bound thread per PU alongside (its own "
+          "CPU not counted).",
+          [Headline("fork-join back to back, tl_pool", "ns", False,
+                    fork_join_gap0("tl_pool")),
+           Headline("fork-join back to back, libgomp", "ns", False,
+                    fork_join_gap0("libgomp")),
+           Headline("fork-join back to back, libomp", "ns", False,
+                    fork_join_gap0("libomp")),
+           Headline("CPU per ms an idle tl_pool burns, from 1 ms after its last task",
+                    "ns", False,
+                    lambda rows, meta: median_of(rows, section="idle", runtime="tl_pool")),
+           Headline("one-task round trip, idle tl_pool", "ns", False,
+                    lambda rows, meta: median_of(rows, section="round_trip",
+                                                 runtime="tl_pool"))]),
 ]
