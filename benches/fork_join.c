@@ -3,9 +3,11 @@
  * time and in CPU burned, for tl_pool and both OpenMP runtimes?
  *
  * Sections (the team is the largest --threads value, default P: the PUs):
- *   gap             an empty fork-join (tl_pool_parallel_for over one chunk
- *                   per participant, or an empty `omp parallel`) after a
- *                   sleep of gap_us, for gaps 0, 10 us, 100 us, 1 ms, 10 ms;
+ *   gap             a fork-join (tl_pool_parallel_for over one chunk per
+ *                   participant, or an `omp parallel`), each member doing
+ *                   1 us of busy work (an empty body would let tl_pool's
+ *                   caller run every chunk before a helper arrives, and
+ *                   time no fork-join at all), after a sleep of gap_us, for gaps 0, 10 us, 100 us, 1 ms, 10 ms;
  *                   cpu_ns_per_fork: the CPU the process burned per fork,
  *                   gap included (what the runtime's waiting costs)
  *   oversubscribed  the same at gap 0 with one CPU-bound thread per PU
@@ -52,6 +54,7 @@
 #define IDLE_SETTLE_NS 1000000u   /* idle: measured from 1 ms after */
 #define IDLE_WINDOW_NS 10000000u  /* ... over this much idle time */
 #define IDLE_WINDOW_NS_QUICK 2000000u
+#define WORK_NS 1000u              /* busy work per team member and fork */
 #define TRIP_GAP_NS 1000000u      /* a pool idle this long sleeps */
 #define TRIPS 200                 /* round trips: enough for a p99 */
 #define TRIPS_QUICK 30
@@ -102,9 +105,18 @@ static uint64_t clock_ns(clockid_t clock)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void noop_range(size_t begin, size_t end, void *ctx)
+static void busy_ns(uint64_t ns)
+{
+    uint64_t until = tl_now_ns() + ns;
+    while (tl_now_ns() < until) {
+    }
+}
+
+/* One chunk a member: WORK_NS of busy work (see fj_busy_ns). */
+static void work_range(size_t begin, size_t end, void *ctx)
 {
     (void)begin, (void)end, (void)ctx;
+    busy_ns(WORK_NS);
 }
 
 static void *noop_task(void *arg)
@@ -134,7 +146,7 @@ static int pool_gap_sample(fj *f, double *latency_ns, double *cpu_ns)
         if (f->gap_ns)
             tl_sleep_ns(f->gap_ns);
         uint64_t t0 = tl_now_ns();
-        int err = tl_pool_parallel_for(f->pool, 0, f->team, 1, noop_range, NULL);
+        int err = tl_pool_parallel_for(f->pool, 0, f->team, 1, work_range, NULL);
         inside_ns += tl_now_ns() - t0;
         if (err)
             return err;
@@ -146,7 +158,7 @@ static int pool_gap_sample(fj *f, double *latency_ns, double *cpu_ns)
 
 static int pool_idle_sample(fj *f, double *cpu_ns_per_ms)
 {
-    int err = tl_pool_parallel_for(f->pool, 0, f->team, 1, noop_range, NULL);
+    int err = tl_pool_parallel_for(f->pool, 0, f->team, 1, work_range, NULL);
     tl_sleep_ns(IDLE_SETTLE_NS);
     uint64_t cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID), t0 = tl_now_ns();
     tl_sleep_ns(f->quick ? IDLE_WINDOW_NS_QUICK : IDLE_WINDOW_NS);
@@ -168,8 +180,9 @@ static int libomp_run(fj *f, bool idle, unsigned samples)
                  f->team, IDLE_SETTLE_NS,
                  f->quick ? IDLE_WINDOW_NS_QUICK : IDLE_WINDOW_NS, samples);
     else
-        snprintf(cmd, sizeof cmd, "'%s' gap %u %llu %u %u", f->libomp_path,
-                 f->team, (unsigned long long)f->gap_ns, f->forks, samples);
+        snprintf(cmd, sizeof cmd, "'%s' gap %u %llu %u %u %u", f->libomp_path,
+                 f->team, (unsigned long long)f->gap_ns, WORK_NS, f->forks,
+                 samples);
     FILE *p = popen(cmd, "r");
     if (!p)
         return EIO;
@@ -195,7 +208,7 @@ static int gap_sampler(void *ctx, double *sample)
         err = pool_gap_sample(f, sample, &cpu);
     } else if (f->rt == IN_PROCESS_OMP) {
 #ifdef TL_HAVE_OPENMP
-        omp_fj_sample(f->team, f->gap_ns, f->forks, sample, &cpu);
+        omp_fj_sample(f->team, f->gap_ns, WORK_NS, f->forks, sample, &cpu);
 #endif
     } else if (f->child_next < f->child_n) {
         cpu = f->child_cpu[f->child_next];
@@ -529,7 +542,8 @@ static void answer(tl_bench *b, const results *r)
 {
     double pu_pct = r->idle[TL_POOL] / 1e6 * 100;
     tl_bench_answer(b,
-        "An empty fork-join back to back took %.0f ns on tl_pool, %.2fx "
+        "A fork-join with 1 us of work per member, back to back, took %.0f ns "
+        "on tl_pool, %.2fx "
         "libgomp's and %.2fx libomp's; with a CPU-bound thread per PU "
         "alongside, %.0f ns (%.2fx libgomp's); an idle pool burns %.2f%% of "
         "one PU from 1 ms after its last task; a one-task round trip takes "
@@ -576,11 +590,11 @@ int main(int argc, char **argv)
         { 0 } };
     const tl_bench_section sections[] = {
         { .name = "gap", .unit = "ns",
-          .help = "per empty fork-join of a team of P, after a gap of gap_us",
+          .help = "per fork-join of a team of P, 1 us of work each, after a gap of gap_us",
           .cases = TL_LIST("tl_pool", "libgomp", "libomp"),
           .filled = TL_LIST("gap_us", "cpu_ns_per_fork") },
         { .name = "oversubscribed", .unit = "ns",
-          .help = "per empty fork-join, gap 0, a CPU-bound thread per PU alongside",
+          .help = "per fork-join, 1 us of work each, gap 0, a CPU-bound thread per PU alongside",
           .cases = TL_LIST("tl_pool", "libgomp", "libomp"),
           .filled = TL_LIST("gap_us", "cpu_ns_per_fork") },
         { .name = "idle", .unit = "ns",

@@ -26,13 +26,25 @@ static inline void fj_sleep_ns(uint64_t ns)
     }
 }
 
-/* One sample: `forks` empty regions of `team` threads, each after a sleep
- * of gap_ns; *latency_ns is the mean time of one region (the gap not
+/* Busy work of about `ns` nanoseconds: what each member of a team does in
+ * one fork-join, so that every member must take part (an empty body lets
+ * tl_pool's caller run every chunk before a helper arrives), and the same
+ * work on every runtime. */
+static inline void fj_busy_ns(uint64_t ns)
+{
+    uint64_t until = fj_clock_ns(CLOCK_MONOTONIC) + ns;
+    while (fj_clock_ns(CLOCK_MONOTONIC) < until) {
+    }
+}
+
+/* One sample: `forks` regions of `team` threads, each after a sleep
+ * of gap_ns, each member doing work_ns of busy work; *latency_ns is the
+ * mean time of one region (the gap not
  * included), *cpu_ns the CPU the whole process burned per fork, gap
  * included: what the runtime's waiting costs. */
 static inline void omp_fj_sample(unsigned team, uint64_t gap_ns,
-                                 unsigned forks, double *latency_ns,
-                                 double *cpu_ns)
+                                 uint64_t work_ns, unsigned forks,
+                                 double *latency_ns, double *cpu_ns)
 {
     uint64_t inside_ns = 0;
     uint64_t cpu0 = fj_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -41,7 +53,7 @@ static inline void omp_fj_sample(unsigned team, uint64_t gap_ns,
             fj_sleep_ns(gap_ns);
         uint64_t t0 = fj_clock_ns(CLOCK_MONOTONIC);
 #pragma omp parallel num_threads(team)
-        __asm__ __volatile__("" ::: "memory"); /* an empty region */
+        fj_busy_ns(work_ns);
         inside_ns += fj_clock_ns(CLOCK_MONOTONIC) - t0;
     }
     *cpu_ns = (double)(fj_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / forks;

@@ -231,7 +231,8 @@ BENCHES = [
           table_sections={"batch": "batch, per task", "parallel_for": "parallel_for, per loop",
                           "fork_join": "fork-join, idle pool", "round_trip": "round trip, idle pool"}),
     Bench("fork_join",
-          "An empty fork-join of a team of P threads after a sleep of 0 to 10 ms, on "
+          "A fork-join of a team of P threads, each doing 1 us of busy work (so every "
+          "member must take part), after a sleep of 0 to 10 ms, on "
           "tl_pool and on both OpenMP runtimes (libomp from a helper built with clang, "
           "run as a child); the CPU column counts every thread of the process, gap "
           "included. Oversubscribed: one CPU-bound thread per PU alongside (its own "
