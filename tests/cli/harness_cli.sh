@@ -67,7 +67,7 @@ grep -q '"name": "median"' "$scratch/describe.json" || fail "--describe: no stat
 [ "$(MACHINE=box-1 "$bench" --print-machine-name)" = box-1 ] ||
   fail "--print-machine-name does not print \$MACHINE"
 default=$(env -u MACHINE "$bench" --print-machine-name)
-echo "$default" | grep -Eq '^[a-z0-9][a-z0-9.-]*-[0-9]+pu$' ||
+echo "$default" | grep -Eq '^[a-z0-9][a-z0-9.-]*-[0-9]+pu(-bound[0-9]+)?(-clang)?$' ||
   fail "--print-machine-name: the default is '$default'"
 
 # An output folder that cannot be made: exit 1, one line.

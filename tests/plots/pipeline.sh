@@ -81,6 +81,6 @@ fails_with 1 "make build" "$scripts/bench.sh" --build "$scratch/nowhere" --resul
 if [ -n "$real_build" ] && [ -s "$real_build/benches/benches.txt" ]; then
   name=$(env -u MACHINE "$scripts/machine_name.sh" --build "$real_build") ||
     fail "machine_name.sh on $real_build: exit $?"
-  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*-[0-9]+pu$ ]] || fail "the real default machine name is '$name'"
+  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*-[0-9]+pu(-bound[0-9]+)?(-clang)?$ ]] || fail "the real default machine name is '$name'"
 fi
 finish
