@@ -63,7 +63,8 @@ grep -q '"name": "median"' "$scratch/describe.json" || fail "--describe: no stat
 [ ! -e "$scratch/results" ] || fail "--describe made a results folder"
 
 # --print-machine-name: $MACHINE when set, else the default (a slug ending
-# in the PU count); one line on stdout.
+# in the PU count, then -bound<N> and -clang where they apply); one line on
+# stdout.
 [ "$(MACHINE=box-1 "$bench" --print-machine-name)" = box-1 ] ||
   fail "--print-machine-name does not print \$MACHINE"
 default=$(env -u MACHINE "$bench" --print-machine-name)
