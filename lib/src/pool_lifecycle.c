@@ -5,6 +5,7 @@
  * The list is the only state pools share, and only create, free and fork
  * take its lock. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,18 +189,27 @@ void tl__spin_calibrate(void)
 
 /* Runnable threads on the machine, from the fourth field of /proc/loadavg
  * ("0.52 0.58 0.59 3/811 1234": 3 runnable, this reader included); 0 if it
- * cannot be read. */
+ * cannot be read. System calls only, no stdio nor malloc: a spinning worker
+ * runs this, and a fork() at that moment must not leave the child a lock
+ * (stdio's, or a sanitizer's allocator's) held by a thread it lacks. */
 static unsigned runnable_threads(void)
 {
-    FILE *f = fopen("/proc/loadavg", "re");
-    unsigned running = 0, total;
-    double l1, l5, l15;
-    if (!f)
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    if (fscanf(f, "%lf %lf %lf %u/%u", &l1, &l5, &l15, &running, &total) != 5)
-        running = 0;
-    fclose(f);
-    return running;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *p = buf;
+    for (int spaces = 0; *p && spaces < 3; p++)
+        spaces += *p == ' ';
+    unsigned running = 0;
+    while (*p >= '0' && *p <= '9')
+        running = running * 10 + (unsigned)(*p++ - '0');
+    return *p == '/' ? running : 0;
 }
 
 /* Cached for 10 ms: the read costs a few system calls, too many for every
