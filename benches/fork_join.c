@@ -91,6 +91,7 @@ typedef struct fj {
     enum runtime rt;
     uint64_t gap_ns;
     unsigned forks;
+    unsigned done; /* forks the last sample made (fewer when slow) */
     double cpu_ns[128]; /* per sample: CPU per fork, or per idle ms */
     size_t cpu_n;
     double child[128]; /* libomp: the child's samples, handed out in turn */
@@ -142,7 +143,11 @@ static double median_of(double *v, size_t n)
 static int pool_gap_sample(fj *f, double *latency_ns, double *cpu_ns)
 {
     uint64_t inside_ns = 0, cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-    for (unsigned i = 0; i < f->forks; i++) {
+    uint64_t start = tl_now_ns(), budget_ns = f->forks * (f->gap_ns + 2000u);
+    unsigned done = 0;
+    for (unsigned i = 0; i < f->forks; i++, done++) {
+        if (i >= 3 && tl_now_ns() - start > budget_ns)
+            break; /* slow forks: the sample keeps its time budget */
         if (f->gap_ns)
             tl_sleep_ns(f->gap_ns);
         uint64_t t0 = tl_now_ns();
@@ -151,8 +156,9 @@ static int pool_gap_sample(fj *f, double *latency_ns, double *cpu_ns)
         if (err)
             return err;
     }
-    *cpu_ns = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / f->forks;
-    *latency_ns = (double)inside_ns / f->forks;
+    *cpu_ns = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / done;
+    *latency_ns = (double)inside_ns / done;
+    f->done = done;
     return 0;
 }
 
@@ -208,7 +214,8 @@ static int gap_sampler(void *ctx, double *sample)
         err = pool_gap_sample(f, sample, &cpu);
     } else if (f->rt == IN_PROCESS_OMP) {
 #ifdef TL_HAVE_OPENMP
-        omp_fj_sample(f->team, f->gap_ns, WORK_NS, f->forks, sample, &cpu);
+        f->done = omp_fj_sample(f->team, f->gap_ns, WORK_NS, f->forks, sample,
+                                &cpu);
 #endif
     } else if (f->child_next < f->child_n) {
         cpu = f->child_cpu[f->child_next];
@@ -217,7 +224,7 @@ static int gap_sampler(void *ctx, double *sample)
         err = EIO;
     }
     if (f->rt == TL_POOL || f->rt == IN_PROCESS_OMP) /* a child's is its own */
-        cpu -= (double)(burners_cpu_ns(f->burners) - burned0) / f->forks;
+        cpu -= (double)(burners_cpu_ns(f->burners) - burned0) / f->done;
     if (f->cpu_n < sizeof f->cpu_ns / sizeof f->cpu_ns[0])
         f->cpu_ns[f->cpu_n++] = cpu;
     return err;

@@ -41,14 +41,21 @@ static inline void fj_busy_ns(uint64_t ns)
  * of gap_ns, each member doing work_ns of busy work; *latency_ns is the
  * mean time of one region (the gap not
  * included), *cpu_ns the CPU the whole process burned per fork, gap
- * included: what the runtime's waiting costs. */
-static inline void omp_fj_sample(unsigned team, uint64_t gap_ns,
+ * included: what the runtime's waiting costs. Returns the forks made. */
+static inline unsigned omp_fj_sample(unsigned team, uint64_t gap_ns,
                                  uint64_t work_ns, unsigned forks,
                                  double *latency_ns, double *cpu_ns)
 {
     uint64_t inside_ns = 0;
     uint64_t cpu0 = fj_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
-    for (unsigned i = 0; i < forks; i++) {
+    uint64_t start = fj_clock_ns(CLOCK_MONOTONIC);
+    unsigned done = 0;
+    /* forks, or fewer when they are slow (a spinning runtime beside
+     * CPU-bound threads): a sample lasts about forks x (gap + 2 us). */
+    uint64_t budget_ns = (uint64_t)forks * (gap_ns + 2000u);
+    for (unsigned i = 0; i < forks; i++, done++) {
+        if (i >= 3 && fj_clock_ns(CLOCK_MONOTONIC) - start > budget_ns)
+            break;
         if (gap_ns)
             fj_sleep_ns(gap_ns);
         uint64_t t0 = fj_clock_ns(CLOCK_MONOTONIC);
@@ -56,8 +63,9 @@ static inline void omp_fj_sample(unsigned team, uint64_t gap_ns,
         fj_busy_ns(work_ns);
         inside_ns += fj_clock_ns(CLOCK_MONOTONIC) - t0;
     }
-    *cpu_ns = (double)(fj_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / forks;
-    *latency_ns = (double)inside_ns / forks;
+    *cpu_ns = (double)(fj_clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0) / done;
+    *latency_ns = (double)inside_ns / done;
+    return done;
 }
 
 /* One idle sample: a region, then settle_ns of sleep, then the CPU the

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     if (gap) {
         for (unsigned long long s = 0; s < v[4]; s++) {
             double latency_ns, cpu_ns;
-            omp_fj_sample((unsigned)v[0], v[1], v[2], (unsigned)v[3],
+            (void)omp_fj_sample((unsigned)v[0], v[1], v[2], (unsigned)v[3],
                           &latency_ns, &cpu_ns);
             printf("libomp %.1f %.1f\n", latency_ns, cpu_ns);
         }
