@@ -4,6 +4,9 @@
 #   make bench                build, run every benchmark, plot, write the report
 #   make bench QUICK=1            ... a rough run in a minute (results/<machine>-quick/)
 #   make bench MACHINE=name       ... name the results folder (default: from the CPU)
+#   make bench RUNS=N             ... N independent runs of every bench (default 5)
+#   make bench REPLACE=1          ... replace results/<machine>/ even if another machine made it
+#   make plan                 what make bench would run here, and how long, measuring nothing
 #   make plots | report       redraw the charts | rewrite the report of results/<machine>/
 #   make compare A=results/x B=results/y    overlay two machines, with ratios
 #   make examples             build and run every lesson, checking what each prints
@@ -34,11 +37,11 @@ WERROR_FLAG := $(if $(filter 1 ON on yes,$(WERROR)),ON,OFF)
 # tests with address randomisation off for those processes only.
 RUN_TESTS := $(if $(filter thread,$(SANITIZE)),setarch $(shell uname -m) -R)
 
-.PHONY: help deps configure build test test-loop examples bench plots report compare \
+.PHONY: help deps configure build test test-loop examples bench plan plots report compare \
         results-index readme-tables clean install
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 	@echo "  make deps | build | install PREFIX=dir | results-index | readme-tables | clean"
 
 deps:
@@ -78,6 +81,10 @@ examples: deps
 # ---- benchmarks and results (the logic is in scripts/; see each --help) -----------
 QUICK   ?=
 QUICK_FLAG := $(if $(filter 1 ON on yes,$(QUICK)),--quick)
+RUNS    ?=
+REPLACE ?=
+BENCH_FLAGS = $(QUICK_FLAG) $(if $(RUNS),--runs $(RUNS)) \
+              $(if $(filter 1 ON on yes,$(REPLACE)),--replace)
 # The results folder plots and report work on: RESULTS=dir, else
 # results/<machine>[-quick] as make bench names it.
 RESULTS ?=
@@ -87,7 +94,11 @@ bench: deps
 	@if [ -n "$(SANITIZE)" ]; then \
 	  echo "make bench: not under a sanitizer: it would measure the sanitizer" >&2; exit 2; fi
 	@$(MAKE) --no-print-directory build
-	@MACHINE="$(MACHINE)" scripts/bench.sh --build $(BUILD) $(QUICK_FLAG)
+	@MACHINE="$(MACHINE)" scripts/bench.sh --build $(BUILD) $(BENCH_FLAGS)
+
+plan: deps
+	@$(MAKE) --no-print-directory build
+	@MACHINE="$(MACHINE)" scripts/bench.sh --plan --build $(BUILD) $(BENCH_FLAGS)
 
 # The scripts ask these benches to describe results folders written before
 # the benches wrote their descriptions (<bench>.schema.json) beside the CSVs.

@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
 # bench.sh: what `make bench` runs once the build is done: every benchmark,
-# then the charts, then the report, all into a temporary folder that
-# replaces results/<machine>/ only when everything has completed. A run
-# that fails or is interrupted leaves the previous results as they were.
+# in several independent runs, combined; then the charts, then the report,
+# all into a temporary folder that replaces results/<machine>/ only when
+# everything has completed. A run that fails or is interrupted leaves the
+# previous results as they were.
 #
-#   scripts/bench.sh [--quick] [--machine NAME] [--build DIR] [--results DIR]
-#     --quick         pass --quick to every bench (small sweeps, a minute);
+#   scripts/bench.sh [--quick] [--runs N] [--reps N] [--machine NAME]
+#                    [--build DIR] [--results DIR] [--replace]
+#   scripts/bench.sh --plan [--plan-json FILE] [same flags]
+#     --quick         pass --quick to every bench (small sweeps, one run);
 #                     results go to results/<machine>-quick/, never over
 #                     the full results
+#     --runs N        independent runs of every bench (default 5; quick 1).
+#                     Rounds: each round runs every bench once, so drift hits
+#                     every bench alike; then each bench combines its runs,
+#                     and every row's interval spans the runs' medians
+#     --reps N        samples per case in each run (default 2 with several
+#                     runs; a bench's own default with one)
 #     --machine NAME  the machine's name (default $MACHINE, else the benches'
-#                     own default from the CPU model and PU count)
+#                     own default: CPU model, family.model.stepping, total
+#                     LLC, PU count, -bound<N> under a CPU binding, -clang)
 #     --build DIR     the build folder (default build/default)
 #     --results DIR   the folder of all machines' results (default results)
+#     --replace       replace results/<machine>/ even when it was recorded on
+#                     a machine with another fingerprint (CPU, caches, PUs)
+#     --plan          run nothing: print what each bench would run (cases,
+#                     threads, memory, time) with these flags, and the total
+#                     for all runs; --plan-json FILE writes it as JSON too
 #
 # Runs the benches listed in DIR/benches/benches.txt (CMake writes it: every
 # program there is a harness bench), harness_selftest first: it checks the
@@ -25,9 +40,16 @@ die_usage() { echo "bench.sh: $1 (try --help)" >&2; exit 2; }
 quick=0
 build=build/default
 root=results
+runs="" reps="" replace=0 plan=0 plan_json=""
+number() { [[ "$2" =~ ^[1-9][0-9]{0,2}$ ]] || die_usage "$1 needs a whole number from 1 to 999, got '$2'"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
+    --runs) [ $# -ge 2 ] || die_usage "--runs needs a number"; number --runs "$2"; runs=$2; shift ;;
+    --reps) [ $# -ge 2 ] || die_usage "--reps needs a number"; number --reps "$2"; reps=$2; shift ;;
+    --replace) replace=1 ;;
+    --plan) plan=1 ;;
+    --plan-json) [ $# -ge 2 ] || die_usage "--plan-json needs a file"; plan=1; plan_json=$2; shift ;;
     --machine) [ $# -ge 2 ] || die_usage "--machine needs a name"; export MACHINE="$2"; shift ;;
     --build) [ $# -ge 2 ] || die_usage "--build needs a folder"; build="$2"; shift ;;
     --results) [ $# -ge 2 ] || die_usage "--results needs a folder"; root="$2"; shift ;;
@@ -36,6 +58,9 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+
+[ -n "$runs" ] || runs=$([ "$quick" = 1 ] && echo 1 || echo 5)
+[ -n "$reps" ] || reps=$([ "$runs" -gt 1 ] && echo 2 || true)
 
 list="$build/benches/benches.txt"
 if [ ! -f "$list" ]; then
@@ -64,6 +89,30 @@ done <"$list"
 if [ ${#benches[@]} -eq 0 ]; then
   echo "bench.sh: $list names no benchmark to run" >&2
   exit 1
+fi
+
+# The flags of one bench, as every run gives them ($1: the bench).
+bench_flags() {
+  flags=(--machine "$machine")
+  [ "$quick" = 1 ] && flags+=(--quick)
+  [ -n "$reps" ] && flags+=(--reps "$reps")
+  # The selftest's default tolerance (5%) is for a quiet machine; here it
+  # only has to catch a timer that cannot be trusted at all, as in CTest.
+  [ "$1" = harness_selftest ] && flags+=(--tolerance 50)
+  return 0
+}
+
+if [ "$plan" = 1 ]; then
+  plans=$(mktemp -d)
+  trap 'rm -rf "$plans"' EXIT
+  for bench in "${benches[@]}"; do
+    bench_flags "$bench"
+    "$build/benches/$bench" "${flags[@]}" --plan --plan-json "$plans/$bench.json" </dev/null >/dev/null ||
+      { echo "bench.sh: $bench --plan failed" >&2; exit 1; }
+  done
+  python3 "$here/plan_total.py" --runs "$runs" --machine "$machine" ${plan_json:+--json "$plan_json"} \
+    "$plans"/*.json
+  exit
 fi
 
 mkdir -p "$root"
@@ -104,25 +153,55 @@ if [ -r /proc/stat ]; then
 fi
 cut -d' ' -f1-3 /proc/loadavg >"$tmp/loadavg-at-start.txt" 2>/dev/null || true
 started=$SECONDS
-echo "bench.sh: ${#benches[@]} benches for $machine$([ "$quick" = 1 ] && echo ", quick" || true), into $tmp" >&2
-i=0
-for bench in "${benches[@]}"; do
-  i=$((i + 1))
-  flags=(--out "$tmp" --machine "$machine")
-  [ "$quick" = 1 ] && flags+=(--quick)
-  # The selftest's default tolerance (5%) is for a quiet machine; here it
-  # only has to catch a timer that cannot be trusted at all, as in CTest.
-  [ "$bench" = harness_selftest ] && flags+=(--tolerance 50)
-  echo "==> [$i/${#benches[@]}] $bench" >&2
-  t0=$SECONDS
-  status=0
-  "$build/benches/$bench" "${flags[@]}" </dev/null || status=$?
+echo "bench.sh: ${#benches[@]} benches for $machine, $runs run$([ "$runs" -gt 1 ] && echo s || true)$([ "$quick" = 1 ] && echo ", quick" || true), into $tmp" >&2
+
+# One bench, once: $1 bench, $2 what to tell the user, then its extra flags.
+run_bench() {
+  local bench=$1 what=$2 t0=$SECONDS status=0
+  shift 2
+  bench_flags "$bench"
+  echo "==> $what $bench" >&2
+  "$build/benches/$bench" "${flags[@]}" "$@" </dev/null || status=$?
   if [ "$status" -ne 0 ]; then
     echo "bench.sh: $bench failed (exit status $status)" >&2
     exit 1
   fi
   echo "    $bench: $((SECONDS - t0)) s" >&2
-done
+}
+
+# A committed folder of another machine is not replaced by accident: its
+# fingerprint (meta.json) is checked as soon as the first bench has run.
+check_fingerprint() {
+  [ "$replace" = 0 ] && [ -f "$dest/meta.json" ] || return 0
+  python3 "$here/same_machine.py" "$dest/meta.json" "$1/meta.json" ||
+    { echo "bench.sh: nothing was changed (rerun with MACHINE=another-name, or make bench REPLACE=1 / --replace to replace them)" >&2
+      exit 1; }
+}
+
+if [ "$runs" -eq 1 ]; then
+  i=0
+  for bench in "${benches[@]}"; do
+    i=$((i + 1))
+    run_bench "$bench" "[$i/${#benches[@]}]" --out "$tmp"
+    [ "$i" -gt 1 ] || check_fingerprint "$tmp"
+  done
+else
+  for r in $(seq 0 $((runs - 1))); do
+    i=0
+    for bench in "${benches[@]}"; do
+      i=$((i + 1))
+      run_bench "$bench" "[run $((r + 1))/$runs] [$i/${#benches[@]}]" \
+        --out "$tmp/runs/run-$r" --run-index "$r"
+      [ "$r$i" != 01 ] || check_fingerprint "$tmp/runs/run-0"
+    done
+  done
+  i=0
+  for bench in "${benches[@]}"; do
+    i=$((i + 1))
+    run_bench "$bench" "[combine] [$i/${#benches[@]}]" --out "$tmp" --combine-from "$tmp/runs"
+  done
+  rm -rf "$tmp/runs" # every sample is in the combined <bench>.samples.csv
+fi
 
 echo "==> charts and report" >&2
 python3 "$here/plot.py" "$tmp"

@@ -231,7 +231,9 @@ def read_meta(folder):
 
 def is_quick(meta):
     """Whether the benches ran with --quick (small sweeps, few reps)."""
-    return "--quick" in meta.get("command_line", [])
+    if "quick" in meta:
+        return meta["quick"] is True
+    return "--quick" in meta.get("command_line", [])  # folders from before run.json
 
 
 def read_answer(folder, bench):

@@ -9,5 +9,5 @@ foreach(_tl_plots_test render report pipeline replace)
             ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plots_${_tl_plots_test}
             ${CMAKE_BINARY_DIR})
   set_tests_properties(plots_${_tl_plots_test} PROPERTIES
-    TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
+    TIMEOUT 400 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
 endforeach()

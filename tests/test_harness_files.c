@@ -6,6 +6,8 @@
 #include "harness_test.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const tl_bench_column columns[] = {
     { .name = "name", .kind = TL_COLUMN_KEY, .help = "a name" },
@@ -188,7 +190,8 @@ static void warnings_and_bugs(void)
     snprintf(env, sizeof env, "TL_TEST_OUT=%s", dir);
     tl_test_child("unstable", envs, &r);
     ASSERT_EQ(r.exit_code, 0);
-    ASSERT_CONTAINS(r.output, "files_test: warning: unstable case 'shaky 4': cv 50.0%");
+    ASSERT_CONTAINS(r.output, "files_test: warning: 1 of 1 cases unstable");
+    ASSERT_CONTAINS(r.output, "the worst: 'shaky 4' (cv 50.0%)");
 
     tl_test_child("usage_error", envs, &r);
     ASSERT_EQ(r.exit_code, 2);
@@ -207,6 +210,38 @@ static void warnings_and_bugs(void)
     remove_tree(dir);
 }
 
+/* A file that cannot be written (a directory where meta.json goes, /dev/full
+ * behind the answer) costs the whole set: no file under its real name. */
+static void all_or_none(void)
+{
+    char *dir = make_scratch(), path[512];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    ASSERT_EQ(mkdir(path, 0755), 0);
+    tl_bench *b = open_bench(&spec, "--quiet", "--out", dir, (char *)NULL);
+    tl_stats s = one_two_three();
+    tl_bench_row(b, &s, TL_STR("plain"), TL_INT(1));
+    tl_bench_answer(b, "It takes 2 ns.");
+    ASSERT_EQ(tl_bench_close(b), 1);
+    const char *files[] = { "files_test.csv", "files_test.answer.txt",
+                            "files_test.schema.json", "files_test.samples.csv",
+                            "files_test.run.json", "topology.xml",
+                            "files_test.csv.partial", "topology.xml.partial", NULL };
+    for (size_t i = 0; files[i]; i++)
+        ASSERT_TRUE(!exists(dir, files[i]));
+    remove_tree(dir);
+
+    dir = make_scratch();
+    snprintf(path, sizeof path, "%s/files_test.answer.txt.partial", dir);
+    if (symlink("/dev/full", path) == 0) { /* the answer's write fails */
+        b = open_bench(&spec, "--quiet", "--out", dir, (char *)NULL);
+        tl_bench_row(b, &s, TL_STR("plain"), TL_INT(1));
+        tl_bench_answer(b, "It takes 2 ns.");
+        ASSERT_EQ(tl_bench_close(b), 1);
+        ASSERT_TRUE(!exists(dir, "files_test.csv") && !exists(dir, "meta.json"));
+    }
+    remove_tree(dir);
+}
+
 static void meta_json_parses(void)
 {
     TL_TEST_SKIP_IF(system("python3 -c '' 2>/dev/null") != 0, "no python3");
@@ -221,15 +256,19 @@ static void meta_json_parses(void)
     ASSERT_EQ(system(cmd), 0);
     snprintf(cmd, sizeof cmd,
              "python3 -c 'import json,sys; m=json.load(open(sys.argv[1]));"
-             "assert m[\"command_line\"][-1]==\"q\\\"b\\\\s\\tt\\nn\\x01 \\ufffd\\ufffd \\u00e9\", m;"
+             "r=json.load(open(sys.argv[2]));"
+             "assert r[\"command_line\"][-1]==\"q\\\"b\\\\s\\tt\\nn\\x01 \\ufffd\\ufffd \\u00e9\", r;"
              "assert m[\"timer_overhead_ns\"]>0 and m[\"timer_resolution_ns\"]>0, m;"
              "assert m[\"pus\"]>=1 and m[\"cpu_model\"] and m[\"machine\"], m;"
-             "assert m[\"bench\"]==\"files_test\" and len(m[\"date\"])==20, m;"
+             "assert \"command_line\" not in m and m[\"quick\"] is False, m;"
+             "assert m[\"pus_usable\"]==m[\"pus\"]<=m[\"pus_machine\"] and m[\"fingerprint\"], m;"
+             "assert len(m[\"date\"])==20, m;"
              "assert all(k in m for k in (\"hostname\",\"packages\",\"cores\","
              "\"numa_nodes\",\"l1d_cache_bytes\",\"llc_bytes\",\"kernel\",\"libc\","
              "\"compiler\",\"compiler_flags\",\"openmp\",\"cpufreq_governor\","
-             "\"load_average\",\"git_commit\")), m' %s/meta.json",
-             dir);
+             "\"load_average\",\"git_commit\",\"llc_total_bytes\",\"memory_bytes\")), m'"
+             " %s/meta.json %s/files_test.run.json",
+             dir, dir);
     ASSERT_EQ(system(cmd), 0);
     /* hwloc reads its own XML back: lstopo, when installed. */
     snprintf(cmd, sizeof cmd,
@@ -260,6 +299,7 @@ int main(int argc, char **argv)
     killed_run_leaves_no_file();
     warnings_and_bugs();
     meta_json_parses();
+    all_or_none();
     puts("ok");
     return 0;
 }

@@ -206,18 +206,30 @@ static void describe_row(const tl_value *values, size_t count, char *buf,
     }
 }
 
-static void warn_unstable(tl_bench *b, const tl_value *values, size_t count,
+/* Unstable rows are counted, and the worst remembered, for one summary
+ * line at close: dozens of warnings on the terminal would go unread. */
+static void note_unstable(tl_bench *b, const tl_value *values, size_t count,
                           const tl_stats *s)
 {
-    char key[256];
-    describe_row(values, count, key, sizeof key);
+    b->unstable++;
+    if (b->unstable > 1 && !(s->cv > b->worst_unstable_cv))
+        return;
+    b->worst_unstable_cv = s->cv;
+    describe_row(values, count, b->worst_unstable, sizeof b->worst_unstable);
+}
+
+static void summarise_unstable(tl_bench *b)
+{
+    if (!b->unstable) /* a warning: said under --quiet too */
+        return;
     tl__progress_clear(b);
     fprintf(stderr,
-            "%s: warning: unstable case '%s': cv %.1f%%, min %.2fx and max "
-            "%.2fx the median (the row says unstable=1; rerun on a quieter "
-            "machine or with more --reps)\n",
-            b->spec->name, key, s->cv * 100, s->median ? s->min / s->median : 0,
-            s->median ? s->max / s->median : 0);
+            "%s: warning: %u of %u cases unstable (cv above %.0f%%, or min or max "
+            "further than %.1fx from the median; their rows say unstable=1); the "
+            "worst: '%s' (cv %.1f%%). Rerun on a quieter machine or with more "
+            "--reps.\n",
+            b->spec->name, b->unstable, b->rows, TL_UNSTABLE_CV * 100,
+            TL_UNSTABLE_SPREAD, b->worst_unstable, b->worst_unstable_cv * 100);
 }
 
 void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
@@ -248,7 +260,7 @@ void tl__bench_row(tl_bench *b, const tl_stats *stats, const tl_value *values,
         b->write_error = errno ? errno : EIO;
     b->rows++;
     if (stats && stats->unstable)
-        warn_unstable(b, values, count, stats);
+        note_unstable(b, values, count, stats);
 }
 
 void tl_bench_answer(tl_bench *b, const char *fmt, ...)
@@ -337,6 +349,7 @@ int tl_bench_close(tl_bench *b)
         goto free_bench;
     }
     tl__runs_check_complete(b); /* --combine: every recorded call replayed */
+    tl__outfile_defer(); /* all of the files below, or none */
     if (b->write_error) {
         status |= report(b, "the CSV rows", b->write_error);
         tl__outfile_discard(&b->csv);
@@ -347,7 +360,12 @@ int tl_bench_close(tl_bench *b)
     status |= report(b, "the description", write_description(b));
     status |= report(b, "meta.json or topology.xml", tl__meta_write(b));
     status |= report_skipped(b);
+    summarise_unstable(b);
     status |= report(b, "the samples or run.json", tl__runs_commit(b));
+    if (status)
+        tl__outfile_settle(false);
+    else
+        status |= report(b, "the results (a rename)", tl__outfile_settle(true));
     if (b->answer)
         printf("%s: %s\n", b->spec->name, b->answer);
     if (!b->cli.quiet && status == 0)

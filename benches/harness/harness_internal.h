@@ -101,6 +101,20 @@ int tl__outfile_commit(tl__outfile *o);
  * Accepts an outfile never opened (zeroed). */
 void tl__outfile_discard(tl__outfile *o);
 
+/* A bench writes all of its files or none under their real names: after
+ * tl__outfile_defer, commits (and adopts) write and sync the temporary file
+ * but hold back its rename; tl__outfile_settle(true) then does every rename,
+ * tl__outfile_settle(false) removes every temporary file instead. Settle
+ * returns 0 or the errno of a failed rename (the files after it are not
+ * published). */
+void tl__outfile_defer(void);
+int tl__outfile_settle(bool publish);
+
+/* A finished temporary file written by other means (hwloc's XML export):
+ * renamed to final_path now, or at settle time while deferring. Returns 0
+ * or an errno value. */
+int tl__outfile_adopt(const char *temp_path, const char *final_path);
+
 /* ---- CSV and JSON text (csv.c, json.c) ------------------------------------------ */
 
 /* Writes one CSV field, quoted when it holds a comma, quote, CR or LF, or
@@ -163,6 +177,9 @@ struct tl_bench {
     time_t started;
     int write_error;   /* first errno writing a row, or 0 */
     unsigned skipped;  /* cases the OS refused (tl_bench_skip_refused) */
+    unsigned unstable; /* rows marked unstable, summed up at close */
+    double worst_unstable_cv;
+    char worst_unstable[128]; /* that row's key values */
     struct tl__runs *runs; /* record, replay and plan state (runs.c) */
 };
 

@@ -139,6 +139,28 @@ static void num_field(FILE *f, bool *first, const char *name, double value)
     tl__json_number(f, value);
 }
 
+static const char *info_or_unknown(const tl_topo *t, const char *name)
+{
+    const char *value = t ? tl_topo_cpu_info(t, name) : NULL;
+    return value ? value : "unknown";
+}
+
+/* What make bench compares before it replaces a committed results folder:
+ * the same machine gives the same fingerprint on every run (no dates, no
+ * loads, nothing measured), another CPU, cache size, PU count or binding a
+ * different one. (A compiler is told apart by the folder's name.) */
+static void fingerprint(FILE *f, bool *first, const tl_topo *t)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s|%s %s.%s.%s|llc %zux%u|%u of %u PUs, %u cores, %u packages",
+             tl_topo_cpu_model(t), info_or_unknown(t, "CPUVendor"),
+             info_or_unknown(t, "CPUFamilyNumber"), info_or_unknown(t, "CPUModelNumber"),
+             info_or_unknown(t, "CPUStepping"), (size_t)tl_topo_llc_size(t),
+             tl_topo_llc_count(t), tl_topo_pus(t), tl_topo_machine_pus(t),
+             tl_topo_machine_cores(t), tl_topo_packages(t));
+    str_field(f, first, "fingerprint", text);
+}
+
 static void write_card(const tl_bench *b, FILE *f)
 {
     const tl_topo *t = b->topo;
@@ -167,6 +189,19 @@ static void write_card(const tl_bench *b, FILE *f)
     num_field(f, &first, "pus", tl_topo_pus(t));
     num_field(f, &first, "numa_nodes", tl_topo_numa_nodes(t));
     num_field(f, &first, "available_parallelism", b->pus);
+    /* pus, cores...: what this run could use (its CPU binding); the whole
+     * machine beside them, so "1 of 2 PUs usable" can be said. */
+    num_field(f, &first, "pus_usable", tl_topo_pus(t));
+    num_field(f, &first, "pus_machine", tl_topo_machine_pus(t));
+    num_field(f, &first, "cores_machine", tl_topo_machine_cores(t));
+    str_field(f, &first, "cpu_vendor", info_or_unknown(t, "CPUVendor"));
+    str_field(f, &first, "cpu_family", info_or_unknown(t, "CPUFamilyNumber"));
+    str_field(f, &first, "cpu_model_number", info_or_unknown(t, "CPUModelNumber"));
+    str_field(f, &first, "cpu_stepping", info_or_unknown(t, "CPUStepping"));
+    num_field(f, &first, "llc_count", tl_topo_llc_count(t));
+    num_field(f, &first, "llc_total_bytes", (double)tl_topo_llc_total_size(t));
+    num_field(f, &first, "memory_bytes", (double)tl_topo_memory_size(t));
+    fingerprint(f, &first, t);
     num_field(f, &first, "l1d_cache_bytes", (double)tl_topo_cache_size(t, 1));
     num_field(f, &first, "l2_cache_bytes", (double)tl_topo_cache_size(t, 2));
     num_field(f, &first, "l3_cache_bytes", (double)tl_topo_cache_size(t, 3));
@@ -191,17 +226,10 @@ static void write_card(const tl_bench *b, FILE *f)
     num_field(f, &first, "timer_overhead_ns", timer->overhead_ns);
     num_field(f, &first, "timer_resolution_ns", timer->resolution_ns);
     num_field(f, &first, "timer_getres_ns", timer->getres_ns);
-    str_field(f, &first, "bench", b->spec->name);
-    key(f, &first, "command_line");
-    fputc('[', f);
-    for (int i = 0; i < b->argc; i++) {
-        fputs(i ? ", " : "", f);
-        tl__json_string(f, b->argv[i]);
-    }
-    fputc(']', f);
-    num_field(f, &first, "reps", b->cli.reps);
-    num_field(f, &first, "min_time_s", b->cli.min_time_s);
-    str_field(f, &first, "pin", tl_pin_policy_name(b->cli.pin));
+    /* This bench's command line and settings are in <bench>.run.json; the
+     * card says only whether the folder is a quick run. */
+    key(f, &first, "quick");
+    fputs(b->cli.quick ? "true" : "false", f);
     fputs("\n}\n", f);
 }
 
@@ -219,8 +247,8 @@ static int write_topology(const tl_bench *b)
         return ENOMEM;
     }
     int err = tl_topo_export_xml(b->topo, temp);
-    if (!err && rename(temp, final) != 0)
-        err = errno;
+    if (!err)
+        err = tl__outfile_adopt(temp, final);
     if (err)
         unlink(temp);
     free(final);

@@ -4,6 +4,7 @@
 #include "harness_internal.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,6 +65,63 @@ static void release(tl__outfile *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The renames held back while a bench writes its set of files: (temp,
+ * final) pairs, owned. The harness runs on one thread (harness.h). */
+static struct pending {
+    char *temp_path, *final_path;
+} *pending;
+static size_t pending_count;
+static bool deferring;
+
+void tl__outfile_defer(void)
+{
+    deferring = true;
+}
+
+int tl__outfile_adopt(const char *temp_path, const char *final_path)
+{
+    if (!deferring)
+        return rename(temp_path, final_path) == 0 ? 0 : errno;
+    struct pending *grown = realloc(pending, (pending_count + 1) * sizeof *pending);
+    char *temp = strdup(temp_path), *final = strdup(final_path);
+    if (!grown || !temp || !final) {
+        if (grown)
+            pending = grown;
+        free(temp);
+        free(final);
+        return ENOMEM;
+    }
+    pending = grown;
+    pending[pending_count++] = (struct pending){ temp, final };
+    return 0;
+}
+
+int tl__outfile_settle(bool publish)
+{
+    int err = 0;
+    /* A rename can fail on what stands at the real name (a directory in
+     * the way): look at every one before the first is published. */
+    struct stat st;
+    for (size_t i = 0; publish && !err && i < pending_count; i++)
+        if (stat(pending[i].final_path, &st) == 0 && S_ISDIR(st.st_mode))
+            err = EISDIR;
+    if (err)
+        publish = false;
+    for (size_t i = 0; i < pending_count; i++) {
+        if (publish && !err && rename(pending[i].temp_path, pending[i].final_path) != 0)
+            err = errno;
+        if (!publish || err)
+            unlink(pending[i].temp_path);
+        free(pending[i].temp_path);
+        free(pending[i].final_path);
+    }
+    free(pending);
+    pending = NULL;
+    pending_count = 0;
+    deferring = false;
+    return err;
+}
+
 int tl__outfile_commit(tl__outfile *o)
 {
     if (!o->f)
@@ -79,8 +137,8 @@ int tl__outfile_commit(tl__outfile *o)
     if (fclose(o->f) != 0 && !err)
         err = errno ? errno : EIO;
     o->f = NULL;
-    if (!err && rename(o->temp_path, o->final_path) != 0)
-        err = errno;
+    if (!err)
+        err = tl__outfile_adopt(o->temp_path, o->final_path);
     if (err)
         unlink(o->temp_path);
     release(o);

@@ -353,6 +353,11 @@ int tl_topo_load(tl_topo **out)
         free(t);
         return err;
     }
+    /* hwloc's x86 backend binds the calling thread to each PU in turn to
+     * read its CPUID, outside a taskset or Slurm binding for a moment, and
+     * racing any binding the program sets meanwhile: never. Linux's own
+     * sysfs and /proc/cpuinfo give the same caches, model and family. */
+    hwloc_topology_set_flags(t->hw, HWLOC_TOPOLOGY_FLAG_DONT_CHANGE_BINDING);
     errno = 0;
     int err = hwloc_topology_load(t->hw) != 0 ? (errno ? errno : EIO)
                                               : restrict_to_usable(t);

@@ -40,7 +40,7 @@ FAKE_FAIL=join_order run && fail "bench.sh succeeded although join_order failed"
 [ ! -e "$dest/join_order.csv.partial" ] || fail "a failed run wrote into the real folder"
 grep -q "join_order failed" "$scratch/err" || fail "the failing bench is not named"
 kept=$(leftovers)
-[ -n "$kept" ] && [ -e "$root/$kept/join_order.csv.partial" ] ||
+[ -n "$kept" ] && [ -n "$(find "$root/$kept" -name join_order.csv.partial)" ] ||
   fail "the failed run's folder was not kept for a post-mortem"
 grep -q "unchanged" "$scratch/err" || fail "the user is not told the results are unchanged"
 rm -rf "${root:?}/$kept"
@@ -50,7 +50,7 @@ FAKE_SLOW=stack_size setsid "$scripts/bench.sh" --build "$build" --results "$roo
   >"$scratch/out" 2>"$scratch/err" &
 pid=$!
 for _ in $(seq 100); do
-  ls "$root"/.tmp-*/started >/dev/null 2>&1 && break
+  [ -n "$(find "$root" -path '*/.tmp-*' -name started 2>/dev/null)" ] && break
   sleep 0.1
 done
 kill -TERM -- "-$pid" 2>/dev/null || fail "could not signal the run"
@@ -68,6 +68,32 @@ grep -q "Quick run" "$root/fake-cpu-4pu-quick/README.md" || fail "the quick repo
 [ -e "$dest/marker" ] || fail "a quick run touched the full results"
 ! grep -q "fake-cpu-4pu-quick" "$root/README.md" || fail "the index lists the quick run"
 
+# ---- runs: every bench in each round, then each combines its runs ------------------------------------
+export FAKE_CALLS="$scratch/calls"
+: >"$FAKE_CALLS"
+run --runs 3 || fail "bench.sh --runs 3: exit $?: $(tail -n 3 "$scratch/err")"
+[ "$(grep -c -- '--run-index' "$FAKE_CALLS")" -eq 18 ] || fail "--runs 3 did not run 6 benches 3 times each: $(cat "$FAKE_CALLS")"
+[ "$(grep -c -- '--combine-from' "$FAKE_CALLS")" -eq 6 ] || fail "--runs 3 did not combine each bench once"
+grep -q -- '--reps 2' "$FAKE_CALLS" || fail "runs do not take 2 samples per case each by default"
+# Round-robin: the second round starts only after the first ran every bench.
+first_round_end=$(grep -n -- '--run-index 0' "$FAKE_CALLS" | tail -n 1 | cut -d: -f1)
+second_round_start=$(grep -n -- '--run-index 1' "$FAKE_CALLS" | head -n 1 | cut -d: -f1)
+[ "$first_round_end" -lt "$second_round_start" ] || fail "the runs are not in rounds"
+[ -e "$dest/marker" ] && fail "a complete run kept the old folder's files" || true
+[ ! -e "$dest/runs" ] || fail "the runs' folders were left in the results"
+unset FAKE_CALLS
+echo "from the previous run" >"$dest/marker"
+
+# ---- another machine's results are not replaced unless asked -----------------------------------------
+FAKE_FINGERPRINT="another machine" run --runs 1
+[ $? -eq 1 ] || fail "a run with another fingerprint did not stop with exit 1"
+[ -e "$dest/marker" ] || fail "a run with another fingerprint replaced the results"
+grep -q "another machine" "$scratch/err" && grep -q "REPLACE=1" "$scratch/err" ||
+  fail "the refusal does not say why and how: $(cat "$scratch/err")"
+FAKE_FINGERPRINT="another machine" run --runs 1 --replace || fail "--replace: exit $?"
+[ ! -e "$dest/marker" ] || fail "--replace did not replace the results"
+grep -q "another machine" "$dest/meta.json" || fail "--replace did not write the new machine's card"
+
 # ---- MACHINE names the folder; bad names and arguments are refused -----------------------------------
 MACHINE=my-box run || fail "MACHINE=my-box: exit $?"
 [ -s "$root/my-box/README.md" ] || fail "MACHINE=my-box did not write results/my-box/"
@@ -75,6 +101,8 @@ grep -q '"machine": "my-box"' "$root/my-box/meta.json" || fail "the benches were
 MACHINE=../evil run
 [ $? -eq 2 ] || fail "MACHINE=../evil was not a usage error"
 fails_with 2 "unknown argument" "$scripts/bench.sh" --bogus
+fails_with 2 "whole number" "$scripts/bench.sh" --runs 0
+fails_with 2 "whole number" "$scripts/bench.sh" --reps lots
 fails_with 1 "make build" "$scripts/bench.sh" --build "$scratch/nowhere" --results "$root"
 
 # ---- the machine name the real benches give -------------------------------------------------------------

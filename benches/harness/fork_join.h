@@ -1,0 +1,226 @@
+/*
+ * fork_join.h: the one way threadlab measures the cost of a fork-join, for
+ * every bench that quotes it (spawn_cost, pool_vs_raw): an empty OpenMP
+ * parallel region of T threads, and a tl_pool parallel_for of T chunks on a
+ * T-worker pool in which every chunk takes part. Two benches that timed the
+ * same region two ways once disagreed by 2x in one run; now both call
+ * tl_fork_join_measure, so the warm-up, the batch and the settling after
+ * OpenMP are the same, and so are their figures (up to noise).
+ *
+ * The method, a plain loop: each sample runs TL_FORK_JOIN_WARMUP
+ * fork-joins untimed, then times a batch of them back to back (calibrated
+ * once to last --min-time, from TL_FORK_JOIN_BATCH_MIN up); ns per
+ * fork-join; --reps samples (tl_bench_sample: recorded, combined and
+ * planned like any measuring call; its CPU time includes the warm-up).
+ * After an OpenMP case the team is put to sleep (tl_fork_join_settle) so
+ * its spinning eats no CPU of what follows.
+ *
+ * Header-only (static functions): the harness library is built without
+ * OpenMP, the benches with it (TL_HAVE_OPENMP).
+ */
+#ifndef TL_FORK_JOIN_H
+#define TL_FORK_JOIN_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <threadlab/pool.h>
+#include <threadlab/thread.h>
+
+#include "harness.h"
+
+#if defined(TL_HAVE_OPENMP)
+#include <omp.h>
+#endif
+
+/* libgomp's threads spin a few ms after a region (GOMP_SPINCOUNT); this
+ * long a pause lets them sleep before the next case. */
+#define TL_FORK_JOIN_SETTLE_NS 30000000u
+/* Untimed fork-joins before each sample: the team was asleep (between
+ * samples, after a settle) and the kernel may wake a worker onto the CPU of
+ * the thread that woke it, or leave it queued behind other work: on a
+ * loaded 2-PU VM a sample that began with a sleeping team took 20 ms a
+ * region where a warm team takes 1-2 us (and a calibrated batch of one
+ * region kept it so). 200 brings the team back to its steady cost. */
+#define TL_FORK_JOIN_WARMUP 200u
+/* The timed batch, doubled from the minimum until it lasts --min-time. */
+#define TL_FORK_JOIN_BATCH_MIN 100u
+#define TL_FORK_JOIN_BATCH_MAX (1u << 24)
+
+/* Memory per thread of the team, for --plan: its touched stack, TLS and
+ * kernel task (the reserved stack is address space, not memory). */
+#define TL_FORK_JOIN_THREAD_BYTES (64u * 1024u)
+
+typedef struct tl_fork_join {
+    unsigned threads; /* team size T: the caller and T - 1 others */
+    tl_pool *pool;    /* T workers, for tl_fork_join_pool; NULL otherwise */
+    tl_rendezvous met; /* the pool's chunks meet here: all T take part */
+} tl_fork_join;
+
+/* A pool chunk that waits until all T chunks have started: without it the
+ * calling thread could run every empty chunk itself before a worker woke,
+ * and the pool would be timed forking no thread at all (an OpenMP region
+ * ends with a barrier of its T threads, so it takes part by construction). */
+static inline void tl__fork_join_meet(size_t begin, size_t end, void *ctx)
+{
+    (void)begin, (void)end;
+    tl_rendezvous_wait(ctx);
+}
+
+/* tl_bench_op: iterations fork-joins of T chunks on fj->pool. Returns 0,
+ * the pool's error, or ETIMEDOUT when the pool ran fewer than T chunks at
+ * once (the rendezvous gave up). */
+static inline int tl_fork_join_pool(void *ctx, uint64_t iterations)
+{
+    tl_fork_join *fj = ctx;
+    for (uint64_t i = 0; i < iterations; i++) {
+        tl_rendezvous_reset(&fj->met, fj->threads);
+        int err = tl_pool_parallel_for(fj->pool, 0, fj->threads, 1,
+                                       tl__fork_join_meet, &fj->met);
+        if (err)
+            return err;
+        if (atomic_load(&fj->met.stuck))
+            return ETIMEDOUT;
+    }
+    return 0;
+}
+
+#if defined(TL_HAVE_OPENMP)
+/* tl_bench_op: iterations empty OpenMP regions of T threads. */
+static inline int tl_fork_join_omp(void *ctx, uint64_t iterations)
+{
+    const tl_fork_join *fj = ctx;
+    for (uint64_t i = 0; i < iterations; i++) {
+#pragma omp parallel num_threads(fj->threads)
+        __asm__ volatile("" ::: "memory"); /* an empty region, kept */
+    }
+    return 0;
+}
+#endif
+
+/* Lets an OpenMP team, spinning after a region, go to sleep. libgomp spins
+ * for a few milliseconds; LLVM's libomp for its "blocktime", 200 ms by
+ * default: a region run with blocktime 0 sends its threads to sleep at
+ * once, then the setting is restored. */
+static inline void tl_fork_join_settle(unsigned threads)
+{
+#if defined(TL_HAVE_OPENMP) && defined(KMP_VERSION_MAJOR)
+    int saved = kmp_get_blocktime();
+    kmp_set_blocktime(0);
+#pragma omp parallel num_threads(threads)
+    __asm__ volatile("" ::: "memory");
+    kmp_set_blocktime(saved);
+#else
+    (void)threads;
+#endif
+    tl_sleep_ns(TL_FORK_JOIN_SETTLE_NS);
+}
+
+/* One sample: TL_FORK_JOIN_WARMUP fork-joins untimed, then batch timed,
+ * back to back; ns per timed fork-join. */
+typedef struct tl__fork_join_run {
+    tl_bench_op op;
+    tl_fork_join *fj;
+    uint64_t batch;
+} tl__fork_join_run;
+
+static inline int tl__fork_join_sample(void *ctx, double *ns)
+{
+    tl__fork_join_run *run = ctx;
+    int err = run->op(run->fj, TL_FORK_JOIN_WARMUP);
+    uint64_t t0 = tl_now_ns();
+    if (!err)
+        err = run->op(run->fj, run->batch);
+    *ns = (double)(tl_now_ns() - t0) / (double)run->batch;
+    return err;
+}
+
+/* The batch: doubled from TL_FORK_JOIN_BATCH_MIN until a batch, after its
+ * warm-up, lasts min_ns. Returns 0 or op's error. */
+static inline int tl__fork_join_calibrate(tl__fork_join_run *run, uint64_t min_ns)
+{
+    for (run->batch = TL_FORK_JOIN_BATCH_MIN;; run->batch *= 2) {
+        double ns;
+        int err = tl__fork_join_sample(run, &ns);
+        if (err)
+            return err;
+        if (ns * (double)run->batch >= (double)min_ns ||
+            run->batch >= TL_FORK_JOIN_BATCH_MAX)
+            return 0;
+    }
+}
+
+/* Measures op (tl_fork_join_pool or tl_fork_join_omp) on fj the one way:
+ * see the top of this file. estimate_ns (one fork-join, for --plan) may be
+ * 0. Returns 0, op's error, or tl_bench_sample's; settles after OpenMP. */
+static inline int tl_fork_join_measure(tl_bench *b, tl_bench_op op,
+                                       tl_fork_join *fj, const char *label,
+                                       double estimate_ns, tl_stats *out)
+{
+    bool live = !tl_bench_planning(b) && !tl_bench_replaying(b);
+    double min_ns = tl_bench_min_time_s(b) * 1e9;
+    tl__fork_join_run run = { op, fj, TL_FORK_JOIN_BATCH_MIN };
+    int err = live ? tl__fork_join_calibrate(&run, (uint64_t)min_ns) : 0;
+    /* --plan: a sample lasts min-time or its minimum batch, whichever is
+     * longer, and the calibration about as long as two samples. */
+    double sample_ns = estimate_ns * (TL_FORK_JOIN_WARMUP + TL_FORK_JOIN_BATCH_MIN);
+    sample_ns = sample_ns > min_ns ? sample_ns : min_ns;
+    unsigned reps = tl_bench_reps(b);
+    if (!err)
+        err = tl_bench_sample(
+            b, tl__fork_join_sample, &run,
+            &(tl_measure_opts){ .label = label, .threads = fj->threads,
+                                .memory_bytes = fj->threads * TL_FORK_JOIN_THREAD_BYTES,
+                                .estimate_ns = sample_ns * (reps + 2) / (reps + 1) },
+            out);
+#if defined(TL_HAVE_OPENMP)
+    if (op == tl_fork_join_omp && live)
+        tl_fork_join_settle(fj->threads);
+#endif
+    return err;
+}
+
+/* ---- threads the OS may refuse ---------------------------------------------------- */
+
+typedef struct tl__held {
+    atomic_bool release;
+} tl__held;
+
+static inline void *tl__hold(void *arg)
+{
+    tl__held *h = arg;
+    while (!atomic_load(&h->release))
+        tl_sleep_ns(100000);
+    return NULL;
+}
+
+/* Whether `count` more threads can be alive at once now: starts them with
+ * the builder (which returns the error), then releases and joins them.
+ * Returns 0 or the errno of the refused spawn (ENOMEM if the handles do
+ * not fit). Guards what cannot take a refusal: tl_spawn aborts (as Rust's
+ * thread::spawn panics), libgomp exits the process. A thread still counts
+ * against RLIMIT_NPROC a moment after its join returns: the pause lets the
+ * kernel release them first. */
+static inline int tl_threads_available(unsigned count)
+{
+    tl_thread **handles = calloc(count ? count : 1, sizeof *handles);
+    if (!handles)
+        return ENOMEM;
+    tl__held h = { false };
+    unsigned started = 0;
+    int err = 0;
+    while (started < count && !err)
+        if (!(err = tl_builder_spawn(NULL, tl__hold, &h, &handles[started])))
+            started++;
+    atomic_store(&h.release, true);
+    for (unsigned i = 0; i < started; i++)
+        tl_join(handles[i], NULL);
+    free(handles);
+    tl_sleep_ns(2000000);
+    return err;
+}
+
+#endif /* TL_FORK_JOIN_H */
