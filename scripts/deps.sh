@@ -56,6 +56,7 @@ optional_needs=(
   "pkg:tbb|libtbb-dev|tbb-devel|oneTBB's work-stealing series"
   "pkg:libuv|libuv1-dev|libuv-devel|the libuv event-loop series"
   "rustc|rustc|rust|the Rust std::thread series"
+  "file:/usr/lib/llvm-*/lib/libomp.so|clang libomp-dev|clang libomp-devel|fork_join's LLVM libomp baseline"
 )
 
 have() {
@@ -134,6 +135,6 @@ fi
 if [ "$pm" = apt ]; then opt=("${optional_apt[@]}"); else opt=("${optional_dnf[@]}"); fi
 for p in ${opt[@]+"${opt[@]}"}; do
   echo "deps.sh: installing the optional $p with $pm" >&2
-  install "$p" 2>/dev/null || true
+  install $p 2>/dev/null || true # unquoted: an entry may name two packages
 done
 echo "deps.sh: done" >&2

@@ -338,6 +338,10 @@ def at_most_connections(section, strategy):
     return figure
 
 
+def fork_join_gap0(runtime):
+    return fixed(section="gap", runtime=runtime, gap_us=0)
+
+
 # ---- the benches -------------------------------------------------------------------------
 
 HARNESS_SELFTEST = Bench(
@@ -501,6 +505,25 @@ BENCHES = [
                     rust_pattern_median("tl_scope", at_most=True)),
            Headline("Rust thread::scope, the most threads", "ns", False,
                     rust_pattern_median("rust_scope", at_most=True))]),
+
+    Bench("fork_join",
+          "A fork-join of a team of P threads, each doing 1 us of busy work (so every "
+          "member must take part), after a sleep of 0 to 10 ms, on "
+          "tl_pool and on both OpenMP runtimes (libomp from a helper built with clang, "
+          "run as a child); the CPU column counts every thread of the process, gap "
+          "included. Oversubscribed: one CPU-bound thread per PU alongside (its own "
+          "CPU not counted).",
+          [Headline("fork-join back to back, tl_pool", "ns", False,
+                    fork_join_gap0("tl_pool")),
+           Headline("fork-join back to back, libgomp", "ns", False,
+                    fork_join_gap0("libgomp")),
+           Headline("fork-join back to back, libomp", "ns", False,
+                    fork_join_gap0("libomp")),
+           Headline("CPU per ms an idle tl_pool burns, from 1 ms after its last task",
+                    "ns", False,
+                    fixed(section="idle", runtime="tl_pool")),
+           Headline("one-task round trip, idle tl_pool", "ns", False,
+                    fixed(section="round_trip", runtime="tl_pool"))]),
 ]
 
 

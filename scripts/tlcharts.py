@@ -29,6 +29,7 @@ COLORS = {
     "omp_for_static": "#CC79A7", "omp_task": "#6A3D9A",
     "glib_thread": "#E69F00", "glib_pool": "#E69F00",
     "in_order": "#0072B2", "as_completed": "#D55E00",
+    "tl_pool": "#D55E00", "libgomp": "#CC79A7", "libomp": "#6A3D9A",
 }
 # What the key calls each strategy (the CSV's names are for programs).
 TITLES = {
@@ -42,7 +43,8 @@ TITLES = {
     "omp_for_static": "OpenMP for, static", "omp_task": "OpenMP task",
     "glib_pool": "GLib GThreadPool",
     "join_in_loop": "join inside the spawn loop", "spawn_all_join_all": "spawn all, then join all",
-    "pool": "tl_pool",
+    "pool": "tl_pool", "tl_pool": "tl_pool parallel_for",
+    "libgomp": "libgomp omp parallel", "libomp": "libomp omp parallel",
     "in_order": "in spawn order", "as_completed": "as completed",
     "first_result": "first result", "last_result": "last result",
 }
@@ -505,6 +507,25 @@ def rust_vs_c(rows, meta):
     return Drawing(require(series, "patterns"), pattern_tics=category_tics(names))
 
 
+# ---- fork_join ------------------------------------------------------------------------------------
+
+def fork_join_gap(rows, meta):
+    """Latency (median, 95% CI) and CPU burned per fork-join against the
+    gap between forks, one series per runtime. Gap 0 cannot sit on a log
+    axis: it is drawn a decade left of the smallest gap, labelled "0"."""
+    rs = where(rows, "ns", section="gap")
+    gaps = sorted({r.num("gap_us") for r in rs if r.num("gap_us") > 0})
+    zero_x = gaps[0] / 10 if gaps else 1.0
+    series = series_by(rs, "runtime", "gap_us",
+                       lambda r: median_ci(r) + (r.num("cpu_ns_per_fork"),))
+    for s in series:
+        s.points = [((p[0] if p[0] > 0 else zero_x),) + p[1:] for p in s.points]
+    tics = [(zero_x, "0")] if any(r.num("gap_us") == 0 for r in rs) else []
+    tics += [(g, nanoseconds(g * 1e3)) for g in gaps]
+    return Drawing(require(series, "section gap"),
+                   gap_tics="(%s)" % ", ".join('"%s" %r' % (t, x) for x, t in tics))
+
+
 # ---- the registry -------------------------------------------------------------------------------
 
 ID = ("section", "strategy")
@@ -582,6 +603,10 @@ CHARTS = [
           "What does the C port cost against Rust's std::thread?",
           "rust_vs_c.gp", ("pattern", "language", "strategy", "threads"),
           rust_vs_c),
+    Chart("fork_join_gap", "fork_join",
+          "What does a fork-join cost, in time and CPU, against the gap between forks?",
+          "fork_join_gap.gp", ("section", "runtime", "gap_us", "cpu_ns_per_fork"),
+          fork_join_gap, size="900,880"),
 ]
 
 

@@ -79,6 +79,7 @@ struct tl_pool {
      * (record), not each worker. */
     tl__list worker_list;
     tl__pool_record record;
+    void *dock; /* parallel_for's reusable job (pool_internal.h) */
 };
 
 /* A task handle.
@@ -109,7 +110,8 @@ enum {
     T_PHASE = 3,
     T_WAITER = 4,
     T_HANDLE = 8,
-    T_ENTRY = 16
+    T_ENTRY = 16,
+    T_WOKEN = 32 /* its submit woke a worker from sleep: see task_block */
 };
 
 struct tl_task {
@@ -171,7 +173,8 @@ static void finish_entries(tl_pool *pool, size_t n)
 
 static void wait_quiet(tl_pool *pool)
 {
-    tl__spin s = {0, 0};
+    /* Never pure: it waits for workers it may have woken itself. */
+    tl__spin s = TL__SPIN(false);
     while (!quiet(pool))
         if (!tl__spin_again(&s))
             break;
@@ -216,12 +219,12 @@ static bool wake_one(tl_pool *pool)
 /* Called with new work queued (or reserved): makes sure up to `want` workers
  * will look. A spinning worker will, and a woken one becomes a spinner, so
  * with nobody asleep (or enough spinning) this is one load of pool->idle. */
-void tl__pool_wake_for_work(tl_pool *pool, unsigned want)
+unsigned tl__pool_wake_for_work(tl_pool *pool, unsigned want)
 {
-    for (;;) {
+    for (unsigned woken = 0;; woken++) {
         uint64_t v = atomic_load(&pool->idle);
         if (SPINNERS(v) >= want || SLEEPERS(v) == 0 || !wake_one(pool))
-            return;
+            return woken;
     }
 }
 
@@ -281,7 +284,7 @@ static bool next_entry(worker *w, tl__entry *out)
      * the workers refills the queue within it, and a worker that does not
      * flip its spinner count at each gap spares the producer a cache miss
      * on pool->idle at every submit. */
-    for (int i = 0; i < TL__SPIN_PAUSES; i++) {
+    for (unsigned i = 0; i < 2 * tl__spin_pauses_per_check; i++) {
         tl__cpu_relax();
         if (tl__queue_take(&pool->queue, out))
             return true;
@@ -293,7 +296,7 @@ static bool next_entry(worker *w, tl__entry *out)
     for (;;) {
         if (w->spinner || become_spinner(pool)) {
             w->spinner = true;
-            tl__spin s = {0, 0};
+            tl__spin s = TL__SPIN(true);
             do {
                 if (tl__queue_take(&pool->queue, out)) {
                     stop_spinning(w);
@@ -521,7 +524,9 @@ static int submit_reserved(tl_pool *pool, tl__slot *s, size_t pos,
     int err = tl__pool_refusal(atomic_load(&pool->closing), in);
     if (err)
         return refuse_slot(pool, s, pos, err);
-    tl__pool_wake_for_work(pool, 1);
+    if (tl__pool_wake_for_work(pool, 1) && e->task) /* not yet visible */
+        atomic_fetch_or_explicit(&e->task->state, T_WOKEN,
+                                 memory_order_relaxed);
     tl__slot_publish(s, pos, e);
     return 0;
 }
@@ -573,10 +578,13 @@ int tl_pool_submit(tl_pool *pool, tl_thread_fn fn, void *arg,
 
 /* ---- waiting for a task -------------------------------------------------- */
 
-/* Sleeps until t is done, after a short spin. */
+/* Sleeps until t is done, after a short spin: never a pure one if its
+ * submit woke a worker, which may have been put on this thread's PU. */
 static void task_block(tl_task *t)
 {
-    tl__spin s = {0, 0};
+    tl__spin s = TL__SPIN(!(atomic_load_explicit(&t->state,
+                                                 memory_order_relaxed) &
+                            T_WOKEN));
     unsigned v;
     while (((v = atomic_load_explicit(&t->state, memory_order_acquire)) &
             T_PHASE) != T_DONE) {
@@ -717,8 +725,14 @@ static void destroy(tl_pool *pool)
     tl__pthread_must(pthread_mutex_destroy(&pool->shutdown_lock),
                      "pthread_mutex_destroy (pool shutdown)");
     tl__list_destroy(&pool->worker_list);
+    free(pool->dock);
     free(pool->workers);
     free(pool);
+}
+
+void *tl__pool_dock(tl_pool *pool)
+{
+    return pool->dock;
 }
 
 static size_t round_up_pow2(size_t n)
@@ -744,7 +758,15 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
         return ENOMEM;
     }
     pool->workers = memset(mem, 0, threads * sizeof(worker));
+    if (posix_memalign(&pool->dock, TL__CACHE_LINE,
+                       tl__pf_dock_size(threads)) != 0) {
+        free(pool->workers);
+        free(pool);
+        return ENOMEM;
+    }
+    tl__pf_dock_init(pool->dock, threads);
     if ((err = pthread_mutex_init(&pool->shutdown_lock, NULL)) != 0) {
+        free(pool->dock);
         free(pool->workers);
         free(pool);
         return err;
@@ -752,6 +774,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
     if ((err = tl__queue_init(&pool->queue, queue_size)) != 0) {
         tl__pthread_must(pthread_mutex_destroy(&pool->shutdown_lock),
                          "pthread_mutex_destroy (pool shutdown)");
+        free(pool->dock);
         free(pool->workers);
         free(pool);
         return err;
@@ -831,6 +854,7 @@ int tl__pool_create_at(const char *file, int line,
         return EINVAL;
     if (o->pin != TL_PIN_NONE && (err = tl_topo_load(&topo)) != 0)
         return err;
+    tl__spin_calibrate();
     if ((err = pool_alloc(threads, round_up_pow2(queue_size), &pool)) != 0) {
         tl_topo_free(topo);
         return err;

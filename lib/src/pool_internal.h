@@ -16,20 +16,25 @@
 #include "pool_queue.h"
 #include "threadlab/pool.h"
 
-/* How long an idle worker, or a waiter, spins before it sleeps: long enough
- * to cover back-to-back submits and a fork-join's gap, short enough that an
- * idle pool costs nothing measurable. */
+/* Spin budgets, in time, not in turns of `pause` (which lasts 10 cycles on
+ * one CPU and 140 on another): a worker without work, or a waiter, spins for
+ * TL__SPIN_NS in all before it sleeps, long enough to cover back-to-back
+ * submits and a fork-join's gap, short enough that an idle pool costs
+ * nothing from well under a millisecond after its last task. The first
+ * TL__SPIN_PURE_NS of it are pure `pause` (a spinner sees a post within
+ * ~0.2 us), the rest sched_yield, which costs little when the core has
+ * nothing else to run. Two things turn the pure part off:
+ * - more runnable threads than PUs (tl__pus_oversubscribed): the thread
+ *   being waited for may be queued behind the spinner on its own PU;
+ * - a waiter whose own submit woke a worker from sleep: the scheduler puts
+ *   a woken thread on its waker's PU, where a pure spin would hold it off.
+ *   An earlier build that pure-spun 256 pauses everywhere got a 0.7 us
+ *   fork-join but tripled the idle round trip (6 us to 26-30 us); measured
+ *   again in benches/fork_join.c, see POOL-DESIGN.md "Spinning". */
 #define TL__SPIN_NS 50000
-/* Turns of pure `pause` (about 30 ns each on current x86) before a spinner
- * starts yielding its CPU at every turn: with more runnable threads than
- * cores, the thread it waits for may be queued behind it on the same core.
- * The trade-off, measured on a 2-PU VM (pool_vs_raw): libgomp spins on
- * `pause` for milliseconds, so its empty region takes ~1 us, and this pool's
- * empty fork-join, whose spinner notices work a sched_yield late, ~2-4 us.
- * 256 pure turns everywhere brought the fork-join to 0.7 us but tripled the
- * idle round trip (6 us to 26-30 us, worse than GLib's): the scheduler puts
- * a woken worker on its waker's CPU, where a pure spin holds it off. */
-#define TL__SPIN_PAUSES 16
+#define TL__SPIN_PURE_NS 20000
+/* How often a pure spin reads the clock: about every 200 ns. */
+#define TL__SPIN_CHECK_NS 200
 
 /* ---- small tools --------------------------------------------------------- */
 
@@ -59,26 +64,47 @@ static inline uint64_t tl__now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* A bounded spin: tl__spin_again() says whether to keep spinning, for about
- * TL__SPIN_NS in all: TL__SPIN_PAUSES turns of `pause` (half a microsecond),
- * then turns of sched_yield, which cost little when the core has nothing
- * else to run. Start one as (tl__spin){0, 0}. */
+/* Turns of `pause` in TL__SPIN_CHECK_NS, measured once (pool_lifecycle.c,
+ * at the first tl_pool_create); 8 until then. */
+extern unsigned tl__spin_pauses_per_check;
+void tl__spin_calibrate(void);
+
+/* Whether more threads are runnable on the machine than there are PUs for
+ * this process, read from /proc/loadavg at most every 10 ms (pool_lifecycle.c;
+ * false where it cannot be read). `now_ns` is tl__now_ns(). */
+bool tl__pus_oversubscribed(uint64_t now_ns);
+
+/* A bounded spin: tl__spin_again() says whether to keep spinning (see
+ * TL__SPIN_NS). Start one as TL__SPIN(pure): pure false skips the pure
+ * part (the waiter woke the thread it waits for). */
 typedef struct tl__spin {
-    uint64_t deadline;
-    unsigned turns;
+    uint64_t pure_until, deadline; /* 0: not started */
+    unsigned pauses;               /* left before the next clock read */
+    bool pure;
 } tl__spin;
+
+#define TL__SPIN(pure_ok) ((tl__spin){0, 0, 0, (pure_ok)})
 
 static inline bool tl__spin_again(tl__spin *s)
 {
-    if (++s->turns <= TL__SPIN_PAUSES) {
+    if (s->pauses > 0) {
+        s->pauses--;
         tl__cpu_relax();
         return true;
     }
     uint64_t now = tl__now_ns();
-    if (s->deadline == 0)
+    if (s->deadline == 0) {
         s->deadline = now + TL__SPIN_NS;
+        s->pure = s->pure && !tl__pus_oversubscribed(now);
+        s->pure_until = s->pure ? now + TL__SPIN_PURE_NS : now;
+    }
     if (now >= s->deadline)
         return false;
+    if (now < s->pure_until) {
+        s->pauses = tl__spin_pauses_per_check;
+        tl__cpu_relax();
+        return true;
+    }
     sched_yield();
     return true;
 }
@@ -146,8 +172,17 @@ int tl__pool_inside_refusal(tl_pool *pool);
  * workers. Returns 0 or ENOMEM. */
 int tl__pool_enqueue(tl_pool *pool, const tl__entry *e, unsigned wake);
 
-/* Makes sure up to `want` workers will look at the queue. */
-void tl__pool_wake_for_work(tl_pool *pool, unsigned want);
+/* parallel_for's dock: one job's memory kept with the pool (pool.c
+ * allocates tl__pf_dock_size(threads) bytes, aligned to a line, and
+ * tl__pf_dock_init's them), reused by every parallel_for that finds it
+ * free, so a fork-join allocates nothing. */
+size_t tl__pf_dock_size(unsigned threads);
+void tl__pf_dock_init(void *dock, unsigned threads);
+void *tl__pool_dock(tl_pool *pool);
+
+/* Makes sure up to `want` workers will look at the queue. Returns how many
+ * it had to wake from sleep (a system call each). */
+unsigned tl__pool_wake_for_work(tl_pool *pool, unsigned want);
 
 /* Prepares a catch frame to be armed (setjmp in the caller's own frame,
  * then tl__catch_top = c): a panic below it lands back there. */

@@ -5,6 +5,7 @@
  * The list is the only state pools share, and only create, free and fork
  * take its lock. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +153,86 @@ void tl__pool_hint_wait(tl__pool_record *r, const struct tl_task *t,
             "time; submit them all first, then wait on them all\n",
             r->prefix, r->file ? r->file : "(unknown file)",
             r->file ? r->line : 0, HINT_STREAK);
+}
+
+/* ---- spin budgets in time (pool_internal.h, TL__SPIN_NS) -------------------- */
+
+unsigned tl__spin_pauses_per_check = 8;
+
+/* Times `pause` once per process: its length differs tenfold between CPUs,
+ * so a pure spin reads the clock every TL__SPIN_CHECK_NS, not every N
+ * pauses fixed at build time. The best of a few tries, as a preempted try
+ * only looks slower. */
+static void spin_calibrate_once(void)
+{
+    enum { PAUSES = 256, TRIES = 5 };
+    uint64_t best_ns = UINT64_MAX;
+    for (int t = 0; t < TRIES; t++) {
+        uint64_t t0 = tl__now_ns();
+        for (int i = 0; i < PAUSES; i++)
+            tl__cpu_relax();
+        uint64_t dt = tl__now_ns() - t0;
+        if (dt < best_ns)
+            best_ns = dt;
+    }
+    uint64_t per_check = best_ns ? TL__SPIN_CHECK_NS * PAUSES / best_ns : 64;
+    tl__spin_pauses_per_check =
+        (unsigned)(per_check < 1 ? 1 : per_check > 64 ? 64 : per_check);
+}
+
+void tl__spin_calibrate(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    tl__pthread_must(pthread_once(&once, spin_calibrate_once),
+                     "pthread_once (spin calibration)");
+}
+
+/* Runnable threads on the machine, from the fourth field of /proc/loadavg
+ * ("0.52 0.58 0.59 3/811 1234": 3 runnable, this reader included); 0 if it
+ * cannot be read. System calls only, no stdio nor malloc: a spinning worker
+ * runs this, and a fork() at that moment must not leave the child a lock
+ * (stdio's, or a sanitizer's allocator's) held by a thread it lacks. */
+static unsigned runnable_threads(void)
+{
+    char buf[128];
+    int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *p = buf;
+    for (int spaces = 0; *p && spaces < 3; p++)
+        spaces += *p == ' ';
+    unsigned running = 0;
+    while (*p >= '0' && *p <= '9')
+        running = running * 10 + (unsigned)(*p++ - '0');
+    return *p == '/' ? running : 0;
+}
+
+/* Cached for 10 ms: the read costs a few system calls, too many for every
+ * spin but nothing beside one every 10 ms. One thread refreshes (the one
+ * that wins the timestamp), the others read the last answer. */
+#define OVERSUB_REFRESH_NS 10000000u
+static _Atomic uint64_t oversub_read_at_ns;
+static atomic_bool oversub_answer;
+
+bool tl__pus_oversubscribed(uint64_t now_ns)
+{
+    uint64_t at = atomic_load_explicit(&oversub_read_at_ns,
+                                       memory_order_relaxed);
+    if (now_ns - at < OVERSUB_REFRESH_NS && at != 0)
+        return atomic_load_explicit(&oversub_answer, memory_order_relaxed);
+    if (!atomic_compare_exchange_strong(&oversub_read_at_ns, &at, now_ns))
+        return atomic_load_explicit(&oversub_answer, memory_order_relaxed);
+    static atomic_uint pus; /* 0 until first asked */
+    unsigned n = atomic_load_explicit(&pus, memory_order_relaxed);
+    if (n == 0)
+        atomic_store_explicit(&pus, n = tl_available_parallelism(),
+                              memory_order_relaxed);
+    bool over = runnable_threads() > n;
+    atomic_store_explicit(&oversub_answer, over, memory_order_relaxed);
+    return over;
 }

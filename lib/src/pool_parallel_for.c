@@ -22,7 +22,9 @@ typedef struct pf_block {
  * and reference-counted when helpers are queued: a helper that starts after
  * the caller returned finds no chunk left and only drops its reference. */
 typedef struct pf_job {
-    atomic_uint refs;
+    atomic_uint refs; /* the pool's dock: 0 while free */
+    bool docked;      /* the pool's dock (never freed), else on the heap */
+    unsigned capacity; /* the dock: blocks it has room for */
     tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
                        are queued */
     void *ctx;
@@ -89,7 +91,8 @@ static void run_chunks(pf_job *j, unsigned me)
 
 static void pf_unref(pf_job *j)
 {
-    if (atomic_fetch_sub(&j->refs, 1) == 1)
+    bool docked = j->docked; /* read while still held */
+    if (atomic_fetch_sub(&j->refs, 1) == 1 && !docked)
         free(j);
 }
 
@@ -102,9 +105,11 @@ static void *pf_helper(void *arg)
     return NULL;
 }
 
-static void pf_wait(pf_job *j)
+/* Waits for the chunks helpers still run. `pure`: no helper had to be
+ * woken from sleep (a woken one may sit on this thread's PU). */
+static void pf_wait(pf_job *j, bool pure)
 {
-    tl__spin s = {0, 0};
+    tl__spin s = TL__SPIN(pure);
     while (atomic_load(&j->finish) != PF_FINISHED) {
         if (tl__spin_again(&s))
             continue;
@@ -117,8 +122,9 @@ static void pf_wait(pf_job *j)
 }
 
 /* Queues up to `helpers` helper tasks for j and wakes workers for them;
- * drops the references of those it could not queue (no memory). */
-static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+ * drops the references of those it could not queue (no memory). Returns
+ * how many workers it woke from sleep. */
+static unsigned pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
 {
     unsigned queued = 0;
     for (; queued < helpers; queued++)
@@ -126,37 +132,75 @@ static void pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
             break;
     if (queued < helpers)
         atomic_fetch_sub(&j->refs, helpers - queued);
-    tl__pool_wake_for_work(pool, queued);
+    return tl__pool_wake_for_work(pool, queued);
+}
+
+static size_t pf_job_size(void)
+{
+    return (sizeof(pf_job) + TL__CACHE_LINE - 1) / TL__CACHE_LINE *
+           TL__CACHE_LINE;
+}
+
+size_t tl__pf_dock_size(unsigned threads)
+{
+    return pf_job_size() + threads * sizeof(pf_block);
+}
+
+void tl__pf_dock_init(void *dock, unsigned threads)
+{
+    pf_job *j = dock;
+    *j = (pf_job){.docked = true, .capacity = threads,
+                  .blocks = (pf_block *)((char *)dock + pf_job_size())};
+    atomic_init(&j->refs, 0);
+}
+
+/* The memory for a job with helpers: the pool's dock if no earlier
+ * parallel_for still holds it (a late helper, or one running now on this
+ * pool: nested), else the heap, with the blocks right after the job. */
+static pf_job *pf_job_memory(tl_pool *pool, unsigned width)
+{
+    pf_job *d = tl__pool_dock(pool);
+    unsigned free_refs = 0;
+    if (width <= d->capacity &&
+        atomic_compare_exchange_strong(&d->refs, &free_refs, width))
+        return d;
+    void *mem;
+    if (posix_memalign(&mem, TL__CACHE_LINE,
+                       pf_job_size() + width * sizeof(pf_block)) != 0)
+        return NULL;
+    pf_job *j = mem;
+    *j = (pf_job){.blocks = (pf_block *)((char *)mem + pf_job_size())};
+    atomic_init(&j->refs, width);
+    return j;
 }
 
 /* Sets up the job on the caller's stack (no helper: *on_stack) or, when
- * helpers take part, on the heap with its blocks right after it, aligned to
- * a line. Returns the job, or NULL if out of memory. */
-static pf_job *pf_job_new(pf_job *on_stack, pf_block *one_block,
+ * helpers take part, in the pool's dock or on the heap. Fields are set one
+ * by one: the dock's refs is already taken. Returns the job, or NULL if out
+ * of memory. */
+static pf_job *pf_job_new(tl_pool *pool, pf_job *on_stack, pf_block *one_block,
                           unsigned width, size_t chunks)
 {
     pf_job *j = on_stack;
     if (width == 1) {
         *j = (pf_job){.blocks = one_block};
-    } else {
-        size_t job_size = (sizeof(pf_job) + TL__CACHE_LINE - 1) /
-                          TL__CACHE_LINE * TL__CACHE_LINE;
-        void *mem;
-        if (posix_memalign(&mem, TL__CACHE_LINE,
-                           job_size + width * sizeof(pf_block)) != 0)
-            return NULL;
-        j = mem;
-        *j = (pf_job){.blocks = (pf_block *)((char *)mem + job_size)};
+        atomic_init(&j->refs, 1);
+    } else if (!(j = pf_job_memory(pool, width))) {
+        return NULL;
     }
     j->width = width;
     j->chunks = chunks;
+    atomic_store_explicit(&j->joined, 0, memory_order_relaxed);
+    atomic_store_explicit(&j->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&j->panicked, 0, memory_order_relaxed);
+    atomic_store_explicit(&j->finish, PF_RUNNING, memory_order_relaxed);
     /* Block b starts at b * q + min(b, r): sizes differ by one at most. */
     size_t q = chunks / width, r = chunks % width;
     for (unsigned b = 0; b < width; b++) {
-        atomic_init(&j->blocks[b].next, b * q + (b < r ? b : r));
+        atomic_store_explicit(&j->blocks[b].next, b * q + (b < r ? b : r),
+                              memory_order_relaxed);
         j->blocks[b].end = (b + 1) * q + (b + 1 < r ? b + 1 : r);
     }
-    atomic_init(&j->refs, width);
     return j;
 }
 
@@ -165,12 +209,12 @@ static pf_job *pf_job_new(pf_job *on_stack, pf_block *one_block,
  * panicked). */
 static int pf_run(tl_pool *pool, pf_job *j)
 {
-    pf_queue_helpers(pool, j, j->width - 1);
+    unsigned woken = pf_queue_helpers(pool, j, j->width - 1);
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
     run_chunks(j, 0);
     tl__pool_frames = f.prev;
-    pf_wait(j);
+    pf_wait(j, woken == 0);
     return atomic_load(&j->panicked) ? ECANCELED : 0;
 }
 
@@ -195,7 +239,7 @@ int tl_pool_parallel_for(tl_pool *pool, size_t begin, size_t end, size_t chunk,
         return err;
     pf_job on_stack;
     pf_block one_block;
-    pf_job *j = pf_job_new(&on_stack, &one_block, helpers + 1, chunks);
+    pf_job *j = pf_job_new(pool, &on_stack, &one_block, helpers + 1, chunks);
     if (!j) {
         err = ENOMEM;
     } else {
