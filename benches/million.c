@@ -673,10 +673,8 @@ static const tl_bench_section sections[] = {
 
 int main(int argc, char **argv)
 {
-    uint64_t ram = io_ram_bytes();
     options o = { .felt_max = -1, .waits = -1, .wait_ms = -1,
-                  .max_threads = -1, .pool_workers = 64, .probe_s = -1,
-                  .memory_bytes = ram && ram / 8 < 3 * GiB ? ram / 8 : 3 * GiB };
+                  .max_threads = -1, .pool_workers = 64, .probe_s = -1 };
     const tl_bench_flag flags[] = {
         { .name = "felt-max", .metavar = "N", .long_value = &o.felt_max, .min = 1,
           .max = 100000, .help = "felt: up to N other threads (default 10000; 100\n"
@@ -711,6 +709,12 @@ int main(int argc, char **argv)
         .sections = sections,
         .cases_column = "strategy",
         .section_flag = true });
+    if (!o.memory_bytes) { /* the machine the topology describes, else this one */
+        uint64_t ram = tl_topo_memory_size(tl_bench_topo(b));
+        if (!ram)
+            ram = io_ram_bytes();
+        o.memory_bytes = ram && ram / 8 < 3 * GiB ? ram / 8 : 3 * GiB;
+    }
     options given = o;
     apply_defaults(b, &o, &given);
     if (!io_have_libuv())

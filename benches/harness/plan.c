@@ -154,8 +154,22 @@ static void print_json(const tl_bench *b, FILE *f)
     fputs("}\n}\n", f);
 }
 
+static bool has_fact(const tl__runs *runs, const char *name)
+{
+    for (size_t i = 0; i < runs->fact_count; i++)
+        if (strcmp(runs->facts[i].name, name) == 0)
+            return true;
+    return false;
+}
+
 int tl__plan_print(tl_bench *b)
 {
+    /* What every plan is for: the machine the topology describes (a bench
+     * may say otherwise, e.g. when it sizes for fewer PUs). */
+    if (!has_fact(b->runs, "pus"))
+        tl_bench_plan_fact(b, "pus", b->topo ? tl_topo_pus(b->topo) : b->pus);
+    if (!has_fact(b->runs, "memory_total_bytes") && b->topo)
+        tl_bench_plan_fact(b, "memory_total_bytes", (double)tl_topo_memory_size(b->topo));
     if (b->cli.plan == TL__PLAN_JSON)
         print_json(b, stdout);
     else

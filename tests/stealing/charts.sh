@@ -2,7 +2,7 @@
 # The charts of work_stealing and rust_vs_c (work_stealing_vs_pool,
 # rust_vs_c) from real quick runs, where the plots tests draw them from the
 # fixtures: both drawn, PNG and SVG; a malformed CSV: one line naming the
-# file and the problem, exit 1, and no image left. Skipped (77) without
+# file and the problem, exit 2 (bad data), and no image left. Skipped (77) without
 # gnuplot or python3.
 #
 #   charts.sh SOURCE_DIR SCRATCH_DIR WORK_STEALING RUST_VS_C
@@ -29,14 +29,14 @@ draw "$res" 2>"$scratch/err" || fail "drawing: exit $?: $(cat "$scratch/err")"
 image_ok "$res/work_stealing_vs_pool"
 image_ok "$res/rust_vs_c"
 
-# A number that is not one: the file and line, exit 1, no image.
+# A number that is not one: the file and line, exit 2, no image.
 bad="$scratch/bad"
 mkdir -p "$bad"
 cp "$res/meta.json" "$res/rust_vs_c.schema.json" "$bad/"
 sed '2s/,ns,2,[^,]*,[^,]*,[^,]*,/,ns,2,1,1,fast,/' "$res/rust_vs_c.csv" >"$bad/rust_vs_c.csv"
 touch "$bad/rust_vs_c.png"
 python3 "$src/scripts/plot.py" --chart rust_vs_c "$bad" 2>"$scratch/err"
-[ $? -eq 1 ] || fail "a malformed CSV: not exit 1"
+[ $? -eq 2 ] || fail "a malformed CSV: not exit 2"
 grep -q "rust_vs_c.csv:2: column 'median' is 'fast', not a number" "$scratch/err" ||
   fail "a malformed CSV: not named: $(cat "$scratch/err")"
 [ ! -e "$bad/rust_vs_c.png" ] || fail "a malformed CSV left an image"
