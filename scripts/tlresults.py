@@ -285,8 +285,18 @@ def known_units(desc):
     return {u for u in units if u}
 
 
+# A figure in bytes is a difference of memory counters (the resident set or
+# the machine's kernel stacks before and after), which noise can make
+# negative: its location statistics may be below 0; the spread's may not.
+SIGNED_UNITS = {"bytes"}
+SPREAD_STATS = {"stddev", "cv"}
+
+
 def check_row(row, rules, desc):
+    signed = row.get("unit", "").strip() in SIGNED_UNITS
     for column, rule in rules.items():
+        if signed and rule == "stat" and column not in SPREAD_STATS:
+            rule = "value"
         text = row[column].strip()
         problem = field_problem(column, text, rule) if text else None
         if problem:
