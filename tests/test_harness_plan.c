@@ -96,7 +96,7 @@ static void plan_as_json(void)
     ASSERT_CONTAINS(json, "\"bench\": \"plan_test\"");
     ASSERT_CONTAINS(json, "{\"label\": \"fixed\", \"threads\": 4, \"memory_bytes\": "
                           "8388608, \"estimate_s\": 0.000501, \"estimated\": true}");
-    ASSERT_CONTAINS(json, "\"facts\": {\"array_bytes\": 3000000, \"max_tasks\": 256}");
+    ASSERT_CONTAINS(json, "\"facts\": {\"array_bytes\": 3000000, \"max_tasks\": 256, \"pus\": ");
     ASSERT_CONTAINS(json, "\"totals\": {\"cases\": 5, \"max_threads\": 100, "
                           "\"peak_memory_bytes\": 67108864");
     free(json);
