@@ -408,8 +408,13 @@ static double measure_gap(fj *f, const char *section, unsigned gap_us)
                               &(tl_measure_opts){ .label = label }, &st);
     if (err)
         tl_bench_fail(f->b, "%s: %s", label, strerror(err));
-    /* the first kept CPU figure is the warm-up's */
-    double cpu = f->cpu_n > 1 ? median_of(f->cpu_ns + 1, f->cpu_n - 1) : NAN;
+    /* The CPU per fork of each sample (the first kept is the warm-up's),
+     * recorded like a measurement so that combined runs keep it too. */
+    tl_stats cpu_st;
+    double cpu = NAN;
+    if (tl_bench_stats(f->b, f->cpu_ns + 1, f->cpu_n > 1 ? f->cpu_n - 1 : 0, "ns",
+                       &cpu_st) == 0)
+        cpu = cpu_st.median;
     tl_bench_row(f->b, &st, TL_STR(section), TL_STR(runtime_names[f->rt]),
                  TL_UINT(gap_us), TL_NUM(cpu), TL_NUM(NAN));
     return st.median;
@@ -456,7 +461,11 @@ static double measure_trip(fj *f, trip *t, const char *runtime,
         memmove(t->samples, t->samples + 1, (t->n - 1) * sizeof t->samples[0]);
         t->n--;
     }
-    *p99 = p99_of(t);
+    /* This run's p99, recorded as one sample, so that combined runs give
+     * the median of their runs' p99s. */
+    double run_p99 = p99_of(t);
+    tl_stats p99_st;
+    *p99 = tl_bench_stats(f->b, &run_p99, 1, "ns", &p99_st) == 0 ? p99_st.median : NAN;
     tl_bench_row(f->b, &st, TL_STR("round_trip"), TL_STR(runtime),
                  TL_UINT(TRIP_GAP_NS / 1000u), TL_NUM(NAN), TL_NUM(*p99));
     return st.median;

@@ -27,6 +27,21 @@ static long threads_now(void)
     return n;
 }
 
+/* The thread count once threads that were just joined have left it: a
+ * joined thread can still be counted for a moment after pthread_join
+ * returns (1-2 reads in 20,000). Waits, up to 1 s, for the count to be
+ * want (or, with want < 0, for two reads 1 ms apart to agree). */
+static long threads_settled(long want)
+{
+    long n = threads_now(), prev = -2;
+    for (int i = 0; i < 1000 && (want >= 0 ? n != want : n != prev); i++) {
+        usleep(1000);
+        prev = n;
+        n = threads_now();
+    }
+    return n;
+}
+
 static void *nothing(void *arg)
 {
     return arg;
@@ -40,7 +55,7 @@ static int child(void)
     if (!tl_test_drop_root())
         return TL_TEST_SKIP;
     /* Now this process's tasks are all its user has: allow two more. */
-    long n = threads_now();
+    long n = threads_settled(-1);
     struct rlimit saved, two_more;
     if (n < 1 || getrlimit(RLIMIT_NPROC, &saved) != 0)
         return TL_TEST_SKIP;
@@ -49,7 +64,7 @@ static int child(void)
         return TL_TEST_SKIP;
     tl_pool *pool = (tl_pool *)&n;
     int err = tl_pool_create(&(tl_pool_options){.threads = 8}, &pool);
-    long after = threads_now();
+    long after = threads_settled(n);
     setrlimit(RLIMIT_NPROC, &saved); /* for the leak check at exit */
     ASSERT_EQ(err, EAGAIN);
     ASSERT_NULL(pool);

@@ -26,6 +26,12 @@ refused --pin --pin
 refused --out --out=
 refused --machine --machine ../up
 refused --machine --machine
+# A machine name over 100 characters or with a control character: refused
+# before anything runs (also beside --out), and quoted back on one line.
+long=$(printf 'a%.0s' $(seq 101))
+refused --machine --machine "$long"
+refused --machine --out "$scratch/long" --machine "$long"
+refused --machine --machine "$(printf 'two\nlines')"
 refused --quick --quick=1
 refused --describe --describe=1
 refused --print-machine-name --print-machine-name=x
@@ -77,5 +83,12 @@ status=$?
 [ "$status" -eq 1 ] || fail "unwritable --out: exit $status, not 1"
 grep -q "cannot write in '/proc/no/such/dir'" "$scratch/stderr" ||
   fail "unwritable --out: $(cat "$scratch/stderr")"
+
+# --out naming a regular file: the real cause, not a stale errno.
+: >"$scratch/a-file"
+"$bench" --quick --out "$scratch/a-file" >/dev/null 2>"$scratch/stderr"
+status=$?
+[ "$status" -eq 1 ] || fail "--out naming a file: exit $status, not 1"
+grep -q "Not a directory" "$scratch/stderr" || fail "--out naming a file: $(cat "$scratch/stderr")"
 
 finish
