@@ -88,6 +88,14 @@ int main(void)
      * in gdb: the child's new thread waits in ASan's GetFromAllocator, a
      * lock taken by a thread that does not exist there). Under those the
      * child only exits and joins, and under ASan nothing churns. */
+    /* And under ASan even a child that only exits hangs now and then (1 run
+     * of 13 in 20 forks, killed by its alarm): its runtime is not fork-safe
+     * in a multithreaded process. The gcc, clang and TSan builds check fork
+     * here; under ASan the test says it is skipped. */
+    if (tl_test_under_asan()) {
+        puts("skipped under AddressSanitizer: its runtime can hang a forked child");
+        return TL_TEST_SKIP;
+    }
     bool child_may_spawn = !tl_test_under_tsan() && !tl_test_under_asan();
     tl_thread *waiter = tl_spawn(waits, NULL);
     tl_thread *churner = tl_test_under_asan() ? NULL : tl_spawn(churns, NULL);
