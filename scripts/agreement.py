@@ -41,6 +41,10 @@ def main(argv):
     args = p.parse_args(argv)
     if len(args.folders) < 2:
         p.error("give at least two results folders")
+    for folder in args.folders:
+        if not os.path.isdir(folder):
+            print("agreement.py: %s: no such folder" % folder, file=sys.stderr)
+            return 2
     benches = sorted(set.intersection(*(set(benches_in(f)) for f in args.folders)))
     total_in = total = 0
     for bench in benches:
@@ -80,8 +84,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    for folder in sys.argv[1:]:
-        if not folder.startswith("-") and not os.path.isdir(folder):
-            print("agreement.py: %s: no such folder" % folder, file=sys.stderr)
-            sys.exit(2)
     sys.exit(main(sys.argv[1:]))
