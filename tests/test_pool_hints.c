@@ -40,14 +40,6 @@ static int child(const char *which)
     return 0;
 }
 
-static int count(const char *haystack, const char *needle)
-{
-    int n = 0;
-    for (const char *p = haystack; (p = strstr(p, needle)); p++)
-        n++;
-    return n;
-}
-
 int main(int argc, char **argv)
 {
     const char *which = tl_test_child_case(argc, argv);
@@ -58,7 +50,7 @@ int main(int argc, char **argv)
     static tl_test_child_result r;
     tl_test_child("in-loop", on, &r);
     ASSERT_EQ(r.exit_code, 0);
-    ASSERT_EQ(count(r.output, "threadlab hint:"), 1);
+    ASSERT_EQ(tl_test_count(r.output, "threadlab hint:"), 1);
     int line = 0;
     ASSERT_EQ(sscanf(strstr(r.output, "created at line "), "created at line %d",
                      &line), 1);
@@ -74,12 +66,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++) {
         tl_test_child(quiet_cases[i], on, &r);
         ASSERT_EQ(r.exit_code, 0);
-        ASSERT_EQ(count(r.output, "threadlab hint:"), 0);
+        ASSERT_EQ(tl_test_count(r.output, "threadlab hint:"), 0);
     }
     const char *off[] = {"TL_HINTS=0", NULL};
     tl_test_child("in-loop", off, &r);
     ASSERT_EQ(r.exit_code, 0);
-    ASSERT_EQ(count(r.output, "threadlab hint:"), 0);
+    ASSERT_EQ(tl_test_count(r.output, "threadlab hint:"), 0);
     puts("ok");
     return 0;
 }

@@ -79,6 +79,15 @@
                      a_ ? a_ : "(null)", b_ ? b_ : "(null)");                \
     } while (0)
 
+/* How many times needle occurs in haystack (overlapping ones too). */
+static inline int tl_test_count(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
 #define ASSERT_CONTAINS(haystack, needle)                                    \
     do {                                                                     \
         const char *h_ = (haystack), *n_ = (needle);                         \
