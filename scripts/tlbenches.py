@@ -198,9 +198,13 @@ def vs_pool_at_most_threads(strategy, workload, grain=None):
             mine = [r for r in mine if r.num("grain_ns") == g]
         if not mine:
             return None
-        # vs_pool is the bench's own ratio of two medians: no interval of its own
         r = max(mine, key=lambda r: r.num("threads"))
-        return Figure(r.num("vs_pool"), math.nan, math.nan, math.nan, {"threads": r["threads"]})
+        # vs_pool is the bench's own ratio of the two medians; its interval
+        # comes from the two rows' intervals, as every ratio's does
+        pool = row_of(rows, workload=workload, strategy="tl_pool", threads=r["threads"],
+                      grain_ns=r["grain_ns"])
+        f = tlfigures.ratio(of_row(pool), of_row(r), value=r.num("vs_pool"))
+        return f.with_case(threads=r["threads"]) if f is not None else None
     return figure
 
 

@@ -129,4 +129,29 @@ grep -q "^- old-2pu: its CSVs do not match this version's benches (old-2pu/spawn
   "$index" || fail "the index does not note the folder it cannot read"
 grep -q "^| spawn_cost | pthread create + join | 11.2 µs | 18 µs |" "$index" ||
   fail "an unreadable folder takes the others out of the index's table"
+# ---- agreement.py: runs side by side, and verdicts that flip -------------------------------------------
+agree="$scratch/agree"
+mkdir -p "$agree"
+cp -r "$fixtures/fixture-small-2pu" "$agree/a"
+cp -r "$fixtures/fixture-small-2pu" "$agree/b"
+out=$(python3 "$scripts/agreement.py" --headlines "$agree/a" "$agree/b") ||
+  fail "agreement.py --headlines, two equal runs: exit $?"
+grep -q "^headlines: [0-9]* pairs, 100.0% inside" <<<"$out" || fail "equal runs do not agree: $out"
+grep -q "^verdicts: [0-9]* in all, 0 flipped" <<<"$out" || fail "equal runs flip a verdict"
+# b's pool batch 10x dearer: "at most 0.5x GThreadPool" goes from met to not met.
+set_row "$agree/b/pool_vs_raw.csv" batch,pool_submit 2600 2561 2639
+out=$(python3 "$scripts/agreement.py" --headlines "$agree/a" "$agree/b")
+status=$?
+[ "$status" = 1 ] || fail "agreement.py: a flipped verdict exits $status, not 1"
+grep -q "^FLIP pool_vs_raw / tl_pool's cost per task.*: met | not met" <<<"$out" ||
+  fail "agreement.py does not name the flipped target: $out"
+grep -q "^| pool_vs_raw | pool batch, per task | 260 ns .* | 2.6 µs .* | 0/2 |" <<<"$out" ||
+  fail "agreement.py does not show the headline that moved"
+# Straddling in one run is not a flip.
+set_row "$agree/b/pool_vs_raw.csv" batch,pool_submit 800 300 1000
+out=$(python3 "$scripts/agreement.py" --headlines "$agree/a" "$agree/b") ||
+  fail "agreement.py: met beside inconclusive counted as a flip"
+grep -q "^ok   pool_vs_raw / tl_pool's cost per task.*: met | inconclusive here" <<<"$out" ||
+  fail "agreement.py does not list the inconclusive verdict: $out"
+fails_with 2 "no such folder" python3 "$scripts/agreement.py" --headlines "$agree/a" "$agree/none"
 finish
