@@ -26,11 +26,12 @@
  * GThreadPool in round_trip (it has no fork-join). --no-openmp leaves out
  * both OpenMP runtimes, --no-glib GThreadPool.
  *
- * The answer quotes tl_pool's figures and checks each against the pool's
- * targets (pool.h's design notes: at most 1x libgomp's fork-join and 2x
- * libomp's, no worse than libgomp's oversubscribed, under 1% of a PU idle,
- * a round trip at most 0.5x GThreadPool's with a p99 at most 3x its
- * median), each verdict from the interval of the ratio (verdict.h).
+ * The answer quotes only what was measured: tl_pool's figures, each checked
+ * against the pool's target, which the sentence names (a fork-join at most
+ * 1x libgomp's and 2x libomp's, oversubscribed no worse than libgomp's,
+ * at most 1% of a PU burned idle, a round trip at most 0.5x GThreadPool's
+ * with a p99 at most 3x its median), each verdict from the interval of the
+ * ratio (verdict.h), so that it does not flip on noise.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -489,7 +490,8 @@ static void idle_clause(FILE *f, const tl_stats *idle)
 }
 
 /* The round trip, against GThreadPool's, and its p99 against its median:
- * the p99 is one value a run, so one run gives it no interval. */
+ * the p99 is one value a run, so a single run gives it no interval and no
+ * verdict. */
 static void trip_clause(FILE *f, const tl_round_trip_result *t)
 {
     fprintf(f, "; a one-task round trip on an idle pool takes %.0f ns", t->pool.median);
@@ -503,8 +505,8 @@ static void trip_clause(FILE *f, const tl_round_trip_result *t)
         tl_ratio_target(f, p99, "its median", 3);
     } else {
         char text[24];
-        fprintf(f, ", p99 %sx its median (one run gives a p99 no interval; the "
-                   "target, at most 3x: inconclusive here)",
+        fprintf(f, ", p99 %sx its median (a single run's p99 has no interval; "
+                   "the target, at most 3x: inconclusive here)",
                 tl_ratio_text(p99.median, text, sizeof text));
     }
 }
