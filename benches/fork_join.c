@@ -16,15 +16,25 @@
  *   idle            CPU the process burns per ms, from 1 ms after its last
  *                   fork-join
  *   round_trip      one task submitted to an idle pool (1 ms since the
- *                   last), waited for: median, and p99_ns
+ *                   last), waited for: median, and p99_ns; measured as
+ *                   fork_join.h defines it, the way pool_vs_raw measures
+ *                   it (one definition of the quantity)
  *
  * Runtimes: tl_pool; libgomp (the build's OpenMP); libomp, LLVM's runtime,
  * measured by benches/libomp/fork_join_omp (built by benches/libomp.cmake
  * with clang) as a child, whose every sample line names its runtime;
  * GThreadPool in round_trip (it has no fork-join). --no-openmp leaves out
  * both OpenMP runtimes, --no-glib GThreadPool.
+ *
+ * The answer quotes only what was measured: tl_pool's figures, each checked
+ * against the pool's target, which the sentence names (a fork-join at most
+ * 1x libgomp's and 2x libomp's, oversubscribed no worse than libgomp's,
+ * at most 1% of a PU burned idle, a round trip at most 0.5x GThreadPool's
+ * with a p99 at most 3x its median), each verdict from the interval of the
+ * ratio (verdict.h), so that it does not flip on noise.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -40,13 +50,12 @@
 #include <threadlab/pool.h>
 #include <threadlab/thread.h>
 
+#include "fork_join.h"
 #include "harness.h"
+#include "verdict.h"
 
 #ifdef TL_HAVE_OPENMP
 #include "fork_join_omp.h"
-#endif
-#ifdef TL_HAVE_GLIB
-#include <glib.h>
 #endif
 
 #define SAMPLE_NS 20000000u       /* a gap sample lasts about this long */
@@ -55,9 +64,6 @@
 #define IDLE_WINDOW_NS 10000000u  /* ... over this much idle time */
 #define IDLE_WINDOW_NS_QUICK 2000000u
 #define WORK_NS 1000u              /* busy work per team member and fork */
-#define TRIP_GAP_NS 1000000u      /* a pool idle this long sleeps */
-#define TRIPS 200                 /* round trips: enough for a p99 */
-#define TRIPS_QUICK 30
 #define SETTLE_NS 30000000u       /* before each case: libgomp's spinning
                                      workers (GOMP_SPINCOUNT) go to sleep and
                                      steal no CPU from the next case */
@@ -118,24 +124,6 @@ static void work_range(size_t begin, size_t end, void *ctx)
 {
     (void)begin, (void)end, (void)ctx;
     busy_ns(WORK_NS);
-}
-
-static void *noop_task(void *arg)
-{
-    return arg;
-}
-
-static double median_of(double *v, size_t n)
-{
-    if (n == 0)
-        return NAN;
-    for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
-        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* ---- the runtimes' samples ------------------------------------------------------ */
@@ -248,78 +236,6 @@ static int idle_sampler(void *ctx, double *sample)
     return 0;
 }
 
-/* ---- round trip ----------------------------------------------------------------- */
-
-typedef struct trip {
-    tl_pool *pool;
-    double samples[TRIPS + 1];
-    size_t n;
-#ifdef TL_HAVE_GLIB
-    GThreadPool *glib;
-    GMutex lock;
-    GCond cond;
-    bool done;
-#endif
-} trip;
-
-static void trip_keep(trip *t, double ns)
-{
-    if (t->n < sizeof t->samples / sizeof t->samples[0])
-        t->samples[t->n++] = ns;
-}
-
-static int trip_pool(void *ctx, double *ns)
-{
-    trip *t = ctx;
-    tl_task *task;
-    tl_sleep_ns(TRIP_GAP_NS);
-    uint64_t t0 = tl_now_ns();
-    int err = tl_pool_submit(t->pool, noop_task, NULL, &task);
-    if (!err)
-        err = tl_task_wait(task, NULL);
-    *ns = (double)(tl_now_ns() - t0);
-    trip_keep(t, *ns);
-    return err;
-}
-
-#ifdef TL_HAVE_GLIB
-/* GLib has no task handle: the task signals a condition the caller waits
- * on, as pool_vs_raw's round trip does. */
-static void glib_signal(gpointer data, gpointer user)
-{
-    trip *t = user;
-    (void)data;
-    g_mutex_lock(&t->lock);
-    t->done = true;
-    g_cond_signal(&t->cond);
-    g_mutex_unlock(&t->lock);
-}
-
-static int trip_glib(void *ctx, double *ns)
-{
-    trip *t = ctx;
-    tl_sleep_ns(TRIP_GAP_NS);
-    uint64_t t0 = tl_now_ns();
-    g_thread_pool_push(t->glib, GINT_TO_POINTER(1), NULL);
-    g_mutex_lock(&t->lock);
-    while (!t->done)
-        g_cond_wait(&t->cond, &t->lock);
-    t->done = false;
-    g_mutex_unlock(&t->lock);
-    *ns = (double)(tl_now_ns() - t0);
-    trip_keep(t, *ns);
-    return 0;
-}
-#endif
-
-/* The 99th percentile of the kept samples (nearest rank); sorts them. */
-static double p99_of(trip *t)
-{
-    median_of(t->samples, t->n);
-    size_t rank = (size_t)ceil(0.99 * (double)t->n);
-    return t->n ? t->samples[rank > 0 ? rank - 1 : 0] : NAN;
-}
-
 /* ---- one CPU-bound thread per PU, alongside ----------------------------------- */
 
 /* The burners are threads of this process (a forked child could not start
@@ -384,9 +300,9 @@ static bool runtime_runs(const fj *f, enum runtime rt)
     return rt == LIBOMP && f->libomp_path[0] != '\0' && tl_bench_openmp(f->b);
 }
 
-/* Measures one gap case of runtime f->rt and writes its row. Returns the
- * median latency (NAN if it could not be measured). */
-static double measure_gap(fj *f, const char *section, unsigned gap_us)
+/* Measures one gap case of runtime f->rt, writes its row and fills *out
+ * (left as it was if the case could not be measured). */
+static void measure_gap(fj *f, const char *section, unsigned gap_us, tl_stats *out)
 {
     unsigned reps = tl_bench_reps(f->b);
     uint64_t sample_ns = f->quick ? SAMPLE_NS_QUICK : SAMPLE_NS;
@@ -401,7 +317,7 @@ static double measure_gap(fj *f, const char *section, unsigned gap_us)
     if (f->rt != TL_POOL && f->rt != IN_PROCESS_OMP &&
         libomp_run(f, false, reps + 1) != 0) {
         tl_bench_note(f->b, "%s: the libomp helper failed; row left out", label);
-        return NAN;
+        return;
     }
     tl_stats st;
     int err = tl_bench_sample(f->b, gap_sampler, f,
@@ -417,10 +333,10 @@ static double measure_gap(fj *f, const char *section, unsigned gap_us)
         cpu = cpu_st.median;
     tl_bench_row(f->b, &st, TL_STR(section), TL_STR(runtime_names[f->rt]),
                  TL_UINT(gap_us), TL_NUM(cpu), TL_NUM(NAN));
-    return st.median;
+    *out = st;
 }
 
-static double measure_idle(fj *f)
+static void measure_idle(fj *f, tl_stats *out)
 {
     char label[64];
     tl_sleep_ns(f->quick ? SETTLE_NS_QUICK : SETTLE_NS);
@@ -428,7 +344,7 @@ static double measure_idle(fj *f)
     if (f->rt != TL_POOL && f->rt != IN_PROCESS_OMP &&
         libomp_run(f, true, tl_bench_reps(f->b) + 1) != 0) {
         tl_bench_note(f->b, "%s: the libomp helper failed; row left out", label);
-        return NAN;
+        return;
     }
     tl_stats st;
     int err = tl_bench_sample(f->b, idle_sampler, f,
@@ -437,45 +353,16 @@ static double measure_idle(fj *f)
         tl_bench_fail(f->b, "%s: %s", label, strerror(err));
     tl_bench_row(f->b, &st, TL_STR("idle"), TL_STR(runtime_names[f->rt]),
                  TL_UINT(IDLE_SETTLE_NS / 1000u), TL_NUM(NAN), TL_NUM(NAN));
-    return st.median;
-}
-
-/* The round trips of one runtime ("tl_pool" or "glib"); *p99 receives
- * their 99th percentile. Returns the median. */
-static double measure_trip(fj *f, trip *t, const char *runtime,
-                           tl_bench_sampler sampler, double *p99)
-{
-    unsigned trips = f->quick ? TRIPS_QUICK : TRIPS;
-    char label[64];
-    snprintf(label, sizeof label, "round_trip %s", runtime);
-    tl_sleep_ns(f->quick ? SETTLE_NS_QUICK : SETTLE_NS);
-    t->n = 0;
-    tl_stats st;
-    int err = tl_bench_sample(f->b, sampler, t,
-                              &(tl_measure_opts){ .label = label,
-                                                  .reps = trips },
-                              &st);
-    if (err)
-        tl_bench_fail(f->b, "%s: %s", label, strerror(err));
-    if (t->n > 1) { /* the warm-up sample is the first kept */
-        memmove(t->samples, t->samples + 1, (t->n - 1) * sizeof t->samples[0]);
-        t->n--;
-    }
-    /* This run's p99, recorded as one sample, so that combined runs give
-     * the median of their runs' p99s. */
-    double run_p99 = p99_of(t);
-    tl_stats p99_st;
-    *p99 = tl_bench_stats(f->b, &run_p99, 1, "ns", &p99_st) == 0 ? p99_st.median : NAN;
-    tl_bench_row(f->b, &st, TL_STR("round_trip"), TL_STR(runtime),
-                 TL_UINT(TRIP_GAP_NS / 1000u), TL_NUM(NAN), TL_NUM(*p99));
-    return st.median;
+    *out = st;
 }
 
 /* ---- the whole run ----------------------------------------------------------------- */
 
+/* Every figure the answer quotes; n == 0: not measured (left out, or its
+ * section not run). */
 typedef struct results {
-    double gap0[N_RUNTIMES], over[N_RUNTIMES], idle[N_RUNTIMES];
-    double trip_pool, trip_pool_p99, trip_glib, trip_glib_p99;
+    tl_stats gap0[N_RUNTIMES], over[N_RUNTIMES], idle[N_RUNTIMES];
+    tl_round_trip_result trip; /* trip.glib.n == 0: GLib left out */
 } results;
 
 static void run_gaps(fj *f, results *r)
@@ -485,9 +372,8 @@ static void run_gaps(fj *f, results *r)
     for (size_t g = 0; g < n; g++)
         for (f->rt = TL_POOL; f->rt < N_RUNTIMES; f->rt++)
             if (runtime_runs(f, f->rt)) {
-                double median = measure_gap(f, "gap", gaps[g]);
-                if (gaps[g] == 0)
-                    r->gap0[f->rt] = median;
+                tl_stats unused;
+                measure_gap(f, "gap", gaps[g], gaps[g] == 0 ? &r->gap0[f->rt] : &unused);
             }
 }
 
@@ -498,7 +384,7 @@ static void run_oversubscribed(fj *f, results *r)
     f->burners = &bs;
     for (f->rt = TL_POOL; f->rt < N_RUNTIMES; f->rt++)
         if (runtime_runs(f, f->rt))
-            r->over[f->rt] = measure_gap(f, "oversubscribed", 0);
+            measure_gap(f, "oversubscribed", 0, &r->over[f->rt]);
     f->burners = NULL;
     burners_stop(&bs);
 }
@@ -507,26 +393,38 @@ static void run_idle(fj *f, results *r)
 {
     for (f->rt = TL_POOL; f->rt < N_RUNTIMES; f->rt++)
         if (runtime_runs(f, f->rt))
-            r->idle[f->rt] = measure_idle(f);
+            measure_idle(f, &r->idle[f->rt]);
 }
 
+static void trip_row(tl_bench *b, const char *runtime, const tl_stats *st,
+                     const tl_stats *p99)
+{
+    tl_bench_row(b, st, TL_STR("round_trip"), TL_STR(runtime),
+                 TL_UINT(TL_ROUND_TRIP_IDLE_NS / 1000u), TL_NUM(NAN), TL_NUM(p99->median));
+}
+
+/* The round trips of tl_pool and GThreadPool, as fork_join.h defines them. */
 static void run_trips(fj *f, results *r)
 {
-    static trip t; /* TRIPS samples: not on the stack */
-    t.pool = f->pool;
-    r->trip_pool = measure_trip(f, &t, "tl_pool", trip_pool, &r->trip_pool_p99);
+    bool live = !tl_bench_planning(f->b) && !tl_bench_replaying(f->b);
+    tl_round_trip t = { .pool = f->pool, .with_pool = true };
 #ifdef TL_HAVE_GLIB
-    if (!tl_bench_glib(f->b))
-        return;
-    g_mutex_init(&t.lock);
-    g_cond_init(&t.cond);
-    t.done = false;
-    t.glib = g_thread_pool_new(glib_signal, &t, (gint)f->team, FALSE, NULL);
-    r->trip_glib = measure_trip(f, &t, "glib", trip_glib, &r->trip_glib_p99);
-    g_thread_pool_free(t.glib, FALSE, TRUE);
-    g_mutex_clear(&t.lock);
-    g_cond_clear(&t.cond);
+    t.with_glib = tl_bench_glib(f->b);
+    if (t.with_glib && live && tl_round_trip_glib_open(&t, f->team) != 0) {
+        tl_bench_skip_refused(f->b, "round_trip glib (its pool)", EAGAIN);
+        t.with_glib = false;
+    }
 #endif
+    tl_sleep_ns(live ? (f->quick ? SETTLE_NS_QUICK : SETTLE_NS) : 0);
+    int err = tl_round_trip_measure(f->b, &t, "round_trip", 2 * f->team + 1, &r->trip);
+#ifdef TL_HAVE_GLIB
+    tl_round_trip_glib_close(&t);
+#endif
+    if (err)
+        tl_bench_fail(f->b, "round_trip: %s", strerror(err));
+    trip_row(f->b, "tl_pool", &r->trip.pool, &r->trip.pool_p99);
+    if (t.with_glib)
+        trip_row(f->b, "glib", &r->trip.glib, &r->trip.glib_p99);
 }
 
 /* The helper next to this program (build/<cc>/benches/libomp/), if built. */
@@ -554,21 +452,93 @@ static void find_libomp(fj *f)
     }
 }
 
+/* The statistics, or NULL when not measured (tl_ratio_of gives NaN). */
+static const tl_stats *measured(const tl_stats *st)
+{
+    return st->n ? st : NULL;
+}
+
+/* ", 1.08x libgomp's (0.95-1.30x; the target, at most 1x: inconclusive
+ * here)" for each OpenMP runtime measured beside tl_pool. */
+static void against_openmp(FILE *f, const tl_stats *by_runtime, double libgomp_target,
+                           double libomp_target)
+{
+    const char *names[] = { [LIBGOMP] = "libgomp's", [LIBOMP] = "libomp's" };
+    double targets[] = { [LIBGOMP] = libgomp_target, [LIBOMP] = libomp_target };
+    for (enum runtime rt = LIBGOMP; rt <= LIBOMP; rt++) {
+        if (!measured(&by_runtime[rt]) || !targets[rt])
+            continue;
+        fprintf(f, ", ");
+        tl_ratio_target(f, tl_ratio_of(&by_runtime[TL_POOL], &by_runtime[rt]),
+                        names[rt], targets[rt]);
+    }
+}
+
+/* "an idle tl_pool burns 0.48% of one PU ... (0.35-3.90%; the target, at
+ * most 1%: met)": CPU ns per ms of idle, as a share of one PU. */
+static void idle_clause(FILE *f, const tl_stats *idle)
+{
+    double pct = 100 / 1e6; /* ns per ms to % of one PU */
+    double lo = idle->ci_lo * pct, hi = idle->ci_hi * pct;
+    char median[24], lo_text[24], hi_text[24];
+    fprintf(f, "; an idle tl_pool burns %s%% of one PU from 1 ms after its last "
+               "task (%s-%s%%; the target, at most 1%%: %s)",
+            tl_ratio_text(idle->median * pct, median, sizeof median),
+            tl_ratio_text(lo, lo_text, sizeof lo_text),
+            tl_ratio_text(hi, hi_text, sizeof hi_text),
+            tl_target_word(tl_verdict_of(lo, hi, 1.0)));
+}
+
+/* The round trip, against GThreadPool's, and its p99 against its median:
+ * the p99 is one value a run, so a single run gives it no interval and no
+ * verdict. */
+static void trip_clause(FILE *f, const tl_round_trip_result *t)
+{
+    fprintf(f, "; a one-task round trip on an idle pool takes %.0f ns", t->pool.median);
+    if (measured(&t->glib)) {
+        fprintf(f, ", ");
+        tl_ratio_target(f, tl_ratio_of(&t->pool, &t->glib), "GThreadPool's", 0.5);
+    }
+    tl_ratio p99 = tl_ratio_of(&t->pool_p99, &t->pool);
+    if (t->pool_p99.runs > 1) {
+        fprintf(f, ", p99 ");
+        tl_ratio_target(f, p99, "its median", 3);
+    } else {
+        char text[24];
+        fprintf(f, ", p99 %sx its median (a single run's p99 has no interval; "
+                   "the target, at most 3x: inconclusive here)",
+                tl_ratio_text(p99.median, text, sizeof text));
+    }
+}
+
+/* The answer: only what was measured, every comparison from the interval
+ * of its ratio (verdict.h). */
 static void answer(tl_bench *b, const results *r)
 {
-    double pu_pct = r->idle[TL_POOL] / 1e6 * 100;
-    tl_bench_answer(b,
-        "A fork-join with 1 us of work per member, back to back, took %.0f ns "
-        "on tl_pool, %.2fx "
-        "libgomp's and %.2fx libomp's; with a CPU-bound thread per PU "
-        "alongside, %.0f ns (%.2fx libgomp's); an idle pool burns %.2f%% of "
-        "one PU from 1 ms after its last task; a one-task round trip takes "
-        "%.0f ns, %.2fx GThreadPool's, p99 %.1fx its median (NaN: a runtime "
-        "not measured).",
-        r->gap0[TL_POOL], r->gap0[TL_POOL] / r->gap0[LIBGOMP],
-        r->gap0[TL_POOL] / r->gap0[LIBOMP], r->over[TL_POOL],
-        r->over[TL_POOL] / r->over[LIBGOMP], pu_pct, r->trip_pool,
-        r->trip_pool / r->trip_glib, r->trip_pool_p99 / r->trip_pool);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        tl_bench_fail(b, "out of memory for the answer");
+    if (measured(&r->gap0[TL_POOL])) {
+        fprintf(f, "; a fork-join with 1 us of work per member, back to back, took "
+                   "%.0f ns on tl_pool", r->gap0[TL_POOL].median);
+        against_openmp(f, r->gap0, 1.0, 2.0);
+    }
+    if (measured(&r->over[TL_POOL])) {
+        fprintf(f, "; with a CPU-bound thread per PU alongside, %.0f ns",
+                r->over[TL_POOL].median);
+        against_openmp(f, r->over, 1.0, 0);
+    }
+    if (measured(&r->idle[TL_POOL]))
+        idle_clause(f, &r->idle[TL_POOL]);
+    if (measured(&r->trip.pool))
+        trip_clause(f, &r->trip);
+    if (ftell(f) == 0)
+        fprintf(f, "; nothing was measured");
+    fclose(f);
+    tl_bench_answer(b, "%c%s.", toupper((unsigned char)text[2]), text + 3);
+    free(text);
 }
 
 static unsigned planned_rows(const fj *f)
@@ -646,10 +616,7 @@ int main(int argc, char **argv)
     if (err)
         tl_bench_fail(b, "tl_pool_create(%u workers): %s", f.team, strerror(err));
     tl_bench_plan(b, planned_rows(&f));
-    results r;
-    for (enum runtime rt = TL_POOL; rt < N_RUNTIMES; rt++)
-        r.gap0[rt] = r.over[rt] = r.idle[rt] = NAN;
-    r.trip_pool = r.trip_pool_p99 = r.trip_glib = r.trip_glib_p99 = NAN;
+    static results r; /* every n 0: nothing measured yet */
     if (tl_bench_runs(b, "gap"))
         run_gaps(&f, &r);
     if (tl_bench_runs(b, "oversubscribed"))

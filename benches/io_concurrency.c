@@ -22,9 +22,12 @@
  * memory per connection, and the kernel stacks per connection (machine-
  * wide KernelStack, which RSS does not show: a thread costs one).
  *
- * The answer: the concurrency from which the event loop serves more (10%
- * or more requests per second, or threads cannot hold it at all), and what
- * a connection costs each way.
+ * The answer: the concurrency from which the event loop serves more: the
+ * first count C at which the interval of its requests per second lies
+ * wholly above threads' (verdict.h), there and at every larger count both
+ * were measured at, so that one noisy window cannot move it ("inconclusive
+ * here" when the intervals leave it open); how far threads could go at
+ * all; and what a connection costs each way.
  */
 #define _GNU_SOURCE
 #include <threadlab/thread.h>
@@ -39,6 +42,7 @@
 #include "capped.h"
 #include "harness.h"
 #include "servers.h"
+#include "verdict.h"
 
 #define KiB ((size_t)1024)
 #define MiB (1024 * KiB)
@@ -51,7 +55,6 @@
 #define THREAD_EXTRA_BYTES (8 * KiB)     /* guard page, TLS, handle */
 #define POOL_WORKER_STACK_BYTES (8 * MiB) /* address space, the default */
 #define SPARE_FILES 64                   /* epoll, eventfd, stdio... */
-#define OVERTAKE_MARGIN 1.10             /* "more requests per second" */
 
 typedef struct options {
     const char *connections; /* NULL: the default sweep */
@@ -191,9 +194,12 @@ static void child_case(void *ctx, void *result, size_t size)
     io_run_case(ctx, result);
 }
 
-/* The medians of one case, for the answer; NAN where not measured. */
+/* The medians of one case, for the answer; NAN where not measured; and
+ * the throughput's statistics (n == 0 where not measured), whose interval
+ * decides the crossover. */
 typedef struct measured {
     double median[METRICS];
+    tl_stats throughput;
 } measured;
 
 /* The case's rows. r NULL: combining runs (tl_bench_replaying), whose
@@ -218,6 +224,8 @@ static void write_rows(tl_bench *b, const io_case *c, const io_result *r,
         tl_bench_row(b, &st, TL_STR(metric_names[k]),
                      TL_STR(io_strategy_names[c->strategy]), TL_UINT(c->connections));
         m->median[k] = st.median;
+        if (k == THROUGHPUT)
+            m->throughput = st;
     }
 }
 
@@ -317,17 +325,32 @@ static enum io_strategy best_loop(const sweep_view *v, size_t i)
                                                                        : IO_EPOLL;
 }
 
-/* The first count from which on the event loop serves OVERTAKE_MARGIN more
- * than threads, or threads hold no more; SIZE_MAX if it never does. */
-static size_t crossover(const sweep_view *v)
+/* The best loop's throughput over threads' at i, with its interval; NaN
+ * where either was not measured. */
+static tl_ratio loop_over_threads(const sweep_view *v, size_t i)
+{
+    const measured *at = &v->m[(size_t)best_loop(v, i) * v->o->sweep_count + i];
+    const measured *threads = &v->m[(size_t)IO_THREADS * v->o->sweep_count + i];
+    if (!at->throughput.n || !threads->throughput.n)
+        return (tl_ratio){ NAN, NAN, NAN };
+    return tl_ratio_of(&at->throughput, &threads->throughput);
+}
+
+/* The first count from which on the event loop's throughput interval lies
+ * wholly above threads', at it and at every larger count both were
+ * measured at; SIZE_MAX if there is none. *top: the largest count both
+ * were measured at (SIZE_MAX: none). */
+static size_t crossover(const sweep_view *v, size_t *top)
 {
     size_t from = SIZE_MAX;
+    *top = SIZE_MAX;
     for (size_t i = v->o->sweep_count; i-- > 0;) {
-        double loop = median_of(v, best_loop(v, i), i, THROUGHPUT);
-        double threads = median_of(v, IO_THREADS, i, THROUGHPUT);
-        if (isnan(loop))
-            continue; /* the loop was not measured there either */
-        if (!(isnan(threads) || loop >= OVERTAKE_MARGIN * threads))
+        tl_ratio r = loop_over_threads(v, i);
+        if (isnan(r.median))
+            continue; /* not both measured here */
+        if (*top == SIZE_MAX)
+            *top = i;
+        if (tl_ratio_verdict(r, 1.0) != TL_VERDICT_ABOVE)
             break;
         from = i;
     }
@@ -354,29 +377,64 @@ static size_t largest_measured(const sweep_view *v, enum io_strategy s)
     return found;
 }
 
+/* "at 100 connections, 9000 req/s (8800-9100) against 9050 (8700-9300)". */
+static int throughput_at(const sweep_view *v, size_t i, char *buf, size_t size)
+{
+    const measured *loop = &v->m[(size_t)best_loop(v, i) * v->o->sweep_count + i];
+    const measured *threads = &v->m[(size_t)IO_THREADS * v->o->sweep_count + i];
+    return snprintf(buf, size, "at %u connections %.0f req/s (%.0f-%.0f) against "
+                    "%.0f (%.0f-%.0f)", v->o->sweep[i], loop->throughput.median,
+                    loop->throughput.ci_lo, loop->throughput.ci_hi,
+                    threads->throughput.median, threads->throughput.ci_lo,
+                    threads->throughput.ci_hi);
+}
+
+/* Where the event loop overtook threads, from the throughput intervals. */
+static int describe_overtaking(const sweep_view *v, char *buf, size_t size)
+{
+    size_t top, x = crossover(v, &top);
+    char at[160];
+    if (top == SIZE_MAX)
+        return snprintf(buf, size, "threads and an event loop were not both measured "
+                        "at any one concurrency");
+    if (x != SIZE_MAX) {
+        throughput_at(v, x, at, sizeof at);
+        return snprintf(buf, size, "the event loop (%s) overtook threads from %u "
+                        "connections on (its interval of requests per second wholly "
+                        "above threads' there and at every larger count both held): "
+                        "%s, p99 %.2f ms against %.2f", io_strategy_names[best_loop(v, x)],
+                        v->o->sweep[x], at, median_of(v, best_loop(v, x), x, P99) / 1e6,
+                        median_of(v, IO_THREADS, x, P99) / 1e6);
+    }
+    throughput_at(v, top, at, sizeof at);
+    if (tl_ratio_verdict(loop_over_threads(v, top), 1.0) == TL_VERDICT_AT_MOST)
+        return snprintf(buf, size, "the event loop (%s) did not overtake threads at "
+                        "the most connections both held (%s)",
+                        io_strategy_names[best_loop(v, top)], at);
+    return snprintf(buf, size, "whether the event loop (%s) overtook threads is "
+                    "inconclusive here (%s: the intervals overlap)",
+                    io_strategy_names[best_loop(v, top)], at);
+}
+
+/* The crossover, then how far threads could go against the event loop. */
 static void describe_crossover(const sweep_view *v, char *buf, size_t size)
 {
-    size_t x = crossover(v);
-    size_t top = largest_measured(v, IO_THREADS);
-    if (x == SIZE_MAX) {
-        snprintf(buf, size, "the event loop never served %.0f%% more requests "
-                 "per second than a thread per connection", (OVERTAKE_MARGIN - 1) * 100);
+    int used = describe_overtaking(v, buf, size);
+    size_t threads = largest_measured(v, IO_THREADS);
+    size_t loop = largest_measured(v, IO_EPOLL);
+    size_t uv = largest_measured(v, IO_LIBUV);
+    if (uv != SIZE_MAX && (loop == SIZE_MAX || uv > loop))
+        loop = uv;
+    if (used < 0 || (size_t)used >= size || loop == SIZE_MAX ||
+        (threads != SIZE_MAX && threads >= loop))
         return;
-    }
-    enum io_strategy loop = best_loop(v, x);
-    double threads = median_of(v, IO_THREADS, x, THROUGHPUT);
-    if (isnan(threads))
-        snprintf(buf, size, "the event loop (%s) overtook threads at %u connections, "
-                 "beyond the %u that a thread per connection could hold here (%.0f "
-                 "req/s)", io_strategy_names[loop], v->o->sweep[x],
-                 top == SIZE_MAX ? 0 : v->o->sweep[top],
-                 median_of(v, loop, x, THROUGHPUT));
+    if (threads == SIZE_MAX)
+        snprintf(buf + used, size - (size_t)used, "; a thread per connection could not "
+                 "be measured at any count");
     else
-        snprintf(buf, size, "the event loop (%s) overtook threads from %u "
-                 "connections on: %.0f req/s against %.0f, p99 %.2f ms against %.2f",
-                 io_strategy_names[loop], v->o->sweep[x],
-                 median_of(v, loop, x, THROUGHPUT), threads,
-                 median_of(v, loop, x, P99) / 1e6, median_of(v, IO_THREADS, x, P99) / 1e6);
+        snprintf(buf + used, size - (size_t)used, "; a thread per connection held "
+                 "at most %u connections here, the event loop %u", v->o->sweep[threads],
+                 v->o->sweep[loop]);
 }
 
 static void describe_costs(const sweep_view *v, char *buf, size_t size)
@@ -399,7 +457,7 @@ static void describe_costs(const sweep_view *v, char *buf, size_t size)
 static void answer(tl_bench *b, const options *o, const measured *m)
 {
     sweep_view v = { o, m };
-    char cross[320], costs[320];
+    char cross[640], costs[320];
     describe_crossover(&v, cross, sizeof cross);
     describe_costs(&v, costs, sizeof costs);
     size_t top_loop = largest_measured(&v, IO_EPOLL);
@@ -513,7 +571,7 @@ int main(int argc, char **argv)
     if (!io_have_libuv() && !o.no_libuv)
         tl_bench_note(b, "libuv: not in this build: its series is left out");
 
-    measured *m = malloc(IO_STRATEGIES * o.sweep_count * sizeof *m);
+    measured *m = calloc(IO_STRATEGIES * o.sweep_count, sizeof *m); /* n 0 */
     if (!m)
         tl_bench_fail(b, "out of memory");
     for (size_t i = 0; i < IO_STRATEGIES * o.sweep_count; i++)

@@ -18,7 +18,8 @@
  *                 measured as fork_join.h defines it, the way spawn_cost
  *                 measures them (one definition of the quantity)
  *   round_trip    one task submitted and waited on an idle pool, workers
- *                 asleep after 1 ms without work, vs GLib (ns each)
+ *                 asleep after 1 ms without work, vs GLib (ns each), as
+ *                 fork_join.h defines it, the way fork_join measures it
  *
  * The other sections are measured in interleaved rounds: each
  * round takes one sample of every strategy in turn, so a noisy moment on a
@@ -46,6 +47,7 @@
 
 #include "fork_join.h"
 #include "harness.h"
+#include "verdict.h"
 
 #ifdef TL_HAVE_OPENMP
 #include <omp.h>
@@ -54,10 +56,8 @@
 #include <glib.h>
 #endif
 
-#define IDLE_GAP_NS 1000000L     /* a pool idle this long has gone to sleep */
 #define THREAD_WAVE 256          /* thread per task: at most this many alive
                                     (or as many as workers, if more) */
-#define TRIPS_PER_REP 20         /* round trips are single samples: more */
 #define BATCH_TASKS 1000000
 #define BATCH_TASKS_QUICK 100000
 #define FOR_ITERATIONS 10000000
@@ -315,12 +315,6 @@ typedef struct target_case {
     size_t tasks;       /* batch */
     size_t iterations;  /* parallel_for */
     uint32_t *data;     /* parallel_for's array */
-#ifdef TL_HAVE_GLIB
-    GThreadPool *glib;  /* round_trip */
-    GMutex lock;
-    GCond cond;
-    bool done;          /* the round-trip task ran; under lock */
-#endif
 } target_case;
 
 /* batch: ns per task */
@@ -413,50 +407,6 @@ static int for_omp(void *ctx, double *ns)
 }
 #endif
 
-/* round_trip: one task on an idle pool, submit to result */
-
-static int trip_pool(void *ctx, double *ns)
-{
-    target_case *t = ctx;
-    tl_task *task;
-    tl_sleep_ns(IDLE_GAP_NS);
-    uint64_t t0 = tl_now_ns();
-    int err = tl_pool_submit(t->pool, empty_task, NULL, &task);
-    if (!err)
-        err = tl_task_wait(task, NULL);
-    *ns = (double)(tl_now_ns() - t0);
-    return err;
-}
-
-#ifdef TL_HAVE_GLIB
-/* GLib has no task handle: the task signals a condition the caller waits
- * on. */
-static void glib_signal(gpointer data, gpointer user)
-{
-    target_case *t = user;
-    (void)data;
-    g_mutex_lock(&t->lock);
-    t->done = true;
-    g_cond_signal(&t->cond);
-    g_mutex_unlock(&t->lock);
-}
-
-static int trip_glib(void *ctx, double *ns)
-{
-    target_case *t = ctx;
-    tl_sleep_ns(IDLE_GAP_NS);
-    uint64_t t0 = tl_now_ns();
-    g_thread_pool_push(t->glib, GINT_TO_POINTER(1), NULL);
-    g_mutex_lock(&t->lock);
-    while (!t->done)
-        g_cond_wait(&t->cond, &t->lock);
-    t->done = false;
-    g_mutex_unlock(&t->lock);
-    *ns = (double)(tl_now_ns() - t0);
-    return 0;
-}
-#endif
-
 /* ---- who takes part ------------------------------------------------------------------ */
 
 #ifdef TL_HAVE_OPENMP
@@ -466,8 +416,10 @@ static int trip_glib(void *ctx, double *ns)
 #endif
 #ifdef TL_HAVE_GLIB
 #define IF_GLIB(fn) fn
+#define GLIB_BUILT true
 #else
 #define IF_GLIB(fn) NULL
+#define GLIB_BUILT false
 #endif
 
 enum runtime { THREADLAB, OPENMP, GLIB };
@@ -480,32 +432,35 @@ typedef struct strategy {
     tl_bench_sampler sample; /* a grain_case or a target_case as ctx */
     enum runtime runtime;
     tl_bench_op op; /* instead of sample: timed by tl_fork_join_measure */
+    bool round_trip; /* instead of both: timed by tl_round_trip_measure */
 } strategy;
 
 static const strategy strategies[] = {
-    { "grain", "thread_per_task", grain_thread_per_task, THREADLAB, NULL },
-    { "grain", "scoped_static", grain_scoped_static, THREADLAB, NULL },
-    { "grain", "pool_submit", grain_pool_submit, THREADLAB, NULL },
-    { "grain", "pool_parallel_for", grain_pool_parallel_for, THREADLAB, NULL },
-    { "grain", "omp_for_dynamic", IF_OPENMP(grain_omp_for_dynamic), OPENMP, NULL },
-    { "grain", "omp_task", IF_OPENMP(grain_omp_task), OPENMP, NULL },
-    { "grain", "glib_pool", IF_GLIB(grain_glib_pool), GLIB, NULL },
-    { "batch", "pool_submit", batch_pool, THREADLAB, NULL },
-    { "batch", "omp_task", IF_OPENMP(batch_omp), OPENMP, NULL },
-    { "batch", "glib_pool", IF_GLIB(batch_glib), GLIB, NULL },
-    { "parallel_for", "pool_parallel_for", for_pool, THREADLAB, NULL },
-    { "parallel_for", "omp_for_static", IF_OPENMP(for_omp), OPENMP, NULL },
+    { "grain", "thread_per_task", grain_thread_per_task, THREADLAB, NULL, false },
+    { "grain", "scoped_static", grain_scoped_static, THREADLAB, NULL, false },
+    { "grain", "pool_submit", grain_pool_submit, THREADLAB, NULL, false },
+    { "grain", "pool_parallel_for", grain_pool_parallel_for, THREADLAB, NULL, false },
+    { "grain", "omp_for_dynamic", IF_OPENMP(grain_omp_for_dynamic), OPENMP, NULL, false },
+    { "grain", "omp_task", IF_OPENMP(grain_omp_task), OPENMP, NULL, false },
+    { "grain", "glib_pool", IF_GLIB(grain_glib_pool), GLIB, NULL, false },
+    { "batch", "pool_submit", batch_pool, THREADLAB, NULL, false },
+    { "batch", "omp_task", IF_OPENMP(batch_omp), OPENMP, NULL, false },
+    { "batch", "glib_pool", IF_GLIB(batch_glib), GLIB, NULL, false },
+    { "parallel_for", "pool_parallel_for", for_pool, THREADLAB, NULL, false },
+    { "parallel_for", "omp_for_static", IF_OPENMP(for_omp), OPENMP, NULL, false },
     /* measured on their own, as fork_join.h defines it (measure_fork_join) */
-    { "fork_join", "pool_parallel_for", NULL, THREADLAB, tl_fork_join_pool },
-    { "fork_join", "omp_parallel", NULL, OPENMP, IF_OPENMP(tl_fork_join_omp) },
-    { "round_trip", "pool_submit", trip_pool, THREADLAB, NULL },
-    { "round_trip", "glib_pool", IF_GLIB(trip_glib), GLIB, NULL },
+    { "fork_join", "pool_parallel_for", NULL, THREADLAB, tl_fork_join_pool, false },
+    { "fork_join", "omp_parallel", NULL, OPENMP, IF_OPENMP(tl_fork_join_omp), false },
+    /* measured as fork_join.h defines it (measure_round_trip) */
+    { "round_trip", "pool_submit", NULL, THREADLAB, NULL, true },
+    { "round_trip", "glib_pool", NULL, GLIB, NULL, GLIB_BUILT },
 };
 #define N_STRATEGIES (sizeof strategies / sizeof *strategies)
 
 static bool takes_part(const options *o, const strategy *s)
 {
-    return (s->sample || s->op) && !(s->runtime == OPENMP && o->no_openmp) &&
+    return (s->sample || s->op || s->round_trip) &&
+           !(s->runtime == OPENMP && o->no_openmp) &&
            !(s->runtime == GLIB && o->no_glib);
 }
 
@@ -770,56 +725,34 @@ static void measure_fork_join(tl_bench *b, const options *o, target_case *t,
     }
 }
 
-#ifdef TL_HAVE_GLIB
-/* The GThreadPool of the round trips, idle between them. Returns 0 or
- * EAGAIN when GLib could not start its threads. */
-static int glib_trip_open(target_case *t)
-{
-    GError *error = NULL;
-    g_mutex_init(&t->lock);
-    g_cond_init(&t->cond);
-    t->done = false;
-    t->glib = g_thread_pool_new(glib_signal, t, (gint)t->workers, TRUE, &error);
-    if (t->glib)
-        return 0;
-    g_clear_error(&error);
-    g_cond_clear(&t->cond);
-    g_mutex_clear(&t->lock);
-    return EAGAIN;
-}
-
-static void glib_trip_close(target_case *t)
-{
-    if (!t->glib)
-        return;
-    g_thread_pool_free(t->glib, FALSE, TRUE);
-    g_cond_clear(&t->cond);
-    g_mutex_clear(&t->lock);
-}
-#endif
-
-/* One trip per sample (the statistics are those of single trips): GLib's
- * pool made first, and left out if the OS refused its threads. */
+/* round_trip: the pool and GLib's as fork_join.h defines the round trip
+ * (the way fork_join measures them): GLib's pool made first, and left out
+ * if the OS refused its threads. */
 static void measure_round_trip(tl_bench *b, const options *o, target_case *t,
                                target_result *result)
 {
-    options trip = guard_peers(b, o, "round_trip", "round_trip", t->workers);
+    options guarded = guard_peers(b, o, "round_trip", "round_trip", t->workers);
+    const strategy *pool = &strategies[strategy_index("round_trip", "pool_submit")];
+    const strategy *glib = &strategies[strategy_index("round_trip", "glib_pool")];
+    tl_round_trip trip = { .pool = t->pool, .with_pool = true,
+                           .with_glib = takes_part(&guarded, glib) };
 #ifdef TL_HAVE_GLIB
-    if (with_runtime(&trip, GLIB) && live(b)) {
-        int err = glib_trip_open(t);
+    if (trip.with_glib && live(b)) {
+        int err = tl_round_trip_glib_open(&trip, t->workers);
         if (err && refused(b, "round_trip glib_pool (its pool)", err))
-            trip.no_glib = true;
+            trip.with_glib = false;
     }
 #endif
-    unsigned reps = tl_bench_reps(b) * TRIPS_PER_REP;
-    measure_target(b, &trip, "round_trip",
-                   &(tl_measure_opts){ .label = "round_trip", .reps = reps,
-                                       .threads = 2 * t->workers + 1,
-                                       .estimate_ns = 2 * (IDLE_GAP_NS + 50e3) },
-                   t, result);
+    tl_round_trip_result r;
+    int err = tl_round_trip_measure(b, &trip, "round_trip", 2 * t->workers + 1, &r);
 #ifdef TL_HAVE_GLIB
-    glib_trip_close(t);
+    tl_round_trip_glib_close(&trip);
 #endif
+    if (err && refused(b, "round_trip", err))
+        return;
+    target_row(b, "round_trip", pool, &r.pool, t->workers, result);
+    if (trip.with_glib)
+        target_row(b, "round_trip", glib, &r.glib, t->workers, result);
 }
 
 /* Makes the pool of a case, or says that the OS refused its threads and
@@ -905,9 +838,9 @@ static double half_machine_grain_ns(const grain_result *r)
 }
 
 /* Compares the pool with a peer against a target ratio, from the interval
- * of the ratio (lo_a / hi_b .. hi_a / lo_b): met when all of it is at or
- * under the target, missed when all of it is over, otherwise inconclusive
- * here. Nothing when either side was left out or refused. */
+ * of the ratio (verdict.h): met when all of it is at or under the target,
+ * missed when all of it is over, otherwise inconclusive here. Nothing when
+ * either side was left out or refused. */
 typedef struct tally {
     unsigned compared, met, inconclusive, missing;
 } tally;
@@ -924,16 +857,12 @@ static void ratio(FILE *f, tally *t, const options *o, const target_result *r,
                       takes_part(o, &strategies[p]);
         return;
     }
-    const tl_stats *x = &r->stats[a], *y = &r->stats[p];
-    double lo = x->ci_lo / y->ci_hi, hi = x->ci_hi / y->ci_lo;
-    const char *verdict = hi <= target ? "met" : lo > target ? "missed"
-                                                              : "inconclusive here";
-    fprintf(f, "%s%.2fx %s (%.2f-%.2fx; the target, at most %gx: %s)",
-            t->compared ? ", " : "", x->median / y->median, what, lo, hi, target,
-            verdict);
+    fprintf(f, "%s", t->compared ? ", " : "");
+    tl_verdict v = tl_ratio_target(f, tl_ratio_of(&r->stats[a], &r->stats[p]), what,
+                                   target);
     t->compared++;
-    t->met += hi <= target;
-    t->inconclusive += !(hi <= target) && !(lo > target);
+    t->met += v == TL_VERDICT_AT_MOST;
+    t->inconclusive += v == TL_VERDICT_INCONCLUSIVE;
 }
 
 /* The pool's targets against its peers, each named by what it is. */

@@ -46,6 +46,7 @@
 #endif
 
 #include "fork_join.h"
+#include "verdict.h"
 #include "harness.h"
 
 /* What one thread alive costs in memory for the plan: its stack's touched
@@ -469,28 +470,20 @@ static void plan_facts(tl_bench *b, const unsigned *widths, size_t count)
 
 /* ---- the answer ----------------------------------------------------------- */
 
-/* The interval of a / b from the intervals of a and b (each at its
- * ci_level): lo_a / hi_b .. hi_a / lo_b. */
-static void ratio_bounds(const tl_stats *a, const tl_stats *b, double *lo, double *hi)
-{
-    *lo = a->ci_lo / b->ci_hi;
-    *hi = a->ci_hi / b->ci_lo;
-}
-
 /* "adds 2% (1.02x pthread_create+pthread_join, 0.99-1.06x: inconclusive
  * here against the 1.05x target)": the verdict comes from the interval. */
 static void describe_overhead(const tl_stats *spawn, const tl_stats *pthread,
                               char *buf, size_t size)
 {
-    double ratio = spawn->median / pthread->median, lo, hi;
-    ratio_bounds(spawn, pthread, &lo, &hi);
-    double pct = (ratio - 1) * 100;
-    const char *verdict = hi <= 1.05  ? "within the 1.05x target"
-                          : lo > 1.05 ? "above the 1.05x target"
-                                      : "inconclusive here against the 1.05x target";
+    tl_ratio r = tl_ratio_of(spawn, pthread); /* verdict.h */
+    double pct = (r.median - 1) * 100;
+    tl_verdict v = tl_ratio_verdict(r, 1.05);
+    const char *verdict = v == TL_VERDICT_AT_MOST ? "within the 1.05x target"
+                          : v == TL_VERDICT_ABOVE ? "above the 1.05x target"
+                                                  : "inconclusive here against the 1.05x target";
     snprintf(buf, size, "%s %.0f%% (%.2fx pthread_create+pthread_join, "
                         "%.2f-%.2fx: %s)",
-             pct >= 0 ? "adds" : "saves", fabs(pct), ratio, lo, hi, verdict);
+             pct >= 0 ? "adds" : "saves", fabs(pct), r.median, r.lo, r.hi, verdict);
 }
 
 static void answer_create_join(FILE *f, const create_join_result *cj)

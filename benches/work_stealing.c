@@ -61,18 +61,23 @@
 #endif
 
 #include "harness.h"
+#include "verdict.h"
 #include "work_stealing.h"
 
 /* Lets the runtimes' spinning threads (libgomp, libomp, oneTBB) go to sleep
  * before the next strategy runs, so they take none of its CPU. */
 #define SETTLE_NS 30000000u
-/* vs_pool above this is "stealing paid" in the answer. */
+/* Stealing paid where the interval of vs_pool (tl_pool's wall time over
+ * the stealing runtime's) lies wholly above this, and did not pay where it
+ * lies wholly at or under it (verdict.h); otherwise inconclusive here. */
 #define PAID_RATIO 1.10
 
 #if defined(__clang__)
 #define OPENMP_RUNTIME "libomp"
+#define OPENMP_STEALS true /* per-thread deques */
 #else
 #define OPENMP_RUNTIME "libgomp"
+#define OPENMP_STEALS false /* one task queue per team */
 #endif
 
 /* ---- the workloads ------------------------------------------------------------ */
@@ -588,16 +593,23 @@ static int take_turn(void *ctx, double *wall_ns)
     return err;
 }
 
-/* The median wall time of every strategy, case and thread count, for the
- * speedup, vs_pool and the answer: NaN where not measured. */
+/* The wall-time statistics of every strategy, case and thread count, for
+ * the speedup, vs_pool and the answer: n == 0 where not measured. */
 typedef struct table {
     size_t cases, threads;
-    double *median_ns; /* [strategy][case][thread index] */
+    tl_stats *wall; /* [strategy][case][thread index] */
 } table;
 
-static double *cell(const table *t, strategy_id s, size_t c, size_t i)
+static tl_stats *cell(const table *t, strategy_id s, size_t c, size_t i)
 {
-    return &t->median_ns[((size_t)s * t->cases + c) * t->threads + i];
+    return &t->wall[((size_t)s * t->cases + c) * t->threads + i];
+}
+
+/* A cell's median wall time, NaN where not measured. */
+static double median_at(const table *t, strategy_id s, size_t c, size_t i)
+{
+    const tl_stats *st = cell(t, s, c, i);
+    return st->n ? st->median : NAN;
 }
 
 /* A strategy's samples of one case, one per round (the warm-up's first). */
@@ -637,12 +649,12 @@ static void write_row(tl_bench *b, strategy_id s, const ws_case *c, size_t ci, s
     if (err)
         tl_bench_fail(b, "%s %s: %s", c->workload, strategies[s].name, strerror(err));
     st.cpu_median = cpu.median; /* the rounds' samples, not one turn's */
-    *cell(t, s, ci, i) = st.median;
-    double one = threads[0] == 1 ? *cell(t, s, ci, 0) : NAN;
+    *cell(t, s, ci, i) = st;
+    double one = threads[0] == 1 ? median_at(t, s, ci, 0) : NAN;
     tl_bench_row(b, &st, TL_STR(c->workload), TL_STR(strategies[s].name),
                  TL_STR(strategies[s].runtime), TL_UINT(threads[i]), TL_NUM(c->grain_ns),
                  TL_UINT(ws_expected_leaves(&c->work)), TL_NUM(one / st.median),
-                 TL_NUM(*cell(t, S_POOL, ci, i) / st.median), TL_NUM(cpu.median));
+                 TL_NUM(median_at(t, S_POOL, ci, i) / st.median), TL_NUM(cpu.median));
 }
 
 static bool runs_case(strategy_id s, const ws_case *c)
@@ -678,23 +690,39 @@ static void measure_case(tl_bench *b, exec *execs, const bool *on, const ws_case
 
 /* ---- the answer ------------------------------------------------------------------------- */
 
-/* "fib 1.32x" for each case at thread index i: tl_pool's median over s's. */
+/* Whether stealing paid, from the interval of the ratio; for a runtime
+ * that does not steal (libgomp), whether it was ahead of tl_pool. */
+static const char *paid_word(tl_ratio r, bool steals)
+{
+    tl_verdict v = tl_ratio_verdict(r, PAID_RATIO);
+    return v == TL_VERDICT_ABOVE     ? (steals ? "paid" : "ahead")
+           : v == TL_VERDICT_AT_MOST ? (steals ? "did not pay" : "not ahead")
+                                     : "inconclusive here";
+}
+
+/* "fib 1.32x (1.12-1.50x: paid)" for each case at thread index i: tl_pool's
+ * median over s's, the interval of that ratio, and its verdict. */
 static void ratios(const table *t, const ws_case *cases, strategy_id s, size_t i,
-                   char *buf, size_t size)
+                   bool steals, char *buf, size_t size)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t c = 0; c < t->cases && used < size; c++) {
-        double r = *cell(t, S_POOL, c, i) / *cell(t, s, c, i);
-        if (isnan(r))
+        const tl_stats *pool = cell(t, S_POOL, c, i), *other = cell(t, s, c, i);
+        if (!pool->n || !other->n)
             continue;
+        tl_ratio r = tl_ratio_of(pool, other);
+        char median[24], lo[24], hi[24];
         char name[48];
         if (strcmp(cases[c].workload, "grain") == 0)
             snprintf(name, sizeof name, "%.0f us tasks", cases[c].grain_ns / 1e3);
         else
             snprintf(name, sizeof name, "%s", cases[c].workload);
-        used += (size_t)snprintf(buf + used, size - used, "%s%s %.2fx%s",
-                                 used ? ", " : "", name, r, r > PAID_RATIO ? " (paid)" : "");
+        used += (size_t)snprintf(buf + used, size - used, "%s%s %sx (%s-%sx: %s)",
+                                 used ? ", " : "", name,
+                                 tl_ratio_text(r.median, median, sizeof median),
+                                 tl_ratio_text(r.lo, lo, sizeof lo),
+                                 tl_ratio_text(r.hi, hi, sizeof hi), paid_word(r, steals));
     }
 }
 
@@ -702,21 +730,25 @@ static void answer(tl_bench *b, const table *t, const ws_case *cases,
                    const unsigned *threads, const bool *taking_part)
 {
     size_t i = t->threads - 1;
-    char tbb[512], omp[512];
+    char tbb[1024], omp[1024];
     if (taking_part[S_TBB])
-        ratios(t, cases, S_TBB, i, tbb, sizeof tbb);
+        ratios(t, cases, S_TBB, i, true, tbb, sizeof tbb);
     else
         snprintf(tbb, sizeof tbb, "not measured (oneTBB not built, or --no-tbb)");
     if (taking_part[S_OMP])
-        ratios(t, cases, S_OMP, i, omp, sizeof omp);
+        ratios(t, cases, S_OMP, i, OPENMP_STEALS, omp, sizeof omp);
     else
         snprintf(omp, sizeof omp, "not measured");
     tl_bench_answer(b,
                     "On %u threads (%u PUs), tl_pool's shared queue took this many "
-                    "times oneTBB's work-stealing wall time (above %.2fx: stealing "
-                    "paid): %s; and %s OpenMP tasks': %s.",
+                    "times oneTBB's work-stealing wall time (stealing paid where the "
+                    "whole interval of the ratio is above %.2fx, did not pay where it "
+                    "is wholly at or under it): %s; and %s OpenMP tasks' (%s): %s.",
                     threads[i], tl_available_parallelism(), PAID_RATIO, tbb,
-                    OPENMP_RUNTIME, omp);
+                    OPENMP_RUNTIME,
+                    OPENMP_STEALS ? "it steals too"
+                                  : "one shared queue: ahead or not, by the same rule",
+                    omp);
 }
 
 /* ---- main ---------------------------------------------------------------------------- */
@@ -804,14 +836,13 @@ int main(int argc, char **argv)
     const unsigned *threads = tl_bench_threads(b, &nthreads);
     ws_case cases[MAX_CASES];
     size_t count = make_cases(tl_bench_quick(b), tl_available_parallelism(), cases);
-    table t = { count, nthreads, malloc(N_STRATEGIES * count * nthreads * sizeof(double)) };
-    if (!t.median_ns)
+    /* calloc: every n 0, nothing measured yet */
+    table t = { count, nthreads, calloc(N_STRATEGIES * count * nthreads, sizeof(tl_stats)) };
+    if (!t.wall)
         tl_bench_fail(b, "out of memory");
-    for (size_t k = 0; k < N_STRATEGIES * count * nthreads; k++)
-        t.median_ns[k] = NAN;
     for (size_t i = 0; i < nthreads; i++)
         run_threads(b, taking_part, cases, count, i, threads, &t);
     answer(b, &t, cases, threads, taking_part);
-    free(t.median_ns);
+    free(t.wall);
     return tl_bench_close(b);
 }

@@ -39,8 +39,18 @@ add_test(NAME bench_fork_join_quick COMMAND ${_bench_check}
   ${_fj_peers}
   -- $<TARGET_FILE:fork_join> ${_bench_quick} --threads 2 ${_bench_no_openmp}
      ${_bench_no_glib})
+# One section alone: the answer quotes what was measured and nothing else
+# (no "NaN" for the sections not run).
+add_test(NAME bench_fork_join_one_section COMMAND ${_bench_check}
+  --out ${CMAKE_CURRENT_BINARY_DIR}/bench_fork_join_one_section
+  --require section=round_trip,runtime=tl_pool
+  -- $<TARGET_FILE:fork_join> ${_bench_quick} --threads 2 --section round_trip
+     ${_bench_no_openmp} ${_bench_no_glib})
 # It keeps both PUs busy (and one CPU-bound thread per PU): alone, as
-# bench_pool_vs_raw_quick.
-set_tests_properties(bench_fork_join_quick PROPERTIES
+# bench_pool_vs_raw_quick. The answer holds no figure that is not a value
+# (NaN, or a ratio rounded to "0.00x"): the checker echoes it.
+set_tests_properties(bench_fork_join_quick bench_fork_join_one_section PROPERTIES
   TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "bench" ENVIRONMENT "${TL_TEST_ENV}"
-  RUN_SERIAL TRUE)
+  RUN_SERIAL TRUE FAIL_REGULAR_EXPRESSION "NaN|nanx|[ (-]0\\.00x|FAIL:")
+set_tests_properties(bench_fork_join_one_section PROPERTIES
+  PASS_REGULAR_EXPRESSION "fork_join: A one-task round trip on an idle pool takes [0-9]+ ns.*ok: fork_join: [0-9]+ rows")

@@ -15,13 +15,17 @@
  * After an OpenMP case the team is put to sleep (tl_fork_join_settle) so
  * its spinning eats no CPU of what follows.
  *
+ * The one-task round trip on an idle pool (fork_join and pool_vs_raw quote
+ * it) is defined here too: see tl_round_trip_measure.
+ *
  * Header-only (static functions): the harness library is built without
- * OpenMP, the benches with it (TL_HAVE_OPENMP).
+ * OpenMP and GLib, the benches with them (TL_HAVE_OPENMP, TL_HAVE_GLIB).
  */
 #ifndef TL_FORK_JOIN_H
 #define TL_FORK_JOIN_H
 
 #include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +38,9 @@
 
 #if defined(TL_HAVE_OPENMP)
 #include <omp.h>
+#endif
+#if defined(TL_HAVE_GLIB)
+#include <glib.h>
 #endif
 
 /* libgomp's threads spin a few ms after a region (GOMP_SPINCOUNT); this
@@ -180,6 +187,194 @@ static inline int tl_fork_join_measure(tl_bench *b, tl_bench_op op,
     if (op == tl_fork_join_omp && live)
         tl_fork_join_settle(fj->threads);
 #endif
+    return err;
+}
+
+/* ---- the one-task round trip on an idle pool ------------------------------------- */
+
+/* Before each trip the pool has had nothing to do for this long, so its
+ * workers have stopped spinning and sleep: the trip pays their wake-up. */
+#define TL_ROUND_TRIP_IDLE_NS 1000000u
+/* Trips per --reps: a trip is a single, noisy sample, so take more. */
+#define TL_ROUND_TRIPS_PER_REP 20u
+
+/* The sides of a round trip: a tl_pool and, where built, a GThreadPool of
+ * as many exclusive threads (tl_round_trip_glib_open). */
+typedef struct tl_round_trip {
+    tl_pool *pool;
+    bool with_pool, with_glib; /* the sides measured (set in every mode) */
+#if defined(TL_HAVE_GLIB)
+    GThreadPool *glib;
+    GMutex lock;
+    GCond cond;
+    bool done; /* the GLib task ran; under lock */
+#endif
+    double *kept[2]; /* live: each side's trips, the warm-up round's first */
+    unsigned round;
+} tl_round_trip;
+
+/* Per trip, ns, of each side (when with_pool / with_glib), and each run's
+ * 99th percentile of the trips (one value a run; after --combine, over the
+ * runs). */
+typedef struct tl_round_trip_result {
+    tl_stats pool, pool_p99, glib, glib_p99;
+} tl_round_trip_result;
+
+static inline void *tl__round_trip_task(void *arg)
+{
+    return arg;
+}
+
+static inline int tl__round_trip_pool(tl_round_trip *t, double *ns)
+{
+    tl_task *task;
+    tl_sleep_ns(TL_ROUND_TRIP_IDLE_NS);
+    uint64_t t0 = tl_now_ns();
+    int err = tl_pool_submit(t->pool, tl__round_trip_task, NULL, &task);
+    if (!err)
+        err = tl_task_wait(task, NULL);
+    *ns = (double)(tl_now_ns() - t0);
+    return err;
+}
+
+#if defined(TL_HAVE_GLIB)
+/* GLib has no task handle: the task signals a condition the caller waits
+ * on. */
+static inline void tl__round_trip_signal(gpointer data, gpointer user)
+{
+    tl_round_trip *t = user;
+    (void)data;
+    g_mutex_lock(&t->lock);
+    t->done = true;
+    g_cond_signal(&t->cond);
+    g_mutex_unlock(&t->lock);
+}
+
+static inline void tl__round_trip_glib(tl_round_trip *t, double *ns)
+{
+    tl_sleep_ns(TL_ROUND_TRIP_IDLE_NS);
+    uint64_t t0 = tl_now_ns();
+    g_thread_pool_push(t->glib, GINT_TO_POINTER(1), NULL);
+    g_mutex_lock(&t->lock);
+    while (!t->done)
+        g_cond_wait(&t->cond, &t->lock);
+    t->done = false;
+    g_mutex_unlock(&t->lock);
+    *ns = (double)(tl_now_ns() - t0);
+}
+
+/* GLib's side: a pool of `threads` exclusive threads (started now, as
+ * tl_pool's are), idle between trips. Returns 0 or EAGAIN when GLib could
+ * not start them. */
+static inline int tl_round_trip_glib_open(tl_round_trip *t, unsigned threads)
+{
+    GError *error = NULL;
+    g_mutex_init(&t->lock);
+    g_cond_init(&t->cond);
+    t->done = false;
+    t->glib = g_thread_pool_new(tl__round_trip_signal, t, (gint)threads, TRUE, &error);
+    if (t->glib)
+        return 0;
+    g_clear_error(&error);
+    g_cond_clear(&t->cond);
+    g_mutex_clear(&t->lock);
+    return EAGAIN;
+}
+
+static inline void tl_round_trip_glib_close(tl_round_trip *t)
+{
+    if (!t->glib)
+        return;
+    g_thread_pool_free(t->glib, FALSE, TRUE);
+    g_cond_clear(&t->cond);
+    g_mutex_clear(&t->lock);
+    t->glib = NULL;
+}
+#endif
+
+/* tl_bench_sampler: one round, a trip of each side in turn (so that drift
+ * hits both alike), each kept; the total is unused. */
+static inline int tl__round_trip_round(void *ctx, double *total_ns)
+{
+    tl_round_trip *t = ctx;
+    double ns[2] = { 0, 0 };
+    int err = t->with_pool ? tl__round_trip_pool(t, &ns[0]) : 0;
+#if defined(TL_HAVE_GLIB)
+    if (!err && t->with_glib)
+        tl__round_trip_glib(t, &ns[1]);
+#endif
+    for (int side = 0; side < 2; side++)
+        if (t->kept[side])
+            t->kept[side][t->round] = ns[side];
+    t->round++;
+    *total_ns = ns[0] + ns[1];
+    return err;
+}
+
+static inline int tl__by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One side's statistics from its kept trips (the warm-up's dropped), and
+ * this run's p99 (nearest rank) recorded as one value, so that combined
+ * runs give the median of their runs' p99s. kept NULL: not live. */
+static inline int tl__round_trip_side(tl_bench *b, double *kept, unsigned trips,
+                                      tl_stats *st, tl_stats *p99)
+{
+    int err = tl_bench_stats(b, kept ? kept + 1 : NULL, kept ? trips : 0, "ns", st);
+    double run_p99 = NAN;
+    if (kept) {
+        qsort(kept + 1, trips, sizeof *kept, tl__by_value);
+        size_t rank = (size_t)ceil(0.99 * (double)trips);
+        run_p99 = kept[rank > 0 ? rank : 1];
+    }
+    if (!err)
+        err = tl_bench_stats(b, kept ? &run_p99 : NULL, kept ? 1 : 0, "ns", p99);
+    return err;
+}
+
+/* The one-task round trip on an idle pool, the one way: a trip is one task
+ * submitted and waited for after TL_ROUND_TRIP_IDLE_NS without work; the
+ * sides t measures (with_pool, with_glib; their pools made when live) take
+ * a trip each per round, TL_ROUND_TRIPS_PER_REP x --reps rounds after a
+ * warm-up round; one sample a trip. threads: alive at once, for --plan.
+ * Fills out's sides. Returns 0, the pool's error, tl_bench_sample's or
+ * ENOMEM. */
+static inline int tl_round_trip_measure(tl_bench *b, tl_round_trip *t, const char *label,
+                                        unsigned threads, tl_round_trip_result *out)
+{
+    bool live = !tl_bench_planning(b) && !tl_bench_replaying(b);
+    unsigned trips = TL_ROUND_TRIPS_PER_REP * tl_bench_reps(b);
+#if defined(TL_HAVE_GLIB)
+    bool with[2] = { t->with_pool, t->with_glib };
+#else
+    bool with[2] = { t->with_pool, false };
+#endif
+    int err = 0;
+    t->round = 0;
+    for (int side = 0; side < 2; side++) {
+        t->kept[side] = live && with[side] ? calloc(trips + 1, sizeof(double)) : NULL;
+        if (live && with[side] && !t->kept[side])
+            err = ENOMEM;
+    }
+    tl_stats total;
+    double round_ns = (with[0] + with[1]) * (TL_ROUND_TRIP_IDLE_NS + 50e3);
+    if (!err)
+        err = tl_bench_sample(b, tl__round_trip_round, t,
+                              &(tl_measure_opts){ .label = label, .reps = trips,
+                                                  .threads = threads,
+                                                  .estimate_ns = round_ns },
+                              &total);
+    if (!err && with[0])
+        err = tl__round_trip_side(b, t->kept[0], trips, &out->pool, &out->pool_p99);
+    if (!err && with[1])
+        err = tl__round_trip_side(b, t->kept[1], trips, &out->glib, &out->glib_p99);
+    for (int side = 0; side < 2; side++) {
+        free(t->kept[side]);
+        t->kept[side] = NULL;
+    }
     return err;
 }
 
