@@ -881,7 +881,7 @@ static void compare_targets(FILE *f, const options *o, const target_result *r)
           "omp static's time per parallel_for");
     ratio(c, &t, o, r, "fork_join", "pool_parallel_for", "omp_parallel", 2,
           "an empty omp parallel region's per fork-join");
-    ratio(c, &t, o, r, "round_trip", "pool_submit", "glib_pool", 1,
+    ratio(c, &t, o, r, "round_trip", "pool_submit", "glib_pool", 0.5,
           "GLib's per idle round trip");
     fclose(c);
     if (t.compared) {
