@@ -951,6 +951,8 @@ static double limit_row(tl_bench *b, const char *metric, size_t stack_bytes,
     return s.median;
 }
 
+/* The first limit is chosen from the rows' own figures (run 0's when
+ * combining), so the answer names what the rows show. */
 static void measure_limits(tl_bench *b, limits_result *r)
 {
     r->count = 0;
@@ -958,8 +960,8 @@ static void measure_limits(tl_bench *b, limits_result *r)
         io_thread_limits l;
         kernel_limits(capacity_stacks[i], &l);
         for (size_t k = 0; k < l.count; k++)
-            limit_row(b, l.item[k].name, capacity_stacks[i], l.item[k].threads,
-                      l.item[k].value);
+            l.item[k].threads = limit_row(b, l.item[k].name, capacity_stacks[i],
+                                          l.item[k].threads, l.item[k].value);
         const io_thread_limit *first = io_thread_limits_first(&l, false);
         if (!first)
             continue;
@@ -1100,10 +1102,10 @@ static void stop_name(const capacity_case *k, double code, char *out, size_t siz
     snprintf(out, size, "%s", err > 0 ? errno_name(err) : err < 0 ? "budget" : k->bound);
 }
 
-/* One probe per stack size per run: the count barely varies, and the runs
- * (five in make bench) repeat it. The `threads` column holds the probe's
- * limit; the stop code is recorded beside the count so that combined runs
- * still say what stopped them. */
+/* One probe per stack size, in run 0 only (the section is once): the count
+ * is the same from run to run. The `threads` column holds the probe's
+ * limit; the stop code is recorded beside the count so that the combine
+ * still says what stopped it. */
 static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_bytes,
                                   capacity_result *r)
 {
@@ -1288,12 +1290,15 @@ static unsigned planned_rows(tl_bench *b, const options *o)
     bool quick = tl_bench_quick(b);
     io_thread_limits l;
     kernel_limits(SMALL_STACK_BYTES, &l);
-    return (runs(o, "default") ? 1 : 0) +
-           (runs(o, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
-           (runs(o, "memory") ? memory_rows(quick, o) : 0) +
-           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, o, live, false) : 0) +
-           (runs(o, "limits") ? (unsigned)(N_CAPACITY_STACKS * (l.count + 1)) : 0) +
-           (runs(o, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
+    /* tl_bench_section_begin: the once sections count in run 0 only. */
+    return (tl_bench_section_begin(b, "default") ? 1 : 0) +
+           (tl_bench_section_begin(b, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
+           (tl_bench_section_begin(b, "memory") ? memory_rows(quick, o) : 0) +
+           (tl_bench_section_begin(b, "live_threads")
+                ? 2 * (unsigned)live_counts(b, o, live, false) : 0) +
+           (tl_bench_section_begin(b, "limits") ? (unsigned)(N_CAPACITY_STACKS * (l.count + 1))
+                                                : 0) +
+           (tl_bench_section_begin(b, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
 }
 
 /* The sizes that follow from the machine (its topology's memory) and the
@@ -1369,13 +1374,17 @@ static const tl_bench_column columns[] = {
     { 0 } };
 
 static const tl_bench_section sections[] = {
-    { .name = "default", .unit = "bytes", .help = "the default stack size (n = 1)",
+    { .name = "default", .unit = "bytes", .once = true,
+      .help = "the default stack size (n = 1; a size, the same in every run: run 0 "
+              "only)",
       .cases = TL_LIST("default_stack"), .filled = TL_LIST("stack_bytes", "result") },
     { .name = "latency", .unit = "ns",
       .help = "spawn + join of one thread with that stack",
       .cases = TL_LIST("spawn_join"), .filled = TL_LIST("stack_bytes") },
     { .name = "memory", .unit = "bytes",
-      .help = "RSS and address space (VSZ) per thread, many alive",
+      .once = true,
+      .help = "RSS and address space (VSZ) per thread, many alive (sizes, the same "
+              "in every run: run 0 only)",
       .cases = TL_LIST("rss_per_thread", "vsz_per_thread"),
       .filled = TL_LIST("stack_bytes", "threads", "touched_bytes") },
     { .name = "live_threads", .unit = "ns",
@@ -1384,15 +1393,19 @@ static const tl_bench_section sections[] = {
       .cases = TL_LIST("spawn_join", "context_switch"),
       .filled = TL_LIST("threads") },
     { .name = "limits", .unit = "threads",
-      .help = "threads of that stack a kernel limit leaves room for now (n = 1); "
-              "first_limit: the one that stops them first",
+      .once = true,
+      .help = "threads of that stack a kernel limit leaves room for now (n = 1; "
+              "counts, run 0 only); first_limit: the one that stops them first "
+              "(the definition million's limits use too)",
       .cases = TL_LIST("threads_max", "pid_max", "rlimit_nproc", "cgroup_pids_max",
                        "max_map_count", "commit_limit", "memory", "address_space",
                        "first_limit"),
       .filled = TL_LIST("stack_bytes", "result") },
     { .name = "capacity", .unit = "threads",
+      .once = true,
       .help = "threads created before spawning failed or the probe's own bound, "
-              "in a capped child (n = 1 a run)",
+              "in a capped child (n = 1; a count, the same in every run: run 0 "
+              "only)",
       .cases = TL_LIST("threads_created"),
       .filled = TL_LIST("stack_bytes", "threads", "result") },
     { 0 } };
@@ -1430,19 +1443,21 @@ int main(int argc, char **argv)
     tl_bench_plan(b, planned_rows(b, &o));
 
     findings f = { .untouched_8m = { NAN, NAN } };
-    if (runs(&o, "default")) {
+    /* default, memory, limits and capacity are sizes and counts: measured
+     * in run 0 only (their sections say once). */
+    if (tl_bench_section_begin(b, "default")) {
         f.default_bytes = measure_default(b);
         f.default_source = default_stack_source(f.default_bytes);
     }
-    if (runs(&o, "latency"))
+    if (tl_bench_section_begin(b, "latency"))
         measure_latency(b, &f.latency);
-    if (runs(&o, "memory"))
+    if (tl_bench_section_begin(b, "memory"))
         f.untouched_8m = measure_memory(b, &o);
-    if (runs(&o, "live_threads"))
+    if (tl_bench_section_begin(b, "live_threads"))
         measure_live(b, &o, &f.live);
-    if (runs(&o, "limits"))
+    if (tl_bench_section_begin(b, "limits"))
         measure_limits(b, &f.limits);
-    if (runs(&o, "capacity"))
+    if (tl_bench_section_begin(b, "capacity"))
         measure_capacity(b, &o, &f.capacity);
     answer(b, &f);
     return tl_bench_close(b);
