@@ -55,7 +55,6 @@
 #define GiB ((size_t)1 << 30)
 
 #define SMALL_STACK_BYTES (64 * KiB) /* threads whose stack is not measured */
-#define GLIBC_STACK_CACHE_BYTES (40 * MiB) /* glibc's default cache limit */
 #define NOBODY_UID 65534
 #define PROBE_TIMEOUT_S 120 /* a probe child that takes longer is killed */
 
@@ -146,19 +145,6 @@ static int read_status_bytes(const char *field, double *bytes)
     return err;
 }
 
-/* The limit of glibc's cache of thread stacks: the glibc.pthread.
- * stack_cache_size tunable if GLIBC_TUNABLES sets it, else the default. */
-static size_t stack_cache_limit_bytes(void)
-{
-    const char *tunables = getenv("GLIBC_TUNABLES");
-    const char *key = "glibc.pthread.stack_cache_size=";
-    const char *at = tunables ? strstr(tunables, key) : NULL;
-    if (!at)
-        return GLIBC_STACK_CACHE_BYTES;
-    unsigned long long v = strtoull(at + strlen(key), NULL, 0);
-    return v ? (size_t)v : GLIBC_STACK_CACHE_BYTES;
-}
-
 /* ---- threads that do nothing, or report their stack --------------------------------- */
 
 static void *nothing(void *arg)
@@ -181,18 +167,9 @@ static void *own_stack_size(void *arg)
 
 /* Joined threads leave their stacks in glibc's cache, which would make the
  * next case reuse them (already resident, already mapped; and glibc hands a
- * cached stack up to four times too big to a smaller request). A thread
- * whose stack is larger than the whole cache empties it when joined: glibc
- * frees the oldest stacks first until the cache fits its limit, then that
- * one. */
-static int flush_stack_cache(void)
-{
-    tl_thread *h;
-    int err = tl_builder_spawn(
-        &(tl_builder){ .stack_size = stack_cache_limit_bytes() + 8 * MiB },
-        nothing, NULL, &h);
-    return err ? err : tl_join(h, NULL);
-}
+ * cached stack up to four times too big to a smaller request): each case
+ * empties it first (io_flush_stack_cache, benches/io/capped.c, which
+ * empties it too before counting the process's mappings). */
 
 /* The stack a thread gets when it asks for requested bytes (0 = the
  * default): the library rounds up to the page and the minimum. Empties the
@@ -200,7 +177,7 @@ static int flush_stack_cache(void)
 static int actual_stack_bytes(size_t requested, size_t *actual)
 {
     tl_thread *h;
-    int err = flush_stack_cache();
+    int err = io_flush_stack_cache();
     if (!err)
         err = tl_builder_spawn(&(tl_builder){ .stack_size = requested },
                                own_stack_size, actual, &h);
@@ -412,7 +389,7 @@ static size_t latency_sizes(bool quick, size_t *sizes)
     static const size_t fast[] = { 16 * KiB, 256 * KiB, 8 * MiB, 32 * MiB, 64 * MiB };
     const size_t *ladder = quick ? fast : full;
     size_t n = quick ? sizeof fast / sizeof *fast : sizeof full / sizeof *full;
-    size_t limit = stack_cache_limit_bytes(), count = 0;
+    size_t limit = io_stack_cache_limit_bytes(), count = 0;
     for (size_t i = 0; i < n; i++)
         sizes[count++] = ladder[i];
     sizes[count++] = limit - 4 * MiB;
@@ -522,7 +499,7 @@ static int sample_memory(void *ctx, double *rss_per_thread)
     memory_case *m = ctx;
     crowd c;
     double rss0, vsz0, rss1, vsz1;
-    int err = flush_stack_cache();
+    int err = io_flush_stack_cache();
     if (!err)
         err = read_status_bytes("VmRSS", &rss0);
     if (!err)
@@ -1179,7 +1156,7 @@ static void answer_latency(FILE *f, const latency_result *r)
             "%sspawn+join takes %.1f us up to %s stacks and %.1f us from %s on "
             "(glibc caches freed stacks up to %s)",
             clause(f), below / 1e3, BYTES(r->stack_bytes[step - 1]), above / 1e3,
-            BYTES(r->stack_bytes[step]), BYTES(stack_cache_limit_bytes()));
+            BYTES(r->stack_bytes[step]), BYTES(io_stack_cache_limit_bytes()));
 }
 
 static void answer_live(FILE *f, const live_result *r)

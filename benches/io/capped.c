@@ -17,9 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <threadlab/thread.h>
+
 /* The parent waits this much past the child's own watchdog before it kills
  * the child outright. */
 #define GRACE_S 5
+#define GLIBC_STACK_CACHE_BYTES ((size_t)40 << 20) /* glibc's default limit */
 #define USER_ADDRESS_SPACE_BYTES ((double)(1ull << 47)) /* x86-64, 4-level */
 
 bool io_sanitized(void)
@@ -182,8 +185,32 @@ static void memory_snapshot(io_kernel_limits *k)
     k->vsz_now_bytes = read_kib_field("/proc/self/status", "VmSize");
 }
 
+size_t io_stack_cache_limit_bytes(void)
+{
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    const char *key = "glibc.pthread.stack_cache_size=";
+    const char *at = tunables ? strstr(tunables, key) : NULL;
+    unsigned long long v = at ? strtoull(at + strlen(key), NULL, 0) : 0;
+    return v ? (size_t)v : GLIBC_STACK_CACHE_BYTES;
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+int io_flush_stack_cache(void)
+{
+    tl_thread *h;
+    int err = tl_builder_spawn(
+        &(tl_builder){ .stack_size = io_stack_cache_limit_bytes() + (8u << 20) },
+        nothing, NULL, &h);
+    return err ? err : tl_join(h, NULL);
+}
+
 void io_kernel_limits_read(io_kernel_limits *k)
 {
+    (void)io_flush_stack_cache(); /* refused: the mappings count as they are */
     *k = (io_kernel_limits){
         .threads_max = read_u64_file("/proc/sys/kernel/threads-max"),
         .pid_max = read_u64_file("/proc/sys/kernel/pid_max"),

@@ -86,7 +86,21 @@ typedef struct io_kernel_limits {
     double vsz_now_bytes;   /* this process's VmSize */
 } io_kernel_limits;
 
+/* Reads the snapshot. It first empties glibc's cache of joined threads'
+ * stacks (io_flush_stack_cache): their mappings would count as in use, and
+ * a bench that has just joined 10,000 threads would see max_map_count
+ * nearer than a program starting its million threads would. */
 void io_kernel_limits_read(io_kernel_limits *out);
+
+/* The limit of glibc's cache of joined threads' stacks: the
+ * glibc.pthread.stack_cache_size tunable if GLIBC_TUNABLES sets it, else
+ * glibc's default, 40 MiB. */
+size_t io_stack_cache_limit_bytes(void);
+
+/* Empties that cache: a thread whose stack is larger than the whole cache
+ * empties it when joined (glibc frees the oldest stacks first until the
+ * cache fits its limit, then that one). Returns 0 or the spawn's errno. */
+int io_flush_stack_cache(void);
 
 /* One kernel limit as a thread count. */
 typedef struct io_thread_limit {
