@@ -59,7 +59,6 @@ typedef struct options {
     bool no_libuv;
 } options;
 
-
 /* ---- felt: a ping-pong among N others ------------------------------------------------------ */
 
 /* Runnable threads stop here at the latest, even if nobody tells them: a
@@ -91,9 +90,9 @@ static void *blocked_one(void *arg)
 }
 
 /* The runnable ones start together, once all exist, from a pipe rather
- * than the condition variable: a broadcast makes each take the mutex in
- * turn while those already out spin on the CPUs, and on 2 PUs 1,000 of them
- * took 5 s to get going; closing the pipe wakes them all with no lock. */
+ * than the condition variable: after a broadcast each must take the mutex
+ * in turn, behind those already out on the CPUs; closing the pipe wakes
+ * them all with no lock to queue for. */
 static void *runnable_one(void *arg)
 {
     crowd *c = arg;
@@ -101,10 +100,10 @@ static void *runnable_one(void *arg)
     while (read(c->gate[0], &byte, 1) < 0 && errno == EINTR) {
     }
     atomic_fetch_add(&c->spinning, 1);
-    /* Until all have had their first slice, each yields rather than spins:
-     * spinning, 1,000 of them took 5.5 s on 2 PUs to all get one (a time
-     * slice each), with yields a few ms. What is measured comes after, with
-     * all spinning. */
+    /* Until all have run once, each yields rather than spins: spinning,
+     * each one out held a CPU for a whole time slice, and 1,000 of them
+     * took 5.5 s on 2 PUs before the last had started. What is measured
+     * comes after, with all of them spinning. */
     while (atomic_load(&c->spinning) < atomic_load(&c->expected) &&
            !atomic_load_explicit(&c->stop, memory_order_relaxed))
         sched_yield();
