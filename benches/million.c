@@ -595,8 +595,10 @@ static void measure_threads(tl_bench *b, const options *o, probe *p)
         run_probe(b, o, p);
     /* The count, what stopped it, and what a thread took (which sizes the
      * memory limit), recorded like any measurement. */
-    tl_stats st, st_code, st_rss, st_kstack;
+    tl_stats st, st_code, st_limit, st_rss, st_kstack;
     p->r.created = (uint64_t)probe_stat(b, (double)p->r.created, "threads", &st);
+    /* The limit run 0's probe had: the kernel's room moves meanwhile. */
+    p->k.limit = (size_t)probe_stat(b, (double)p->k.limit, "threads", &st_limit);
     name_stop(p, probe_stat(b, stop_code(&p->r), "code", &st_code));
     p->r.rss_per_thread = probe_stat(
         b, isnan(p->r.rss_per_thread) ? 0 : p->r.rss_per_thread, "bytes", &st_rss);

@@ -1091,7 +1091,7 @@ static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_by
     k.limit = probe_limit(o, stack_bytes, &k.bound);
     char label[64];
     snprintf(label, sizeof label, "capacity stack=%s", BYTES(stack_bytes));
-    tl_stats s, code;
+    tl_stats s, code, limit;
     int err = tl_bench_sample(
         b, sample_capacity, &k,
         &(tl_measure_opts){ .label = label, .unit = "threads", .reps = 1,
@@ -1100,9 +1100,17 @@ static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_by
                                                      probe_thread_bytes(o, stack_bytes)),
                             .estimate_ns = (double)k.limit * THREAD_SPAWN_NS },
         &s);
+    /* The limit too: the kernel's room changes between run 0 and the
+     * combine, and the row must show the limit that probe had. */
+    double limit_threads = (double)k.limit;
     if (!err)
         err = tl_bench_stats(b, sampling(b) ? &k.stop_code : NULL, sampling(b),
                              "code", &code);
+    if (!err)
+        err = tl_bench_stats(b, sampling(b) ? &limit_threads : NULL, sampling(b),
+                             "threads", &limit);
+    if (!err && !tl_bench_planning(b))
+        k.limit = (size_t)limit.median;
     if (err && !tl_bench_skip_refused(b, label, err))
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     if (err) {
