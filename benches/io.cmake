@@ -34,7 +34,7 @@ else()
   endif()
 endif()
 
-foreach(_io_bench io_concurrency million)
+foreach(_io_bench io_concurrency million stack_size) # stack_size: the capped child, the limits
   if(TARGET ${_io_bench})
     target_link_libraries(${_io_bench} PRIVATE tl_io)
   endif()

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@
 #define KERNEL_STACK_BYTES (16 * KiB) /* x86-64 and arm64: THREAD_SIZE */
 #define THREAD_OVERHEAD_BYTES (8 * KiB) /* guard page, TLS, task_struct share */
 #define ROUND_TRIPS_PER_SAMPLE 200
+#define WARMUP_ROUND_TRIPS 10
 #define SAMPLE_LIMIT_NS 50000000u /* a felt sample ends after this anyway */
 /* More spinning threads than this would take the 2 shared cores this was
  * written on for seconds (each one a time slice before it sees stop). */
@@ -56,19 +58,6 @@ typedef struct options {
     size_t memory_bytes;
     bool no_libuv;
 } options;
-
-/* The three parts, by the sections they write. */
-static bool runs_felt(const tl_bench *b) { return tl_bench_runs(b, "felt"); }
-
-static bool runs_waits(const tl_bench *b)
-{
-    return tl_bench_runs(b, "waits_wall") || tl_bench_runs(b, "waits_memory");
-}
-
-static bool runs_threads(const tl_bench *b)
-{
-    return tl_bench_runs(b, "threads") || tl_bench_runs(b, "limits");
-}
 
 /* ---- felt: a ping-pong among N others ------------------------------------------------------ */
 
@@ -83,6 +72,9 @@ typedef struct crowd {
     atomic_bool stop;   /* the runnable ones spin until it is set */
     atomic_uint_fast64_t spins; /* so no compiler removes the spin */
     atomic_size_t spinning;     /* runnable ones that have begun */
+    atomic_size_t expected;     /* runnable ones to be started */
+    int gate[2];        /* runnable ones wait in read() until [1] closes */
+    bool gated;         /* gate is open (a runnable crowd) */
     tl_thread **threads;
     size_t count;
 } crowd;
@@ -97,11 +89,24 @@ static void *blocked_one(void *arg)
     return NULL;
 }
 
+/* The runnable ones start together, once all exist, from a pipe rather
+ * than the condition variable: after a broadcast each must take the mutex
+ * in turn, behind those already out on the CPUs; closing the pipe wakes
+ * them all with no lock to queue for. */
 static void *runnable_one(void *arg)
 {
     crowd *c = arg;
-    blocked_one(c); /* all start together, once all exist */
+    char byte;
+    while (read(c->gate[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     atomic_fetch_add(&c->spinning, 1);
+    /* Until all have run once, each yields rather than spins: spinning,
+     * each one out held a CPU for a whole time slice, and 1,000 of them
+     * took 5.5 s on 2 PUs before the last had started. What is measured
+     * comes after, with all of them spinning. */
+    while (atomic_load(&c->spinning) < atomic_load(&c->expected) &&
+           !atomic_load_explicit(&c->stop, memory_order_relaxed))
+        sched_yield();
     uint64_t spins = 0;
     while (!atomic_load_explicit(&c->stop, memory_order_relaxed) &&
            ((spins & 0xffff) != 0 || tl_now_ns() < atomic_load(&spin_deadline_ns)))
@@ -123,6 +128,10 @@ static void crowd_release(crowd *c)
 static int crowd_start(crowd *c, size_t n, bool runnable, uint64_t spin_budget_ns)
 {
     tl_builder b = { .stack_size = THREAD_STACK_BYTES };
+    if (runnable && pipe(c->gate) != 0)
+        return errno;
+    c->gated = runnable;
+    atomic_store(&c->expected, n);
     for (c->count = 0; c->count < n; c->count++) {
         int err = tl_builder_spawn(&b, runnable ? runnable_one : blocked_one, c,
                                    &c->threads[c->count]);
@@ -131,7 +140,8 @@ static int crowd_start(crowd *c, size_t n, bool runnable, uint64_t spin_budget_n
     }
     if (!runnable)
         return 0;
-    crowd_release(c);
+    close(c->gate[1]);
+    c->gate[1] = -1;
     /* Measure once every one of them is running (or has had 5 s to). */
     uint64_t give_up = tl_now_ns() + 5000000000u;
     while (atomic_load(&c->spinning) < n && tl_now_ns() < give_up)
@@ -145,8 +155,13 @@ static void crowd_stop(crowd *c)
 {
     atomic_store(&c->stop, true);
     crowd_release(c);
+    if (c->gated && c->gate[1] >= 0) /* a spawn failed before the start */
+        close(c->gate[1]);
     for (size_t i = 0; i < c->count; i++)
         tl_join(c->threads[i], NULL);
+    if (c->gated)
+        close(c->gate[0]);
+    c->gated = false;
     c->count = 0;
     c->released = false;
     atomic_store(&c->spinning, 0);
@@ -170,14 +185,14 @@ static void *echo(void *arg)
     return NULL;
 }
 
-/* One burst: up to ROUND_TRIPS_PER_SAMPLE round trips, fewer if
- * SAMPLE_LIMIT_NS passes first (with runnable threads one round trip may
- * take a time slice), each kept: the tail is the point, not the mean. */
-static int ping_burst(ping_pong *p)
+/* One burst: up to `most` round trips, fewer if SAMPLE_LIMIT_NS passes
+ * first (with runnable threads one round trip may take a time slice), each
+ * kept: the tail is the point, not the mean. */
+static int ping_burst(ping_pong *p, uint64_t most)
 {
     uint64_t start = tl_now_ns(), trips = 0;
     char byte = 'p';
-    while (trips < ROUND_TRIPS_PER_SAMPLE && tl_now_ns() - start < SAMPLE_LIMIT_NS) {
+    while (trips < most && tl_now_ns() - start < SAMPLE_LIMIT_NS) {
         uint64_t sent = tl_now_ns();
         if (write(p->to_echo[1], &byte, 1) != 1 || read(p->to_main[0], &byte, 1) != 1)
             return EIO;
@@ -191,11 +206,14 @@ static int ping_burst(ping_pong *p)
 /* A warm-up burst, then reps bursts; the statistics of every wake-up. */
 static int sample_wakes(tl_bench *b, ping_pong *p, const char *label, tl_stats *out)
 {
-    int err = ping_burst(p);
+    /* The warm-up only has to bring the pair's pages and pipes in: a few
+     * trips do, where a whole burst among 1,000 runnable threads took
+     * 0.4 s, a third of the case. */
+    int err = ping_burst(p, WARMUP_ROUND_TRIPS);
     p->trips = 0;
     for (unsigned r = 0; !err && r < tl_bench_reps(b); r++) {
         tl_bench_note(b, "%s burst %u/%u", label, r + 1, tl_bench_reps(b));
-        err = ping_burst(p);
+        err = ping_burst(p, ROUND_TRIPS_PER_SAMPLE);
     }
     return err ? err : tl_bench_stats(b, p->trip_ns, p->trips, "ns", out);
 }
@@ -319,23 +337,20 @@ typedef struct waits {
 /* The few samples a case takes: each holds the whole million again. */
 #define WAITS_REPS_MAX 3
 
-/* One strategy, a few runs each in a fresh capped child; writes its rows. */
-static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
-                               waits *w)
+/* Which of the waits' sections this process measures: the wall time in
+ * every run; the bytes per wait, a size, in run 0 only (from the same
+ * children). */
+typedef struct waits_parts {
+    bool wall, memory;
+} waits_parts;
+
+/* Runs the case's children (none when combining); fills wall and bytes.
+ * Returns false when the case is left out (libuv not built, refused, out
+ * of time). */
+static bool run_waits_children(tl_bench *b, const options *o, waits_case *c,
+                               const char *label, unsigned reps, double *wall,
+                               double *bytes)
 {
-    const char *name = wait_strategy_names[c->strategy];
-    char label[80];
-    snprintf(label, sizeof label, "waits %s n=%zu", name, c->n);
-    tl_bench_note(b, "%s", label);
-    unsigned reps = tl_bench_reps(b) < WAITS_REPS_MAX ? tl_bench_reps(b) : WAITS_REPS_MAX;
-    if (tl_bench_planning(b)) {
-        tl_bench_plan_case(b, &(tl_measure_opts){
-            .label = label, .reps = reps,
-            .threads = c->strategy == WAIT_POOL ? c->pool_workers + 1 : 1,
-            .memory_bytes = c->n * 256, .estimate_ns = (double)c->wait_ns * 1.5 });
-        return;
-    }
-    double wall[WAITS_REPS_MAX], bytes[WAITS_REPS_MAX];
     io_caps caps = { .memory_bytes = o->memory_bytes,
                      .timeout_s = (unsigned)o->probe_s };
     for (unsigned i = 0; i < reps && !tl_bench_replaying(b); i++) {
@@ -344,11 +359,11 @@ static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
         if (!err && r.err)
             err = r.err;
         if (err == ENOSYS)
-            return; /* libuv is not in this build */
+            return false; /* libuv is not in this build */
         if (err == ETIMEDOUT || (err && tl_bench_skip_refused(b, label, err))) {
             if (err == ETIMEDOUT)
                 tl_bench_note(b, "left out %s: not done within %ld s", label, o->probe_s);
-            return;
+            return false;
         }
         if (err)
             tl_bench_fail(b, "%s: %s", label, err == EIO ? "the child died or "
@@ -359,20 +374,52 @@ static void measure_waits_case(tl_bench *b, const options *o, waits_case *c,
         wall[i] = r.r.wall_ns;
         bytes[i] = r.r.bytes_per_wait;
     }
-    size_t n = tl_bench_replaying(b) ? 0 : reps;
-    tl_stats st_wall, st_bytes;
-    if (tl_bench_stats(b, n ? wall : NULL, n, "ns", &st_wall) != 0 ||
-        tl_bench_stats(b, n ? bytes : NULL, n, "bytes", &st_bytes) != 0)
-        tl_bench_fail(b, "%s: no statistics (RSS unreadable, or not in the runs)", label);
-    tl_bench_row(b, &st_wall, TL_STR("waits_wall"), TL_STR(name), TL_UINT(c->n),
-                 TL_STR(NULL));
-    tl_bench_row(b, &st_bytes, TL_STR("waits_memory"), TL_STR(name), TL_UINT(c->n),
-                 TL_STR(NULL));
-    w->wall_ns[c->strategy] = st_wall.median;
-    w->bytes[c->strategy] = st_bytes.median;
+    return true;
 }
 
-static void measure_waits(tl_bench *b, const options *o, waits *w)
+/* One statistic of the case in its section (tl_bench_section_begin), its
+ * row, its median. */
+static double waits_stat(tl_bench *b, const char *section, const waits_case *c,
+                         const double *samples, size_t n, const char *unit,
+                         const char *label)
+{
+    tl_stats st;
+    tl_bench_section_begin(b, section);
+    if (tl_bench_stats(b, n ? samples : NULL, n, unit, &st) != 0)
+        tl_bench_fail(b, "%s: no statistics (RSS unreadable, or not in the runs)", label);
+    tl_bench_row(b, &st, TL_STR(section), TL_STR(wait_strategy_names[c->strategy]),
+                 TL_UINT(c->n), TL_STR(NULL));
+    return st.median;
+}
+
+/* One strategy, a few runs each in a fresh capped child; writes its rows. */
+static void measure_waits_case(tl_bench *b, const options *o, waits_parts parts,
+                               waits_case *c, waits *w)
+{
+    const char *name = wait_strategy_names[c->strategy];
+    char label[80];
+    snprintf(label, sizeof label, "waits %s n=%zu", name, c->n);
+    tl_bench_note(b, "%s", label);
+    unsigned reps = tl_bench_reps(b) < WAITS_REPS_MAX ? tl_bench_reps(b) : WAITS_REPS_MAX;
+    if (tl_bench_planning(b)) {
+        tl_bench_section_begin(b, parts.wall ? "waits_wall" : "waits_memory");
+        tl_bench_plan_case(b, &(tl_measure_opts){
+            .label = label, .reps = reps,
+            .threads = c->strategy == WAIT_POOL ? c->pool_workers + 1 : 1,
+            .memory_bytes = c->n * 256, .estimate_ns = (double)c->wait_ns * 1.5 });
+        return;
+    }
+    double wall[WAITS_REPS_MAX], bytes[WAITS_REPS_MAX];
+    if (!run_waits_children(b, o, c, label, reps, wall, bytes))
+        return;
+    size_t n = tl_bench_replaying(b) ? 0 : reps;
+    if (parts.wall)
+        w->wall_ns[c->strategy] = waits_stat(b, "waits_wall", c, wall, n, "ns", label);
+    if (parts.memory)
+        w->bytes[c->strategy] = waits_stat(b, "waits_memory", c, bytes, n, "bytes", label);
+}
+
+static void measure_waits(tl_bench *b, const options *o, waits_parts parts, waits *w)
 {
     w->n = (size_t)o->waits;
     for (int s = 0; s < WAIT_STRATEGIES; s++) {
@@ -381,7 +428,7 @@ static void measure_waits(tl_bench *b, const options *o, waits *w)
         waits_case c = { .strategy = (enum wait_strategy)s, .n = w->n,
                          .wait_ns = (uint64_t)o->wait_ms * 1000000,
                          .pool_workers = (unsigned)o->pool_workers };
-        measure_waits_case(b, o, &c, w);
+        measure_waits_case(b, o, parts, &c, w);
     }
 }
 
@@ -445,54 +492,65 @@ static const char *errno_name(int err)
     }
 }
 
-/* The kernel's limits as thread counts, in the order of the rows. */
-enum { LIMIT_THREADS_MAX, LIMIT_PID_MAX, LIMIT_MAP_COUNT, LIMIT_NPROC,
-       LIMIT_MEMORY, LIMITS };
-static const char *const limit_names[LIMITS] = {
-    "threads_max", "pid_max", "max_map_count", "rlimit_nproc", "memory" };
-
 typedef struct probe {
     probe_result r;
     probe_case k;
-    const char *result; /* what stopped it, as the row says */
-    double allowed[LIMITS]; /* NAN: does not apply (or unreadable) */
-    int first;              /* the smallest of allowed[] */
+    char result[24];      /* what stopped it, as the row says */
+    io_thread_limit first; /* the kernel limit that stops threads first;
+                              first.name NULL if none applies */
 } probe;
 
-static void kernel_limits(probe *p, const io_kernel_limits *k)
+/* The stop code recorded beside the count, so that a combine says what
+ * stopped run 0's probe: an errno, 0 (its own bound), -1 (its time). */
+static double stop_code(const probe_result *r)
+{
+    return r->err ? r->err : r->out_of_time ? -1 : 0;
+}
+
+static void name_stop(probe *p, double code)
+{
+    int err = (int)lround(code);
+    snprintf(p->result, sizeof p->result, "%s",
+             err > 0 ? errno_name(err) : err < 0 ? "time" : p->k.bound);
+}
+
+/* One number of the probe's, recorded like a measurement (n = 1). */
+static double probe_stat(tl_bench *b, double value, const char *unit, tl_stats *st)
+{
+    bool replay = tl_bench_replaying(b);
+    if (tl_bench_stats(b, replay ? NULL : &value, !replay, unit, st) != 0)
+        tl_bench_fail(b, "threads probe: no statistics (RSS unreadable, or not in run 0)");
+    return st->median;
+}
+
+/* The kernel's limits as threads of the probe's stacks, each costing what a
+ * probe thread took (resident and kernel stack): the definition stack_size
+ * uses too (io_thread_limits_of). A row each, the first marked; the
+ * RLIMIT_NPROC of root as not_for_root. */
+static void limit_rows(tl_bench *b, probe *p, const io_kernel_limits *k)
 {
     double per_thread = p->r.rss_per_thread + p->r.kernel_stack_per_thread;
     if (!(per_thread > 0)) /* no threads measured: the usual figures */
         per_thread = 8.0 * KiB + KERNEL_STACK_BYTES + THREAD_OVERHEAD_BYTES;
-    p->allowed[LIMIT_THREADS_MAX] = k->threads_max ? (double)k->threads_max : NAN;
-    p->allowed[LIMIT_PID_MAX] = k->pid_max ? (double)k->pid_max : NAN;
-    p->allowed[LIMIT_MAP_COUNT] = k->max_map_count ? (double)(k->max_map_count / 2) : NAN;
-    p->allowed[LIMIT_NPROC] = k->nproc && !k->nproc_ignored ? (double)k->nproc : NAN;
-    p->allowed[LIMIT_MEMORY] = k->ram_bytes ? (double)k->ram_bytes / per_thread : NAN;
-    p->first = -1;
-    for (int i = 0; i < LIMITS; i++)
-        if (!isnan(p->allowed[i]) && (p->first < 0 || p->allowed[i] < p->allowed[p->first]))
-            p->first = i;
-}
-
-static void limit_rows(tl_bench *b, const probe *p, const io_kernel_limits *k)
-{
-    for (int i = 0; i < LIMITS; i++) {
-        if (isnan(p->allowed[i]) && !(i == LIMIT_NPROC && k->nproc_ignored))
-            continue;
-        const char *result = i == p->first ? "first"
-                             : i == LIMIT_NPROC && k->nproc_ignored ? "not_for_root" : "";
-        double v = isnan(p->allowed[i]) ? (double)k->nproc : p->allowed[i];
-        if (i == LIMIT_NPROC && k->nproc == 0)
-            continue; /* unlimited: nothing to draw */
-        tl_stats st;
-        if (tl_stats_compute(&v, 1, "threads", &st) == 0)
-            tl_bench_row(b, &st, TL_STR("limits"), TL_STR(limit_names[i]),
-                         TL_STR(NULL), TL_STR(result));
+    io_thread_limits l;
+    io_thread_limits_of(k, THREAD_STACK_BYTES, per_thread, &l);
+    tl_stats st[IO_THREAD_LIMITS_MAX], root;
+    for (size_t i = 0; i < l.count; i++) /* run 0's, when combining */
+        l.item[i].threads = probe_stat(b, l.item[i].threads, "threads", &st[i]);
+    const io_thread_limit *first = io_thread_limits_first(&l, false);
+    if (first)
+        p->first = *first;
+    for (size_t i = 0; i < l.count; i++)
+        tl_bench_row(b, &st[i], TL_STR("limits"), TL_STR(l.item[i].name), TL_STR(NULL),
+                     TL_STR(&l.item[i] == first ? "first" : ""));
+    if (k->nproc_ignored && k->nproc) {
+        probe_stat(b, (double)k->nproc, "threads", &root);
+        tl_bench_row(b, &root, TL_STR("limits"), TL_STR("rlimit_nproc"), TL_STR(NULL),
+                     TL_STR("not_for_root"));
     }
 }
 
-/* The probe child, once; fills p->r and p->result. */
+/* The probe child, once; fills p->r. */
 static void run_probe(tl_bench *b, const options *o, probe *p)
 {
     tl_bench_note(b, "threads: a capped child spawns up to %zu (%s)", p->k.limit,
@@ -502,21 +560,30 @@ static void run_probe(tl_bench *b, const options *o, probe *p)
     if (err)
         tl_bench_fail(b, "threads probe child: %s", err == EIO ? "died or failed "
                       "(see above)" : strerror(err));
-    p->result = p->r.err ? errno_name(p->r.err) : p->r.out_of_time ? "time" : p->k.bound;
 }
 
+/* The probe's limit: --max-threads, half the kernel's headroom, or what
+ * its memory cap holds, whichever is least. */
+static probe_case probe_bounds(const options *o, const io_kernel_limits *k)
+{
+    size_t by_memory = o->memory_bytes / (THREAD_STACK_BYTES + THREAD_OVERHEAD_BYTES);
+    size_t headroom = (size_t)io_kernel_thread_headroom(k);
+    probe_case c = { .limit = (size_t)o->max_threads, .bound = "cap",
+                     .time_limit_ns = (uint64_t)o->probe_s * 1000000000u / 2 };
+    if (headroom < c.limit)
+        c = (probe_case){ headroom, "kernel_headroom", c.time_limit_ns };
+    if (by_memory < c.limit)
+        c = (probe_case){ by_memory, "memory", c.time_limit_ns };
+    return c;
+}
+
+/* Counts and sizes, the same in every run: measured in run 0 only (the
+ * sections threads and limits are once), combined from run 0. */
 static void measure_threads(tl_bench *b, const options *o, probe *p)
 {
     io_kernel_limits k;
     io_kernel_limits_read(&k);
-    size_t by_memory = o->memory_bytes / (THREAD_STACK_BYTES + THREAD_OVERHEAD_BYTES);
-    size_t headroom = (size_t)io_kernel_thread_headroom(&k);
-    p->k = (probe_case){ .limit = (size_t)o->max_threads, .bound = "cap",
-                         .time_limit_ns = (uint64_t)o->probe_s * 1000000000u / 2 };
-    if (headroom < p->k.limit)
-        p->k = (probe_case){ headroom, "kernel_headroom", p->k.time_limit_ns };
-    if (by_memory < p->k.limit)
-        p->k = (probe_case){ by_memory, "memory", p->k.time_limit_ns };
+    p->k = probe_bounds(o, &k);
     if (tl_bench_planning(b)) {
         tl_bench_plan_case(b, &(tl_measure_opts){
             .label = "threads probe", .reps = 1, .threads = (unsigned)p->k.limit,
@@ -526,26 +593,20 @@ static void measure_threads(tl_bench *b, const options *o, probe *p)
     }
     if (!tl_bench_replaying(b))
         run_probe(b, o, p);
-    /* Recorded (and, combining runs, combined) like any measurement: the
-     * count, and what a thread took, which sizes the memory limit. */
-    bool replay = tl_bench_replaying(b);
-    double created = (double)p->r.created,
-           rss = isnan(p->r.rss_per_thread) ? 0 : p->r.rss_per_thread,
-           kstack = isnan(p->r.kernel_stack_per_thread) ? 0 : p->r.kernel_stack_per_thread;
-    tl_stats st, st_rss, st_kstack;
-    if (tl_bench_stats(b, replay ? NULL : &created, !replay, "threads", &st) != 0 ||
-        tl_bench_stats(b, replay ? NULL : &rss, !replay, "bytes", &st_rss) != 0 ||
-        tl_bench_stats(b, replay ? NULL : &kstack, !replay, "bytes", &st_kstack) != 0)
-        tl_bench_fail(b, "threads probe: no statistics (RSS unreadable, or not in the runs)");
-    if (replay) { /* each run's errno is in its own CSV; here: that it failed */
-        p->r.created = (uint64_t)st.median;
-        p->r.rss_per_thread = st_rss.median;
-        p->r.kernel_stack_per_thread = st_kstack.median;
-        p->result = st.median < (double)p->k.limit ? "spawn_failed" : p->k.bound;
-    }
+    /* The count, what stopped it, and what a thread took (which sizes the
+     * memory limit), recorded like any measurement. */
+    tl_stats st, st_code, st_limit, st_rss, st_kstack;
+    p->r.created = (uint64_t)probe_stat(b, (double)p->r.created, "threads", &st);
+    /* The limit run 0's probe had: the kernel's room moves meanwhile. */
+    p->k.limit = (size_t)probe_stat(b, (double)p->k.limit, "threads", &st_limit);
+    name_stop(p, probe_stat(b, stop_code(&p->r), "code", &st_code));
+    p->r.rss_per_thread = probe_stat(
+        b, isnan(p->r.rss_per_thread) ? 0 : p->r.rss_per_thread, "bytes", &st_rss);
+    p->r.kernel_stack_per_thread = probe_stat(
+        b, isnan(p->r.kernel_stack_per_thread) ? 0 : p->r.kernel_stack_per_thread,
+        "bytes", &st_kstack);
     tl_bench_row(b, &st, TL_STR("threads"), TL_STR("os_threads"), TL_UINT(p->k.limit),
                  TL_STR(p->result));
-    kernel_limits(p, &k);
     limit_rows(b, p, &k);
 }
 
@@ -573,10 +634,16 @@ static void describe_waits(const waits *w, char *buf, size_t size)
     int len = snprintf(buf, size, "%zu waits held at once took", w->n);
     const char *sep = "";
     for (int s = 0; s < WAIT_STRATEGIES && len > 0 && (size_t)len < size; s++) {
-        if (isnan(w->wall_ns[s]))
+        if (isnan(w->wall_ns[s]) && isnan(w->bytes[s]))
             continue;
-        len += snprintf(buf + len, size - (size_t)len, "%s %.2f s and %.0f bytes each as %s",
-                        sep, w->wall_ns[s] / 1e9, w->bytes[s], wait_strategy_names[s]);
+        char wall[32] = "", bytes[48] = "";
+        if (!isnan(w->wall_ns[s]))
+            snprintf(wall, sizeof wall, " %.2f s", w->wall_ns[s] / 1e9);
+        if (!isnan(w->bytes[s]))
+            snprintf(bytes, sizeof bytes, "%s %.0f bytes each", wall[0] ? " and" : "",
+                     w->bytes[s]);
+        len += snprintf(buf + len, size - (size_t)len, "%s%s%s as %s", sep, wall, bytes,
+                        wait_strategy_names[s]);
         sep = ",";
     }
 }
@@ -591,20 +658,38 @@ static void describe_threads(const probe *p, char *buf, size_t size)
                                                        : p->result;
     int len = snprintf(buf, size, "a capped child created %llu OS threads "
                        "(stopped by %s)", (unsigned long long)p->r.created, why);
-    if (p->first >= 0 && len > 0 && (size_t)len < size)
+    if (p->first.name && len > 0 && (size_t)len < size)
         snprintf(buf + len, size - (size_t)len, "; the first kernel limit a million "
-                 "threads would hit here is %s at %.0f threads", limit_names[p->first],
-                 p->allowed[p->first]);
+                 "threads would hit here is %s (%s) at %.0f threads", p->first.name,
+                 p->first.value, p->first.threads);
 }
 
-static void answer(tl_bench *b, const felt *f, const waits *w, const probe *p)
+/* What this process measures, by the sections (tl_bench_section_begin:
+ * --section, and threads, limits and waits_memory in run 0 only). */
+typedef struct sections_run {
+    bool felt, threads;
+    waits_parts waits;
+} sections_run;
+
+static sections_run parts_measured(tl_bench *b)
+{
+    sections_run m = { .felt = tl_bench_section_begin(b, "felt") };
+    m.waits.wall = tl_bench_section_begin(b, "waits_wall");
+    m.waits.memory = tl_bench_section_begin(b, "waits_memory");
+    m.threads = tl_bench_section_begin(b, "threads");
+    m.threads = tl_bench_section_begin(b, "limits") || m.threads;
+    return m;
+}
+
+static void answer(tl_bench *b, sections_run m, const felt *f, const waits *w,
+                   const probe *p)
 {
     char parts[3][400] = { "", "", "" };
-    if (runs_threads(b))
+    if (m.threads)
         describe_threads(p, parts[0], sizeof parts[0]);
-    if (runs_waits(b))
+    if (m.waits.wall || m.waits.memory)
         describe_waits(w, parts[1], sizeof parts[1]);
-    if (runs_felt(b))
+    if (m.felt)
         describe_felt(f, parts[2], sizeof parts[2]);
     char text[1300] = "";
     for (int i = 0; i < 3; i++)
@@ -644,8 +729,7 @@ static const tl_bench_column columns[] = {
       .help = "other threads (felt), waits held at once, or the probe's limit" },
     { .name = "result", .kind = TL_COLUMN_KEY,
       .help = "threads: what stopped the probe (an errno name, cap, "
-              "kernel_headroom, memory, time; combined runs: spawn_failed for an "
-              "errno); limits: first, not_for_root" },
+              "kernel_headroom, memory, time); limits: first, not_for_root" },
     { 0 },
 };
 static const tl_bench_section sections[] = {
@@ -658,16 +742,20 @@ static const tl_bench_section sections[] = {
       .help = "count waits held at once: from the first start until the last "
               "ended" },
     { .name = "waits_memory", .unit = "bytes", .filled = TL_LIST("count"),
-      .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"),
-      .help = "the resident memory each wait took while all were held" },
+      .cases = TL_LIST("epoll_timers", "libuv_timers", "pool_tasks"), .once = true,
+      .help = "the resident memory each wait took while all were held (a size, "
+              "the same in every run: run 0 only, from its waits_wall children)" },
     { .name = "threads", .unit = "threads", .cases = TL_LIST("os_threads"),
-      .filled = TL_LIST("count", "result"),
-      .help = "OS threads a capped child created (one sample)" },
-    { .name = "limits", .unit = "threads",
-      .cases = TL_LIST("threads_max", "pid_max", "max_map_count", "rlimit_nproc",
-                       "memory"),
-      .help = "the threads each kernel limit allows: max_map_count / 2, memory "
-              "over the probe's RSS and kernel stack per thread (one sample)" },
+      .filled = TL_LIST("count", "result"), .once = true,
+      .help = "OS threads a capped child created (one sample; a count, the same "
+              "in every run: run 0 only)" },
+    { .name = "limits", .unit = "threads", .once = true,
+      .cases = TL_LIST("threads_max", "pid_max", "rlimit_nproc", "cgroup_pids_max",
+                       "max_map_count", "commit_limit", "memory", "address_space"),
+      .help = "the threads of 64 KiB stacks each kernel limit leaves room for now "
+              "(as stack_size's limits): (max_map_count - mappings) / 2, available "
+              "memory over the probe's RSS and kernel stack per thread (one sample; "
+              "run 0 only)" },
     { 0 },
 };
 
@@ -725,12 +813,15 @@ int main(int argc, char **argv)
     probe p = { .result = "" };
     for (int s = 0; s < WAIT_STRATEGIES; s++)
         w.wall_ns[s] = w.bytes[s] = NAN;
-    if (runs_felt(b))
+    sections_run m = parts_measured(b);
+    if (m.felt && tl_bench_section_begin(b, "felt"))
         measure_felt(b, &o, &f);
-    if (runs_waits(b))
-        measure_waits(b, &o, &w);
-    if (runs_threads(b))
+    if (m.waits.wall || m.waits.memory)
+        measure_waits(b, &o, m.waits, &w);
+    if (m.threads) { /* threads and limits: both once, numbered alike */
+        tl_bench_section_begin(b, "threads");
         measure_threads(b, &o, &p);
-    answer(b, &f, &w, &p);
+    }
+    answer(b, m, &f, &w, &p);
     return tl_bench_close(b);
 }

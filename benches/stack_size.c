@@ -31,7 +31,6 @@
 #define _GNU_SOURCE
 #include <alloca.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <math.h>
@@ -43,12 +42,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <threadlab/thread.h>
 
+#include "capped.h"
 #include "harness.h"
 
 #define KiB ((size_t)1 << 10)
@@ -56,7 +55,6 @@
 #define GiB ((size_t)1 << 30)
 
 #define SMALL_STACK_BYTES (64 * KiB) /* threads whose stack is not measured */
-#define GLIBC_STACK_CACHE_BYTES (40 * MiB) /* glibc's default cache limit */
 #define NOBODY_UID 65534
 #define PROBE_TIMEOUT_S 120 /* a probe child that takes longer is killed */
 
@@ -82,7 +80,6 @@
 /* The probe and the crowds keep to an eighth of memory, so the bench's
  * peak stays under a quarter; --budget may go up to a quarter. */
 #define MEMORY_BUDGET_SHARE 8
-#define USER_ADDRESS_SPACE_BYTES ((double)(1ull << 47)) /* x86-64, 4-level */
 
 /* The bench's own flags, and the sizes that follow from them and the
  * machine (size_options). */
@@ -148,19 +145,6 @@ static int read_status_bytes(const char *field, double *bytes)
     return err;
 }
 
-/* The limit of glibc's cache of thread stacks: the glibc.pthread.
- * stack_cache_size tunable if GLIBC_TUNABLES sets it, else the default. */
-static size_t stack_cache_limit_bytes(void)
-{
-    const char *tunables = getenv("GLIBC_TUNABLES");
-    const char *key = "glibc.pthread.stack_cache_size=";
-    const char *at = tunables ? strstr(tunables, key) : NULL;
-    if (!at)
-        return GLIBC_STACK_CACHE_BYTES;
-    unsigned long long v = strtoull(at + strlen(key), NULL, 0);
-    return v ? (size_t)v : GLIBC_STACK_CACHE_BYTES;
-}
-
 /* ---- threads that do nothing, or report their stack --------------------------------- */
 
 static void *nothing(void *arg)
@@ -183,18 +167,9 @@ static void *own_stack_size(void *arg)
 
 /* Joined threads leave their stacks in glibc's cache, which would make the
  * next case reuse them (already resident, already mapped; and glibc hands a
- * cached stack up to four times too big to a smaller request). A thread
- * whose stack is larger than the whole cache empties it when joined: glibc
- * frees the oldest stacks first until the cache fits its limit, then that
- * one. */
-static int flush_stack_cache(void)
-{
-    tl_thread *h;
-    int err = tl_builder_spawn(
-        &(tl_builder){ .stack_size = stack_cache_limit_bytes() + 8 * MiB },
-        nothing, NULL, &h);
-    return err ? err : tl_join(h, NULL);
-}
+ * cached stack up to four times too big to a smaller request): each case
+ * empties it first (io_flush_stack_cache, benches/io/capped.c, which
+ * empties it too before counting the process's mappings). */
 
 /* The stack a thread gets when it asks for requested bytes (0 = the
  * default): the library rounds up to the page and the minimum. Empties the
@@ -202,7 +177,7 @@ static int flush_stack_cache(void)
 static int actual_stack_bytes(size_t requested, size_t *actual)
 {
     tl_thread *h;
-    int err = flush_stack_cache();
+    int err = io_flush_stack_cache();
     if (!err)
         err = tl_builder_spawn(&(tl_builder){ .stack_size = requested },
                                own_stack_size, actual, &h);
@@ -414,7 +389,7 @@ static size_t latency_sizes(bool quick, size_t *sizes)
     static const size_t fast[] = { 16 * KiB, 256 * KiB, 8 * MiB, 32 * MiB, 64 * MiB };
     const size_t *ladder = quick ? fast : full;
     size_t n = quick ? sizeof fast / sizeof *fast : sizeof full / sizeof *full;
-    size_t limit = stack_cache_limit_bytes(), count = 0;
+    size_t limit = io_stack_cache_limit_bytes(), count = 0;
     for (size_t i = 0; i < n; i++)
         sizes[count++] = ladder[i];
     sizes[count++] = limit - 4 * MiB;
@@ -524,7 +499,7 @@ static int sample_memory(void *ctx, double *rss_per_thread)
     memory_case *m = ctx;
     crowd c;
     double rss0, vsz0, rss1, vsz1;
-    int err = flush_stack_cache();
+    int err = io_flush_stack_cache();
     if (!err)
         err = read_status_bytes("VmRSS", &rss0);
     if (!err)
@@ -898,240 +873,32 @@ static void measure_live(tl_bench *b, const options *o, live_result *r)
 
 /* ---- the kernel's limits: what would stop threads ---------------------------------- */
 
-/* The first number in a file (false if unreadable, or "max"). */
-static bool read_number(const char *path, double *value)
+/* The kernel's limits as threads of stack_bytes, each costing
+ * THREAD_RESIDENT_BYTES: the one definition, in benches/io/capped.c, that
+ * million uses too (so both name the same first limit). */
+static void kernel_limits(size_t stack_bytes, io_thread_limits *l)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool ok = fscanf(f, "%lf", value) == 1;
-    fclose(f);
-    return ok;
+    io_kernel_limits k;
+    io_kernel_limits_read(&k);
+    io_thread_limits_of(&k, stack_bytes, THREAD_RESIDENT_BYTES, l);
 }
 
-/* A field of /proc/meminfo, in bytes (NaN if missing). */
-static double meminfo_bytes(const char *field)
+/* Half of what the machine- and user-wide limits leave for threads of
+ * stack_bytes (io_thread_headroom): a probe or a crowd never takes every
+ * task, pid or byte that other processes need too. */
+static size_t kernel_headroom_threads(size_t stack_bytes)
 {
-    FILE *f = fopen("/proc/meminfo", "r");
-    char line[256];
-    size_t len = strlen(field);
-    double kib = NAN;
-    while (f && isnan(kib) && fgets(line, sizeof line, f))
-        if (strncmp(line, field, len) == 0 && line[len] == ':')
-            kib = strtod(line + len + 1, NULL);
-    if (f)
-        fclose(f);
-    return kib * (double)KiB;
-}
-
-/* Tasks (threads) alive on the machine now: /proc/loadavg's "running/total". */
-static double tasks_alive(void)
-{
-    FILE *f = fopen("/proc/loadavg", "r");
-    double total = 0;
-    if (f && fscanf(f, "%*f %*f %*f %*u/%lf", &total) != 1)
-        total = 0;
-    if (f)
-        fclose(f);
-    return total;
-}
-
-/* Threads of the processes whose real uid is uid: what RLIMIT_NPROC counts. */
-static double user_tasks(uid_t uid)
-{
-    DIR *proc = opendir("/proc");
-    double tasks = 0;
-    struct dirent *e;
-    while (proc && (e = readdir(proc)) != NULL) {
-        char path[300], line[128];
-        if (!isdigit((unsigned char)e->d_name[0]))
-            continue;
-        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
-        FILE *f = fopen(path, "r");
-        long real_uid = -1, threads = 0;
-        while (f && fgets(line, sizeof line, f)) {
-            sscanf(line, "Uid: %ld", &real_uid);
-            sscanf(line, "Threads: %ld", &threads);
-        }
-        if (f)
-            fclose(f);
-        if (real_uid == (long)uid)
-            tasks += (double)threads;
-    }
-    if (proc)
-        closedir(proc);
-    return tasks;
-}
-
-/* Mappings of this process now (lines of /proc/self/maps). */
-static double process_mappings(void)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    double lines = 0;
-    int c;
-    while (f && (c = getc(f)) != EOF)
-        lines += c == '\n';
-    if (f)
-        fclose(f);
-    return lines;
-}
-
-/* The path of a file of this process's cgroup for a controller: cgroup v1
- * (/sys/fs/cgroup/<controller>/<path>/<v1>) where that controller is
- * mounted, else v2 (/sys/fs/cgroup/<path>/<v2>). False if unreadable. */
-static bool cgroup_file(const char *controller, const char *v1, const char *v2,
-                        char *out, size_t size)
-{
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    char line[512];
-    bool found = false;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        char *controllers = strchr(line, ':');
-        char *path = controllers ? strchr(controllers + 1, ':') : NULL;
-        if (!path)
-            continue;
-        *path++ = '\0';
-        path[strcspn(path, "\n")] = '\0';
-        controllers++;
-        if (*controllers == '\0')
-            snprintf(out, size, "/sys/fs/cgroup%s/%s", path, v2);
-        else if (strstr(controllers, controller))
-            snprintf(out, size, "/sys/fs/cgroup/%s%s/%s", controller, path, v1);
-        else
-            continue;
-        found = access(out, R_OK) == 0;
-    }
-    if (f)
-        fclose(f);
-    return found;
-}
-
-/* A limit the kernel puts on threads, for one stack size. */
-typedef struct kernel_limit {
-    const char *name; /* the metric: threads_max, pid_max... */
-    char value[80];   /* the limit as the kernel states it (the result column) */
-    double threads;   /* threads of that stack it leaves room for now */
-    bool shared;      /* machine- or user-wide: others need it too */
-} kernel_limit;
-
-#define LIMITS_MAX 10
-
-typedef struct limit_list {
-    kernel_limit item[LIMITS_MAX];
-    size_t count;
-} limit_list;
-
-__attribute__((format(printf, 5, 6))) static void
-add_limit(limit_list *l, const char *name, double threads, bool shared,
-          const char *fmt, ...)
-{
-    if (l->count == LIMITS_MAX)
-        return;
-    kernel_limit *k = &l->item[l->count++];
-    *k = (kernel_limit){ .name = name, .threads = threads > 0 ? floor(threads) : 0,
-                         .shared = shared };
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->value, sizeof k->value, fmt, ap);
-    va_end(ap);
-}
-
-/* The limits on the count of tasks: each thread is one task and one pid. */
-static void task_limits(limit_list *l)
-{
-    double v, used = tasks_alive(), current;
-    char path[600];
-    if (read_number("/proc/sys/kernel/threads-max", &v))
-        add_limit(l, "threads_max", v - used, true, "%.0f", v);
-    if (read_number("/proc/sys/kernel/pid_max", &v))
-        add_limit(l, "pid_max", v - used, true, "%.0f", v);
-    struct rlimit rl;
-    /* Root (CAP_SYS_RESOURCE) is not held to RLIMIT_NPROC. */
-    if (getuid() != 0 && getrlimit(RLIMIT_NPROC, &rl) == 0 &&
-        rl.rlim_cur != RLIM_INFINITY)
-        add_limit(l, "rlimit_nproc", (double)rl.rlim_cur - user_tasks(getuid()),
-                  true, "%llu", (unsigned long long)rl.rlim_cur);
-    if (cgroup_file("pids", "pids.max", "pids.max", path, sizeof path) &&
-        read_number(path, &v)) {
-        cgroup_file("pids", "pids.current", "pids.current", path, sizeof path);
-        add_limit(l, "cgroup_pids_max", v - (read_number(path, &current) ? current : 0),
-                  true, "%.0f", v);
-    }
-}
-
-/* Memory the machine (or this cgroup, if lower) has for more threads. */
-static double memory_available_bytes(void)
-{
-    double avail = meminfo_bytes("MemAvailable"), limit, usage;
-    char path[600];
-    if (cgroup_file("memory", "memory.limit_in_bytes", "memory.max", path, sizeof path) &&
-        read_number(path, &limit) &&
-        cgroup_file("memory", "memory.usage_in_bytes", "memory.current", path,
-                    sizeof path) &&
-        read_number(path, &usage) && limit - usage < avail)
-        avail = limit - usage;
-    return avail;
+    io_thread_limits l;
+    kernel_limits(stack_bytes, &l);
+    uint64_t headroom = io_thread_headroom(&l);
+    return headroom > SIZE_MAX ? SIZE_MAX : (size_t)headroom;
 }
 
 static int overcommit_policy(void)
 {
-    double v;
-    return read_number("/proc/sys/vm/overcommit_memory", &v) ? (int)v : 0;
-}
-
-/* The limits on memory and mappings for threads of stack_bytes. */
-static void memory_limits(limit_list *l, size_t stack_bytes)
-{
-    double v, page = (double)sysconf(_SC_PAGESIZE), vsz = 0;
-    if (read_number("/proc/sys/vm/max_map_count", &v)) /* stack + guard page */
-        add_limit(l, "max_map_count", (v - process_mappings()) / 2, false, "%.0f", v);
-    int policy = overcommit_policy();
-    double limit = meminfo_bytes("CommitLimit");
-    if (policy == 2 && !isnan(limit)) { /* strict: every stack is committed in full */
-        add_limit(l, "commit_limit",
-                  (limit - meminfo_bytes("Committed_AS")) / (double)stack_bytes, true,
-                  "%s (overcommit 2)", BYTES((size_t)limit));
-    }
-    double avail = memory_available_bytes();
-    if (!isnan(avail))
-        add_limit(l, "memory", avail / THREAD_RESIDENT_BYTES, true,
-                  "%s available, overcommit %d", BYTES((size_t)fmax(avail, 0)), policy);
-    struct rlimit rl;
-    bool capped = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
-    double space = capped ? (double)rl.rlim_cur : USER_ADDRESS_SPACE_BYTES;
-    read_status_bytes("VmSize", &vsz);
-    add_limit(l, "address_space", (space - vsz) / ((double)stack_bytes + page), false,
-              capped ? "RLIMIT_AS %s" : "%s (47-bit user space)", BYTES((size_t)space));
-}
-
-static void kernel_limits(size_t stack_bytes, limit_list *l)
-{
-    l->count = 0;
-    task_limits(l);
-    memory_limits(l, stack_bytes);
-}
-
-/* The limit that leaves room for the fewest threads (NULL if none). */
-static const kernel_limit *first_limit(const limit_list *l, bool shared_only)
-{
-    const kernel_limit *first = NULL;
-    for (size_t i = 0; i < l->count; i++)
-        if ((!shared_only || l->item[i].shared) &&
-            (!first || l->item[i].threads < first->threads))
-            first = &l->item[i];
-    return first;
-}
-
-/* Half of what the machine- and user-wide limits leave for threads of
- * stack_bytes: a probe or a crowd never takes every task, pid or byte that
- * other processes need too. Per-process limits (mappings, address space)
- * hurt nobody else: the probe may run into them. */
-static size_t kernel_headroom_threads(size_t stack_bytes)
-{
-    limit_list l;
-    kernel_limits(stack_bytes, &l);
-    const kernel_limit *first = first_limit(&l, true);
-    return first ? (size_t)(first->threads / 2) : SIZE_MAX;
+    io_kernel_limits k;
+    io_kernel_limits_read(&k);
+    return k.overcommit;
 }
 
 /* ---- limits: a row per limit and stack size ---------------------------------------- */
@@ -1143,7 +910,7 @@ static const size_t capacity_stacks[] = { 64 * KiB, 1 * MiB, 8 * MiB };
 typedef struct limits_result {
     size_t count;
     size_t stack_bytes[N_CAPACITY_STACKS];
-    kernel_limit first[N_CAPACITY_STACKS];
+    io_thread_limit first[N_CAPACITY_STACKS];
 } limits_result;
 
 /* One row: the threads a limit leaves room for (n = 1; the runs' when
@@ -1161,16 +928,18 @@ static double limit_row(tl_bench *b, const char *metric, size_t stack_bytes,
     return s.median;
 }
 
+/* The first limit is chosen from the rows' own figures (run 0's when
+ * combining), so the answer names what the rows show. */
 static void measure_limits(tl_bench *b, limits_result *r)
 {
     r->count = 0;
     for (size_t i = 0; i < N_CAPACITY_STACKS; i++) {
-        limit_list l;
+        io_thread_limits l;
         kernel_limits(capacity_stacks[i], &l);
         for (size_t k = 0; k < l.count; k++)
-            limit_row(b, l.item[k].name, capacity_stacks[i], l.item[k].threads,
-                      l.item[k].value);
-        const kernel_limit *first = first_limit(&l, false);
+            l.item[k].threads = limit_row(b, l.item[k].name, capacity_stacks[i],
+                                          l.item[k].threads, l.item[k].value);
+        const io_thread_limit *first = io_thread_limits_first(&l, false);
         if (!first)
             continue;
         r->first[r->count] = *first;
@@ -1238,63 +1007,45 @@ typedef struct capacity_case {
 
 #define PROBE_RSS_CHECK_EVERY 1024 /* threads between two looks at VmRSS */
 
-/* The child: spawn parked threads until the limit, the memory budget (its
- * VmRSS growth) or a failure; report through fd, tear down. Never
- * returns. */
-static void probe_child(const capacity_case *k, int fd)
+/* The child (io_child_run, as million's and io_concurrency's): spawn parked
+ * threads until the limit, the memory budget (its VmRSS growth) or a
+ * failure; fill the result, tear down. No RLIMIT_AS: an 8 MiB stack
+ * reserves far more address space than it costs, so the budget is counted
+ * in resident memory instead. */
+static void probe_child(void *ctx, void *result, size_t size)
 {
-    probe_result r = { 0, 0, 0, false };
+    (void)size;
+    const capacity_case *k = ctx;
+    probe_result *r = result;
     crowd c = { .threads = NULL };
     double rss0 = 0, rss;
-    alarm(PROBE_TIMEOUT_S);
     read_status_bytes("VmRSS", &rss0);
     if (k->nproc > 0)
-        r.setup_err = limit_threads(k->nproc);
-    if (!r.setup_err)
-        r.setup_err = crowd_init(&c, k->limit, 0);
-    while (!r.setup_err && !r.over_budget && c.count < k->limit &&
-           (r.err = crowd_add(&c, k->stack_bytes)) == 0)
+        r->setup_err = limit_threads(k->nproc);
+    if (!r->setup_err)
+        r->setup_err = crowd_init(&c, k->limit, 0);
+    while (!r->setup_err && !r->over_budget && c.count < k->limit &&
+           (r->err = crowd_add(&c, k->stack_bytes)) == 0)
         if (c.count % PROBE_RSS_CHECK_EVERY == 0 &&
             read_status_bytes("VmRSS", &rss) == 0)
-            r.over_budget = rss - rss0 > (double)k->budget_bytes;
-    r.created = c.count;
-    ssize_t written = write(fd, &r, sizeof r);
+            r->over_budget = rss - rss0 > (double)k->budget_bytes;
+    r->created = c.count;
     if (c.threads)
         crowd_release(&c);
-    _exit(written == (ssize_t)sizeof r ? 0 : 1);
 }
 
-/* Runs the probe once in a child; fills *r. Returns 0 or the errno of
- * fork/pipe, or EIO if the child gave no result or did not exit cleanly. */
+/* Runs the probe once in a capped child; fills *r. Returns 0 or the errno
+ * of fork/pipe; a child that died, failed in its teardown (or a sanitizer
+ * that reported there) or overran its time is fatal. */
 static int run_probe(const capacity_case *k, probe_result *r)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return errno;
-    fflush(NULL); /* the child must not inherit unwritten output */
-    pid_t pid = fork();
-    if (pid < 0) {
-        int err = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return err;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        probe_child(k, fds[1]);
-    }
-    close(fds[1]);
-    ssize_t got;
-    while ((got = read(fds[0], r, sizeof *r)) < 0 && errno == EINTR) {
-    }
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    /* A child that failed in its teardown (or a sanitizer that reported
-     * there) is a failed probe too. */
-    bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    return got == (ssize_t)sizeof *r && clean ? 0 : EIO;
+    io_caps caps = { .timeout_s = PROBE_TIMEOUT_S };
+    int err = io_child_run(&caps, probe_child, (void *)k, r, sizeof *r);
+    if (err == EIO || err == ETIMEDOUT)
+        tl_bench_fail(k->b, "capacity probe child %s",
+                      err == EIO ? "died or failed (see above)"
+                                 : "did not finish within its time limit");
+    return err;
 }
 
 static int sample_capacity(void *ctx, double *threads)
@@ -1302,8 +1053,6 @@ static int sample_capacity(void *ctx, double *threads)
     capacity_case *k = ctx;
     probe_result r;
     int err = run_probe(k, &r);
-    if (err == EIO)
-        tl_bench_fail(k->b, "capacity probe child died or failed (see above)");
     if (err)
         return err; /* fork refused: the case is skipped */
     if (r.setup_err)
@@ -1330,10 +1079,10 @@ static void stop_name(const capacity_case *k, double code, char *out, size_t siz
     snprintf(out, size, "%s", err > 0 ? errno_name(err) : err < 0 ? "budget" : k->bound);
 }
 
-/* One probe per stack size per run: the count barely varies, and the runs
- * (five in make bench) repeat it. The `threads` column holds the probe's
- * limit; the stop code is recorded beside the count so that combined runs
- * still say what stopped them. */
+/* One probe per stack size, in run 0 only (the section is once): the count
+ * is the same from run to run. The `threads` column holds the probe's
+ * limit; the stop code is recorded beside the count so that the combine
+ * still says what stopped it. */
 static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_bytes,
                                   capacity_result *r)
 {
@@ -1342,7 +1091,7 @@ static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_by
     k.limit = probe_limit(o, stack_bytes, &k.bound);
     char label[64];
     snprintf(label, sizeof label, "capacity stack=%s", BYTES(stack_bytes));
-    tl_stats s, code;
+    tl_stats s, code, limit;
     int err = tl_bench_sample(
         b, sample_capacity, &k,
         &(tl_measure_opts){ .label = label, .unit = "threads", .reps = 1,
@@ -1351,9 +1100,17 @@ static void measure_capacity_case(tl_bench *b, const options *o, size_t stack_by
                                                      probe_thread_bytes(o, stack_bytes)),
                             .estimate_ns = (double)k.limit * THREAD_SPAWN_NS },
         &s);
+    /* The limit too: the kernel's room changes between run 0 and the
+     * combine, and the row must show the limit that probe had. */
+    double limit_threads = (double)k.limit;
     if (!err)
         err = tl_bench_stats(b, sampling(b) ? &k.stop_code : NULL, sampling(b),
                              "code", &code);
+    if (!err)
+        err = tl_bench_stats(b, sampling(b) ? &limit_threads : NULL, sampling(b),
+                             "threads", &limit);
+    if (!err && !tl_bench_planning(b))
+        k.limit = (size_t)limit.median;
     if (err && !tl_bench_skip_refused(b, label, err))
         tl_bench_fail(b, "%s: %s", label, strerror(err));
     if (err) {
@@ -1407,7 +1164,7 @@ static void answer_latency(FILE *f, const latency_result *r)
             "%sspawn+join takes %.1f us up to %s stacks and %.1f us from %s on "
             "(glibc caches freed stacks up to %s)",
             clause(f), below / 1e3, BYTES(r->stack_bytes[step - 1]), above / 1e3,
-            BYTES(r->stack_bytes[step]), BYTES(stack_cache_limit_bytes()));
+            BYTES(r->stack_bytes[step]), BYTES(io_stack_cache_limit_bytes()));
 }
 
 static void answer_live(FILE *f, const live_result *r)
@@ -1433,7 +1190,7 @@ static void answer_limits(FILE *f, const limits_result *r)
     for (size_t i = 1; i < r->count; i++)
         same &= strcmp(r->first[i].name, r->first[0].name) == 0;
     for (size_t i = 0; i < r->count; i++) {
-        const kernel_limit *k = &r->first[i];
+        const io_thread_limit *k = &r->first[i];
         if (i == 0 && same)
             fprintf(f, "%sa million threads? stopped first by %s (%s) at %.0f threads "
                     "of %s", clause(f), k->name, k->value, k->threads,
@@ -1516,14 +1273,17 @@ static unsigned planned_rows(tl_bench *b, const options *o)
     size_t sizes[LATENCY_SIZES_MAX];
     unsigned live[LIVE_COUNTS_MAX];
     bool quick = tl_bench_quick(b);
-    limit_list l;
+    io_thread_limits l;
     kernel_limits(SMALL_STACK_BYTES, &l);
-    return (runs(o, "default") ? 1 : 0) +
-           (runs(o, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
-           (runs(o, "memory") ? memory_rows(quick, o) : 0) +
-           (runs(o, "live_threads") ? 2 * (unsigned)live_counts(b, o, live, false) : 0) +
-           (runs(o, "limits") ? (unsigned)(N_CAPACITY_STACKS * (l.count + 1)) : 0) +
-           (runs(o, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
+    /* tl_bench_section_begin: the once sections count in run 0 only. */
+    return (tl_bench_section_begin(b, "default") ? 1 : 0) +
+           (tl_bench_section_begin(b, "latency") ? (unsigned)latency_sizes(quick, sizes) : 0) +
+           (tl_bench_section_begin(b, "memory") ? memory_rows(quick, o) : 0) +
+           (tl_bench_section_begin(b, "live_threads")
+                ? 2 * (unsigned)live_counts(b, o, live, false) : 0) +
+           (tl_bench_section_begin(b, "limits") ? (unsigned)(N_CAPACITY_STACKS * (l.count + 1))
+                                                : 0) +
+           (tl_bench_section_begin(b, "capacity") ? (unsigned)N_CAPACITY_STACKS : 0);
 }
 
 /* The sizes that follow from the machine (its topology's memory) and the
@@ -1599,13 +1359,17 @@ static const tl_bench_column columns[] = {
     { 0 } };
 
 static const tl_bench_section sections[] = {
-    { .name = "default", .unit = "bytes", .help = "the default stack size (n = 1)",
+    { .name = "default", .unit = "bytes", .once = true,
+      .help = "the default stack size (n = 1; a size, the same in every run: run 0 "
+              "only)",
       .cases = TL_LIST("default_stack"), .filled = TL_LIST("stack_bytes", "result") },
     { .name = "latency", .unit = "ns",
       .help = "spawn + join of one thread with that stack",
       .cases = TL_LIST("spawn_join"), .filled = TL_LIST("stack_bytes") },
     { .name = "memory", .unit = "bytes",
-      .help = "RSS and address space (VSZ) per thread, many alive",
+      .once = true,
+      .help = "RSS and address space (VSZ) per thread, many alive (sizes, the same "
+              "in every run: run 0 only)",
       .cases = TL_LIST("rss_per_thread", "vsz_per_thread"),
       .filled = TL_LIST("stack_bytes", "threads", "touched_bytes") },
     { .name = "live_threads", .unit = "ns",
@@ -1614,15 +1378,19 @@ static const tl_bench_section sections[] = {
       .cases = TL_LIST("spawn_join", "context_switch"),
       .filled = TL_LIST("threads") },
     { .name = "limits", .unit = "threads",
-      .help = "threads of that stack a kernel limit leaves room for now (n = 1); "
-              "first_limit: the one that stops them first",
+      .once = true,
+      .help = "threads of that stack a kernel limit leaves room for now (n = 1; "
+              "counts, run 0 only); first_limit: the one that stops them first "
+              "(the definition million's limits use too)",
       .cases = TL_LIST("threads_max", "pid_max", "rlimit_nproc", "cgroup_pids_max",
                        "max_map_count", "commit_limit", "memory", "address_space",
                        "first_limit"),
       .filled = TL_LIST("stack_bytes", "result") },
     { .name = "capacity", .unit = "threads",
+      .once = true,
       .help = "threads created before spawning failed or the probe's own bound, "
-              "in a capped child (n = 1 a run)",
+              "in a capped child (n = 1; a count, the same in every run: run 0 "
+              "only)",
       .cases = TL_LIST("threads_created"),
       .filled = TL_LIST("stack_bytes", "threads", "result") },
     { 0 } };
@@ -1660,19 +1428,21 @@ int main(int argc, char **argv)
     tl_bench_plan(b, planned_rows(b, &o));
 
     findings f = { .untouched_8m = { NAN, NAN } };
-    if (runs(&o, "default")) {
+    /* default, memory, limits and capacity are sizes and counts: measured
+     * in run 0 only (their sections say once). */
+    if (tl_bench_section_begin(b, "default")) {
         f.default_bytes = measure_default(b);
         f.default_source = default_stack_source(f.default_bytes);
     }
-    if (runs(&o, "latency"))
+    if (tl_bench_section_begin(b, "latency"))
         measure_latency(b, &f.latency);
-    if (runs(&o, "memory"))
+    if (tl_bench_section_begin(b, "memory"))
         f.untouched_8m = measure_memory(b, &o);
-    if (runs(&o, "live_threads"))
+    if (tl_bench_section_begin(b, "live_threads"))
         measure_live(b, &o, &f.live);
-    if (runs(&o, "limits"))
+    if (tl_bench_section_begin(b, "limits"))
         measure_limits(b, &f.limits);
-    if (runs(&o, "capacity"))
+    if (tl_bench_section_begin(b, "capacity"))
         measure_capacity(b, &o, &f.capacity);
     answer(b, &f);
     return tl_bench_close(b);

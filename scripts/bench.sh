@@ -14,7 +14,10 @@
 #     --runs N        independent runs of every bench (default 5; quick 1).
 #                     Rounds: each round runs every bench once, so drift hits
 #                     every bench alike; then each bench combines its runs,
-#                     and every row's interval spans the runs' medians
+#                     and every row's interval spans the runs' medians. The
+#                     sections that measure a count or a size (threads a
+#                     capped child created, kernel limits, bytes per thread)
+#                     run in run 0 only, and their rows say runs=1
 #     --reps N        samples per case in each run (default 2 with several
 #                     runs; a bench's own default with one)
 #     --machine NAME  the machine's name (default $MACHINE, else the benches'
@@ -26,7 +29,8 @@
 #                     a machine with another fingerprint (CPU, caches, PUs)
 #     --plan          run nothing: print what each bench would run (cases,
 #                     threads, memory, time) with these flags, and the total
-#                     for all runs; --plan-json FILE writes it as JSON too
+#                     for all runs (sections measured once counted once);
+#                     --plan-json FILE writes it as JSON too
 #
 # Runs the benches listed in DIR/benches/benches.txt (CMake writes it: every
 # program there is a harness bench), harness_selftest first: it checks the
@@ -110,6 +114,25 @@ if [ "$plan" = 1 ]; then
     "$build/benches/$bench" "${flags[@]}" --plan --plan-json "$plans/$bench.json" </dev/null >/dev/null ||
       { echo "bench.sh: $bench --plan failed" >&2; exit 1; }
   done
+  if [ "$runs" -gt 1 ]; then
+    # Sections measured once (counts and sizes) run in run 0 only: each
+    # bench's time becomes its mean over the runs, so that plan_total.py's
+    # runs x time counts them once.
+    python3 - "$runs" "$plans"/*.json <<'PY'
+import json, sys
+runs = int(sys.argv[1])
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as f:
+        plan = json.load(f)
+    t = plan["totals"]
+    once = t.get("once_estimate_s") or 0
+    t["estimate_s"] += once / runs - once
+    t["estimate_note"] = "mean over %d runs: sections measured once count in run 0 only" % runs
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(plan, f, indent=1)
+PY
+    echo "(sections measured once run in run 0 only: each bench's time a run is its mean over the $runs runs)"
+  fi
   python3 "$here/plan_total.py" --runs "$runs" --machine "$machine" ${plan_json:+--json "$plan_json"} \
     "$plans"/*.json
   exit

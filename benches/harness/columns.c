@@ -24,7 +24,8 @@ const tl__stat_column tl__stat_columns[] = {
                   "unstable_spread times from the median, else 0" },
     { .name = "ci_level", .help = "the confidence level of [ci_lo, ci_hi], 0 to 1 (exact, "
                   "from the sample or run count: 0.75 for 3)" },
-    { .name = "runs", .help = "independent processes whose samples this row combines" },
+    { .name = "runs", .help = "independent processes whose samples this row combines (1 in "
+              "a section measured once: a count or a size, from run 0)" },
     { .name = "cpu_median", .help = "median process CPU time per operation over a sample, in "
                     "unit (empty when not measured): above the median, threads "
                     "were spinning or running in parallel",

@@ -52,7 +52,7 @@ static void section(FILE *f, const tl_bench_section *s)
     string_list(f, s->cases);
     fputs(", \"filled\": ", f);
     string_list(f, s->filled ? s->filled : (const char *const[]){ NULL });
-    fputc('}', f);
+    fprintf(f, ", \"once\": %s}", s->once ? "true" : "false");
 }
 
 static void stat_columns(FILE *f)

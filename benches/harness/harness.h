@@ -187,6 +187,11 @@ typedef struct tl_bench_section {
                                  its rows, NULL-terminated; NULL: any */
     const char *const *filled; /* bench columns filled in every row of it,
                                   NULL-terminated; NULL: none */
+    bool once;         /* it measures a count or a size that is the same in
+                          every run (threads a capped child created, a
+                          kernel limit, bytes per thread), not a time:
+                          measured in run 0 only, its rows say runs = 1
+                          (see tl_bench_section_begin); say why in help */
     /* More fields may be added at any time; zero means the default. */
 } tl_bench_section;
 
@@ -343,7 +348,8 @@ int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
  * (tl_bench_measure, _interleaved, _sample, tl_bench_stats) is appended to
  * <out>/<bench>.samples.csv:
  *   call,case,label,run,sample,value,unit,iterations,cpu_ns
- * call: the call's sequence number in the process (0, 1, ...); case: the
+ * call: the call's sequence number in the process (0, 1, ...; the calls
+ * of sections measured once from TL_ONCE_CALL_BASE on); case: the
  * index within an interleaved call (else 0); label: the case's label;
  * run: --run-index; sample: 0..reps-1; value: the sample (per operation);
  * iterations: the batch size; cpu_ns: process CPU time per operation over
@@ -367,6 +373,23 @@ int tl_bench_measure_interleaved(tl_bench *b, const tl_bench_case *cases,
  * time) and returns placeholder statistics: every figure 1 (in the unit),
  * n = reps, runs = 1, stable, so ratios come out 1 and nothing divides by
  * zero. tl_bench_close prints the plan instead of results. */
+
+/* Sections measured once (tl_bench_section.once): repeating a count or a
+ * size K times buys nothing, so a run with --run-index > 0 skips them and
+ * --combine takes their rows from run 0 alone (runs = 1; no run 0 among the
+ * runs is an error: exit 1, one line). Their calls are numbered apart in the
+ * samples file (from TL_ONCE_CALL_BASE), so a run that skips them numbers
+ * every other call as run 0 does. --plan counts them in run 0's plan only.
+ *
+ * tl_bench_section_begin says which section the measuring calls that follow
+ * belong to (until the next one), and returns whether this process measures
+ * it: tl_bench_runs, and for a once section, not in a run > 0 (in combine
+ * mode: true, answered from run 0). A bench with once sections begins every
+ * section with it; one without need not call it. Naming a section the spec
+ * does not declare is a bench bug (aborts). */
+bool tl_bench_section_begin(tl_bench *b, const char *section);
+
+#define TL_ONCE_CALL_BASE 1000000u
 
 /* True in combine mode: the bench may skip work whose only use is to feed
  * measuring calls (their operations are not run). */

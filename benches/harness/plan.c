@@ -31,6 +31,7 @@ void tl__plan_add(tl_bench *b, const char *label, const tl_measure_opts *opts,
         .memory_bytes = opts ? opts->memory_bytes : 0,
         .estimate_s = estimate_s,
         .estimated = opts && opts->estimate_ns > 0,
+        .once = runs->current && runs->current->once,
     };
     if (!c->label)
         tl_bench_fail(b, "out of memory for the plan");
@@ -86,6 +87,7 @@ typedef struct plan_totals {
     unsigned max_threads;
     size_t peak_memory_bytes;
     double estimate_s;
+    double once_estimate_s; /* the part of it measured once (run 0 only) */
 } plan_totals;
 
 static plan_totals totals_of(const tl__runs *runs)
@@ -97,6 +99,7 @@ static plan_totals totals_of(const tl__runs *runs)
         if (c->memory_bytes > t.peak_memory_bytes)
             t.peak_memory_bytes = c->memory_bytes;
         t.estimate_s += c->estimate_s;
+        t.once_estimate_s += c->once ? c->estimate_s : 0;
     }
     return t;
 }
@@ -109,17 +112,22 @@ static void print_text(const tl_bench *b, FILE *f)
             b->spec->name, b->cli.reps, b->cli.min_time_s);
     for (size_t i = 0; i < runs->case_count; i++) {
         const tl__planned_case *c = &runs->cases[i];
-        fprintf(f, "  [%zu] %-40s threads %-6u memory %-12zu est %.3f s%s\n",
+        fprintf(f, "  [%zu] %-40s threads %-6u memory %-12zu est %.3f s%s%s\n",
                 i + 1, c->label, c->threads, c->memory_bytes, c->estimate_s,
-                c->estimated ? "" : " (from reps x min-time)");
+                c->estimated ? "" : " (from reps x min-time)",
+                c->once ? " (once: run 0 only)" : "");
     }
     for (size_t i = 0; i < runs->fact_count; i++)
         fprintf(f, "  fact %s = %.10g\n", runs->facts[i].name,
                 runs->facts[i].value);
     fprintf(f,
             "  total: %zu cases, at most %u threads at once, peak memory %zu "
-            "bytes, estimated %.1f s\n",
+            "bytes, estimated %.1f s",
             t.cases, t.max_threads, t.peak_memory_bytes, t.estimate_s);
+    if (t.once_estimate_s > 0)
+        fprintf(f, " (%.1f s of it in sections measured once, in run 0 only)",
+                t.once_estimate_s);
+    fputc('\n', f);
 }
 
 static void print_json(const tl_bench *b, FILE *f)
@@ -138,7 +146,8 @@ static void print_json(const tl_bench *b, FILE *f)
         fprintf(f, ", \"threads\": %u, \"memory_bytes\": %zu, \"estimate_s\": ",
                 c->threads, c->memory_bytes);
         tl__json_number(f, c->estimate_s);
-        fprintf(f, ", \"estimated\": %s}", c->estimated ? "true" : "false");
+        fprintf(f, ", \"estimated\": %s%s}", c->estimated ? "true" : "false",
+                c->once ? ", \"once\": true" : "");
     }
     fputs("],\n  \"facts\": {", f);
     for (size_t i = 0; i < runs->fact_count; i++) {
@@ -151,6 +160,8 @@ static void print_json(const tl_bench *b, FILE *f)
                "\"peak_memory_bytes\": %zu, \"estimate_s\": ",
             t.cases, t.max_threads, t.peak_memory_bytes);
     tl__json_number(f, t.estimate_s);
+    fputs(", \"once_estimate_s\": ", f);
+    tl__json_number(f, t.once_estimate_s);
     fputs("}\n}\n", f);
 }
 

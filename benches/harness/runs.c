@@ -26,9 +26,30 @@ bool tl_bench_planning(const tl_bench *b)
     return b && b->cli.plan != TL__PLAN_OFF;
 }
 
+static bool is_once_call(unsigned call) { return call >= TL_ONCE_CALL_BASE; }
+
 unsigned tl__runs_call(tl_bench *b)
 {
-    return b->runs ? b->runs->next_call++ : 0;
+    tl__runs *runs = b->runs;
+    if (!runs)
+        return 0;
+    if (runs->current && runs->current->once)
+        return TL_ONCE_CALL_BASE + runs->next_once_call++;
+    return runs->next_call++;
+}
+
+bool tl_bench_section_begin(tl_bench *b, const char *section)
+{
+    bool measured = tl_bench_runs(b, section); /* a bench bug if unknown */
+    const tl_bench_section *s = b->spec->sections;
+    while (strcmp(s->name, section) != 0)
+        s++;
+    if (b->runs)
+        b->runs->current = s;
+    /* A count or a size: run 0 measures it, combining answers from run 0. */
+    if (!measured || !s->once || tl_bench_replaying(b))
+        return measured;
+    return b->cli.run_index == 0;
 }
 
 /* ---- writing samples ---------------------------------------------------------- */
@@ -191,6 +212,16 @@ static char *read_whole(tl_bench *b, const char *dir, const char *suffix,
     return text;
 }
 
+static int by_call(const void *pa, const void *pb)
+{
+    const tl__sample_row *a = pa, *b = pb;
+    if (a->call != b->call)
+        return a->call < b->call ? -1 : 1;
+    if (a->case_index != b->case_index)
+        return a->case_index < b->case_index ? -1 : 1;
+    return a->sample < b->sample ? -1 : a->sample > b->sample;
+}
+
 static void load_samples(tl_bench *b, tl__run_data *run)
 {
     char *path;
@@ -216,6 +247,10 @@ static void load_samples(tl_bench *b, tl__run_data *run)
     free(text);
     free(path);
     run->run_json = read_whole(b, run->dir, ".run.json", NULL);
+    run->index = run->count ? run->rows[0].run : -1;
+    /* By call, then case and sample: the calls of once sections, numbered
+     * apart, sit among the others in run 0's file. */
+    qsort(run->rows, run->count, sizeof *run->rows, by_call);
 }
 
 /* ---- the runs to combine ---------------------------------------------------------- */
@@ -286,13 +321,13 @@ static void check_run_indexes(tl_bench *b)
     const tl__runs *runs = b->runs;
     for (size_t i = 0; i < runs->run_count; i++)
         for (size_t j = i + 1; j < runs->run_count; j++)
-            if (runs->runs[i].count && runs->runs[j].count &&
-                runs->runs[i].rows[0].run == runs->runs[j].rows[0].run)
+            if (runs->runs[i].index >= 0 &&
+                runs->runs[i].index == runs->runs[j].index)
                 tl_bench_fail(b,
                               "cannot combine: %s and %s are both run %ld (give "
                               "each run its own --run-index)",
                               runs->runs[i].dir, runs->runs[j].dir,
-                              runs->runs[i].rows[0].run);
+                              runs->runs[i].index);
 }
 
 static void load_runs(tl_bench *b)
@@ -333,17 +368,23 @@ int tl__runs_open(tl_bench *b)
 
 /* ---- replaying a call ------------------------------------------------------------- */
 
-/* The rows of call `call` in run: [*first, *end). Calls are replayed in
- * increasing order, so the cursor only moves forward. */
-static void rows_of_call(tl__run_data *run, unsigned call, size_t *first,
+/* The rows of call `call` in run: [*first, *end) (rows are sorted by
+ * call, so any order of replay finds them). */
+static void rows_of_call(const tl__run_data *run, unsigned call, size_t *first,
                          size_t *end)
 {
-    while (run->cursor < run->count && run->rows[run->cursor].call < call)
-        run->cursor++;
-    size_t i = run->cursor;
+    size_t lo = 0, hi = run->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (run->rows[mid].call < call)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i = lo;
     while (i < run->count && run->rows[i].call == call)
         i++;
-    *first = run->cursor;
+    *first = lo;
     *end = i;
 }
 
@@ -371,6 +412,8 @@ static size_t gather(tl_bench *b, unsigned call, unsigned case_index,
     for (size_t r = 0; r < runs->run_count; r++) {
         tl__run_data *run = &runs->runs[r];
         size_t first, end, before = n;
+        if (is_once_call(call) && run->index != 0)
+            continue; /* measured in run 0 only */
         rows_of_call(run, call, &first, &end);
         for (size_t i = first; i < end; i++) {
             const tl__sample_row *row = &run->rows[i];
@@ -389,11 +432,27 @@ static size_t gather(tl_bench *b, unsigned call, unsigned case_index,
     return with;
 }
 
+/* A call of a section measured once needs run 0 among the runs. */
+static void check_run_zero(tl_bench *b, unsigned call, const char *label)
+{
+    const tl__runs *runs = b->runs;
+    for (size_t r = 0; r < runs->run_count; r++)
+        if (runs->runs[r].index == 0)
+            return;
+    const tl_bench_section *s = runs->current;
+    tl_bench_fail(b,
+                  "cannot combine: call %u ('%s', section %s) is measured once, "
+                  "in run 0 (--run-index 0), and none of the %zu runs is run 0",
+                  call, label ? label : "", s ? s->name : "?", runs->run_count);
+}
+
 int tl__runs_replay(tl_bench *b, unsigned call, unsigned case_index,
                     const char *label, const char *unit, tl_stats *out)
 {
     tl__runs *runs = b->runs;
-    size_t total = 0;
+    size_t total = 0, expected = is_once_call(call) ? 1 : runs->run_count;
+    if (is_once_call(call))
+        check_run_zero(b, call, label);
     for (size_t r = 0; r < runs->run_count; r++)
         total += runs->runs[r].count;
     double *values = malloc((total + 1) * sizeof *values);
@@ -405,11 +464,11 @@ int tl__runs_replay(tl_bench *b, unsigned call, unsigned case_index,
                                    cpu, counts, iterations);
     if (!err && with == 0)
         err = ENODATA; /* it failed in every run */
-    else if (!err && with < runs->run_count)
+    else if (!err && with < expected)
         tl_bench_fail(b,
                       "cannot combine: call %u ('%s') has samples in %zu of "
                       "the %zu runs (it failed in the others)",
-                      call, label ? label : "", with, runs->run_count);
+                      call, label ? label : "", with, expected);
     size_t n = 0;
     for (size_t r = 0; r < with; r++)
         n += counts[r];
@@ -479,18 +538,35 @@ void tl__runs_free(tl_bench *b)
     b->runs = NULL;
 }
 
+/* The most calls of each kind a run recorded: max + 1, or 0. */
+static void calls_recorded(const tl__run_data *run, unsigned *calls,
+                           unsigned *once_calls)
+{
+    *calls = *once_calls = 0;
+    for (size_t i = 0; i < run->count; i++) {
+        unsigned c = run->rows[i].call;
+        if (is_once_call(c) && c - TL_ONCE_CALL_BASE + 1 > *once_calls)
+            *once_calls = c - TL_ONCE_CALL_BASE + 1;
+        else if (!is_once_call(c) && c + 1 > *calls)
+            *calls = c + 1;
+    }
+}
+
 void tl__runs_check_complete(tl_bench *b)
 {
     const tl__runs *runs = b->runs;
     for (size_t r = 0; runs && r < runs->run_count; r++) {
         const tl__run_data *run = &runs->runs[r];
-        if (run->count && run->rows[run->count - 1].call >= runs->next_call)
+        unsigned calls, once_calls;
+        calls_recorded(run, &calls, &once_calls);
+        if (calls > runs->next_call || once_calls > runs->next_once_call)
             tl_bench_fail(b,
                           "cannot combine: %s recorded %u measuring calls, but "
                           "this combine made only %u: the runs were made with "
                           "other flags or another build",
-                          run->dir, run->rows[run->count - 1].call + 1,
-                          runs->next_call);
+                          run->dir, calls > runs->next_call ? calls : once_calls,
+                          calls > runs->next_call ? runs->next_call
+                                                  : runs->next_once_call);
     }
 }
 

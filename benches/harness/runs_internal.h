@@ -80,10 +80,10 @@ typedef struct tl__sample_row {
 /* One run loaded for --combine. */
 typedef struct tl__run_data {
     char *dir;             /* owned */
-    tl__sample_row *rows;  /* owned, in file order */
+    tl__sample_row *rows;  /* owned, by call, case and sample */
     size_t count, cap;
-    size_t cursor;         /* first row of the call being replayed */
     char *run_json;        /* owned text of <dir>/<bench>.run.json, or NULL */
+    long index;            /* its --run-index (from its rows); -1 if none */
 } tl__run_data;
 
 typedef struct tl__planned_case {
@@ -92,6 +92,7 @@ typedef struct tl__planned_case {
     size_t memory_bytes;
     double estimate_s;
     bool estimated;        /* the bench gave estimate_ns */
+    bool once;             /* in a section measured once (run 0 only) */
 } tl__planned_case;
 
 typedef struct tl__plan_fact {
@@ -102,6 +103,9 @@ typedef struct tl__plan_fact {
 typedef struct tl__runs tl__runs;
 struct tl__runs {
     unsigned next_call;    /* sequence number of the next measuring call */
+    unsigned next_once_call; /* ... in a section measured once, less
+                                TL_ONCE_CALL_BASE */
+    const tl_bench_section *current; /* tl_bench_section_begin's, or NULL */
     tl__outfile samples;   /* <bench>.samples.csv: record and combine */
     tl__run_data *runs;    /* combine: the runs, owned */
     size_t run_count;
@@ -134,7 +138,8 @@ void tl__runs_discard(tl_bench *b);
 /* Frees what tl__runs_open made. Accepts a bench without it. */
 void tl__runs_free(tl_bench *b);
 
-/* The sequence number of a new measuring call. */
+/* The sequence number of a new measuring call: from TL_ONCE_CALL_BASE on
+ * in a section measured once. */
 unsigned tl__runs_call(tl_bench *b);
 
 /* Records the n samples of case case_index of call `call`. */

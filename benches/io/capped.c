@@ -2,10 +2,13 @@
 #define _GNU_SOURCE
 #include "capped.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <threadlab/thread.h>
+
 /* The parent waits this much past the child's own watchdog before it kills
  * the child outright. */
 #define GRACE_S 5
+#define GLIBC_STACK_CACHE_BYTES ((size_t)40 << 20) /* glibc's default limit */
+#define USER_ADDRESS_SPACE_BYTES ((double)(1ull << 47)) /* x86-64, 4-level */
 
 bool io_sanitized(void)
 {
@@ -76,18 +83,148 @@ uint64_t io_ram_bytes(void)
     return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
+/* Threads of the processes whose real uid is uid: what RLIMIT_NPROC
+ * counts. */
+static uint64_t user_tasks(uid_t uid)
+{
+    DIR *proc = opendir("/proc");
+    uint64_t tasks = 0;
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) != NULL) {
+        char path[300], line[128];
+        if (!isdigit((unsigned char)e->d_name[0]))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "r");
+        long real_uid = -1, threads = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            sscanf(line, "Uid: %ld", &real_uid);
+            sscanf(line, "Threads: %ld", &threads);
+        }
+        if (f)
+            fclose(f);
+        if (real_uid == (long)uid && threads > 0)
+            tasks += (uint64_t)threads;
+    }
+    if (proc)
+        closedir(proc);
+    return tasks;
+}
+
+static uint64_t count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    uint64_t lines = 0;
+    int c;
+    while (f && (c = getc(f)) != EOF)
+        lines += c == '\n';
+    if (f)
+        fclose(f);
+    return lines;
+}
+
+/* The path of a file of this process's cgroup for a controller: cgroup v1
+ * (/sys/fs/cgroup/<controller>/<path>/<v1>) where that controller is
+ * mounted, else v2 (/sys/fs/cgroup/<path>/<v2>). False if unreadable. */
+static bool cgroup_file(const char *controller, const char *v1, const char *v2,
+                        char *out, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    char line[512];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        char *controllers = strchr(line, ':');
+        char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+        if (!path)
+            continue;
+        *path++ = '\0';
+        path[strcspn(path, "\n")] = '\0';
+        controllers++;
+        if (*controllers == '\0')
+            snprintf(out, size, "/sys/fs/cgroup%s/%s", path, v2);
+        else if (strstr(controllers, controller))
+            snprintf(out, size, "/sys/fs/cgroup/%s%s/%s", controller, path, v1);
+        else
+            continue;
+        found = access(out, R_OK) == 0;
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* A number of this process's cgroup (0 if none, or "max"). */
+static uint64_t cgroup_number(const char *controller, const char *v1, const char *v2)
+{
+    char path[600];
+    return cgroup_file(controller, v1, v2, path, sizeof path) ? read_u64_file(path) : 0;
+}
+
+/* Memory for more threads: MemAvailable, or the cgroup's room if less. */
+static double available_bytes(void)
+{
+    double avail = read_kib_field("/proc/meminfo", "MemAvailable");
+    double limit = (double)cgroup_number("memory", "memory.limit_in_bytes", "memory.max");
+    double usage = (double)cgroup_number("memory", "memory.usage_in_bytes", "memory.current");
+    if (limit > 0 && limit - usage < avail)
+        avail = limit - usage;
+    return avail;
+}
+
+static void memory_snapshot(io_kernel_limits *k)
+{
+    k->ram_bytes = io_ram_bytes();
+    k->available_bytes = available_bytes();
+    k->overcommit = (int)read_u64_file("/proc/sys/vm/overcommit_memory");
+    k->commit_room_bytes = read_kib_field("/proc/meminfo", "CommitLimit") -
+                           read_kib_field("/proc/meminfo", "Committed_AS");
+    struct rlimit rl;
+    k->address_space_capped = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+    k->address_space_bytes = k->address_space_capped ? (double)rl.rlim_cur
+                                                     : USER_ADDRESS_SPACE_BYTES;
+    k->vsz_now_bytes = read_kib_field("/proc/self/status", "VmSize");
+}
+
+size_t io_stack_cache_limit_bytes(void)
+{
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    const char *key = "glibc.pthread.stack_cache_size=";
+    const char *at = tunables ? strstr(tunables, key) : NULL;
+    unsigned long long v = at ? strtoull(at + strlen(key), NULL, 0) : 0;
+    return v ? (size_t)v : GLIBC_STACK_CACHE_BYTES;
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+int io_flush_stack_cache(void)
+{
+    tl_thread *h;
+    int err = tl_builder_spawn(
+        &(tl_builder){ .stack_size = io_stack_cache_limit_bytes() + (8u << 20) },
+        nothing, NULL, &h);
+    return err ? err : tl_join(h, NULL);
+}
+
 void io_kernel_limits_read(io_kernel_limits *k)
 {
+    (void)io_flush_stack_cache(); /* refused: the mappings count as they are */
     *k = (io_kernel_limits){
         .threads_max = read_u64_file("/proc/sys/kernel/threads-max"),
         .pid_max = read_u64_file("/proc/sys/kernel/pid_max"),
         .max_map_count = read_u64_file("/proc/sys/vm/max_map_count"),
-        .nproc_ignored = geteuid() == 0,
-        .ram_bytes = io_ram_bytes(),
+        .nproc_ignored = geteuid() == 0, /* CAP_SYS_RESOURCE */
+        .mappings_now = count_lines("/proc/self/maps"),
+        .cgroup_pids_max = cgroup_number("pids", "pids.max", "pids.max"),
+        .cgroup_pids_now = cgroup_number("pids", "pids.current", "pids.current"),
     };
     struct rlimit rl;
     if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         k->nproc = (uint64_t)rl.rlim_cur;
+    if (k->nproc && !k->nproc_ignored)
+        k->user_tasks_now = user_tasks(getuid());
     /* The fourth field of loadavg is "running/total" scheduling entities. */
     FILE *f = fopen("/proc/loadavg", "r");
     unsigned long long total = 0;
@@ -97,23 +234,111 @@ void io_kernel_limits_read(io_kernel_limits *k)
         fclose(f);
     }
     k->tasks_now = total;
+    memory_snapshot(k);
 }
 
-static uint64_t min_nonzero(uint64_t a, uint64_t b)
+/* "32 KiB", "8 MiB", "15.2 GiB": for the limits' values. */
+static const char *format_bytes(double bytes, char *buf, size_t size)
 {
-    return a == 0 ? b : b == 0 ? a : a < b ? a : b;
+    static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, size, bytes == floor(bytes) ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+    return buf;
+}
+
+__attribute__((format(printf, 5, 6))) static void
+add_limit(io_thread_limits *l, const char *name, double threads, bool shared,
+          const char *fmt, ...)
+{
+    if (l->count == IO_THREAD_LIMITS_MAX)
+        return;
+    io_thread_limit *t = &l->item[l->count++];
+    *t = (io_thread_limit){ .name = name, .threads = threads > 0 ? floor(threads) : 0,
+                            .shared = shared };
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->value, sizeof t->value, fmt, ap);
+    va_end(ap);
+}
+
+/* Every thread is one task and one pid, and one of the user's and the
+ * cgroup's: what is alive now is taken off. */
+static void task_limits(const io_kernel_limits *k, io_thread_limits *l)
+{
+    double now = (double)k->tasks_now;
+    if (k->threads_max)
+        add_limit(l, "threads_max", (double)k->threads_max - now, true, "%llu",
+                  (unsigned long long)k->threads_max);
+    if (k->pid_max)
+        add_limit(l, "pid_max", (double)k->pid_max - now, true, "%llu",
+                  (unsigned long long)k->pid_max);
+    if (k->nproc && !k->nproc_ignored)
+        add_limit(l, "rlimit_nproc", (double)k->nproc - (double)k->user_tasks_now, true,
+                  "%llu", (unsigned long long)k->nproc);
+    if (k->cgroup_pids_max)
+        add_limit(l, "cgroup_pids_max",
+                  (double)k->cgroup_pids_max - (double)k->cgroup_pids_now, true, "%llu",
+                  (unsigned long long)k->cgroup_pids_max);
+}
+
+static void memory_limits(const io_kernel_limits *k, size_t stack_bytes,
+                          double resident_bytes, io_thread_limits *l)
+{
+    char a[32];
+    double page = (double)sysconf(_SC_PAGESIZE);
+    if (k->max_map_count) /* a stack and its guard page: two mappings */
+        add_limit(l, "max_map_count",
+                  ((double)k->max_map_count - (double)k->mappings_now) / 2, false,
+                  "%llu", (unsigned long long)k->max_map_count);
+    if (k->overcommit == 2 && !isnan(k->commit_room_bytes)) /* stacks committed */
+        add_limit(l, "commit_limit", k->commit_room_bytes / (double)stack_bytes, true,
+                  "%s left (overcommit 2)", format_bytes(k->commit_room_bytes, a, sizeof a));
+    if (!isnan(k->available_bytes) && resident_bytes > 0)
+        add_limit(l, "memory", k->available_bytes / resident_bytes, true,
+                  "%s available, overcommit %d",
+                  format_bytes(fmax(k->available_bytes, 0), a, sizeof a), k->overcommit);
+    add_limit(l, "address_space",
+              (k->address_space_bytes - (isnan(k->vsz_now_bytes) ? 0 : k->vsz_now_bytes)) /
+                  ((double)stack_bytes + page),
+              false, k->address_space_capped ? "RLIMIT_AS %s" : "%s (47-bit user space)",
+              format_bytes(k->address_space_bytes, a, sizeof a));
+}
+
+void io_thread_limits_of(const io_kernel_limits *k, size_t stack_bytes,
+                      double resident_bytes, io_thread_limits *out)
+{
+    out->count = 0;
+    task_limits(k, out);
+    memory_limits(k, stack_bytes, resident_bytes, out);
+}
+
+const io_thread_limit *io_thread_limits_first(const io_thread_limits *l,
+                                              bool shared_only)
+{
+    const io_thread_limit *first = NULL;
+    for (size_t i = 0; i < l->count; i++)
+        if ((!shared_only || l->item[i].shared) &&
+            (!first || l->item[i].threads < first->threads))
+            first = &l->item[i];
+    return first;
+}
+
+uint64_t io_thread_headroom(const io_thread_limits *l)
+{
+    const io_thread_limit *first = io_thread_limits_first(l, true);
+    return first ? (uint64_t)(first->threads / 2) : UINT64_MAX;
 }
 
 uint64_t io_kernel_thread_headroom(const io_kernel_limits *k)
 {
-    uint64_t limit = min_nonzero(k->threads_max, k->pid_max);
-    limit = min_nonzero(limit, k->max_map_count / 2);
-    if (!k->nproc_ignored)
-        limit = min_nonzero(limit, k->nproc);
-    if (limit == 0)
-        return 1000; /* nothing readable: stay modest */
-    uint64_t left = limit > k->tasks_now ? limit - k->tasks_now : 0;
-    return left / 2;
+    io_thread_limits l;
+    io_thread_limits_of(k, 64 * 1024, 32.0 * 1024, &l);
+    uint64_t headroom = io_thread_headroom(&l);
+    return headroom == UINT64_MAX ? 1000 : headroom; /* nothing readable: stay modest */
 }
 
 uint64_t io_files_possible(void)

@@ -60,7 +60,9 @@ double io_rss_bytes(void);
  * unreadable. Threads cost one each; RSS does not show it. */
 double io_kernel_stack_bytes(void);
 
-/* The kernel's limits on threads, each 0 where it could not be read. */
+/* The kernel's limits on threads, as the kernel states them, and what is
+ * used of each now: one snapshot, which io_thread_limits_of turns into thread
+ * counts. Each 0 (or NAN for bytes) where it could not be read. */
 typedef struct io_kernel_limits {
     uint64_t threads_max;   /* kernel.threads-max: threads, machine-wide */
     uint64_t pid_max;       /* kernel.pid_max: every thread takes a pid */
@@ -70,14 +72,78 @@ typedef struct io_kernel_limits {
                                user's threads machine-wide */
     bool nproc_ignored;     /* root: RLIMIT_NPROC does not apply */
     uint64_t tasks_now;     /* threads on the machine now */
+    uint64_t user_tasks_now; /* threads of this real uid now (what
+                                RLIMIT_NPROC counts; read unless ignored) */
+    uint64_t cgroup_pids_max, cgroup_pids_now; /* the cgroup's pids.max
+                                                  (0: none) and pids.current */
+    uint64_t mappings_now;  /* lines of /proc/self/maps */
     uint64_t ram_bytes;     /* physical memory */
+    double available_bytes; /* MemAvailable, or the cgroup's room if less */
+    int overcommit;         /* vm.overcommit_memory: 2 commits every stack */
+    double commit_room_bytes; /* CommitLimit - Committed_AS (policy 2) */
+    double address_space_bytes; /* RLIMIT_AS, else the 47-bit user space */
+    bool address_space_capped;  /* RLIMIT_AS is set */
+    double vsz_now_bytes;   /* this process's VmSize */
 } io_kernel_limits;
 
+/* Reads the snapshot. It first empties glibc's cache of joined threads'
+ * stacks (io_flush_stack_cache): their mappings would count as in use, and
+ * a bench that has just joined 10,000 threads would see max_map_count
+ * nearer than a program starting its million threads would. */
 void io_kernel_limits_read(io_kernel_limits *out);
 
-/* Half of what the kernel leaves for new threads (threads-max, pid_max,
- * max_map_count / 2, less the threads there are now): a bench never takes
- * every thread or pid of the machine. */
+/* The limit of glibc's cache of joined threads' stacks: the
+ * glibc.pthread.stack_cache_size tunable if GLIBC_TUNABLES sets it, else
+ * glibc's default, 40 MiB. */
+size_t io_stack_cache_limit_bytes(void);
+
+/* Empties that cache: a thread whose stack is larger than the whole cache
+ * empties it when joined (glibc frees the oldest stacks first until the
+ * cache fits its limit, then that one). Returns 0 or the spawn's errno. */
+int io_flush_stack_cache(void);
+
+/* One kernel limit as a thread count. */
+typedef struct io_thread_limit {
+    const char *name; /* threads_max, pid_max, rlimit_nproc, cgroup_pids_max,
+                         max_map_count, commit_limit, memory, address_space */
+    char value[80];   /* the limit as the kernel states it */
+    double threads;   /* more threads of the stack size it leaves room for */
+    bool shared;      /* machine- or user-wide: other processes need it too */
+} io_thread_limit;
+
+#define IO_THREAD_LIMITS_MAX 8
+
+typedef struct io_thread_limits {
+    io_thread_limit item[IO_THREAD_LIMITS_MAX]; /* those that apply here */
+    size_t count;
+} io_thread_limits;
+
+/* The one definition of what stops threads, shared by stack_size and
+ * million: each limit as the threads of stack_bytes it leaves room for
+ * *now*, from the snapshot k (a thread takes a task and a pid machine-wide,
+ * one of the user's RLIMIT_NPROC, one of the cgroup's pids, two mappings of
+ * its process (stack and guard), resident_bytes of memory, its whole stack
+ * of commit under overcommit policy 2, and stack_bytes plus a guard page of
+ * address space). What is in use already (the tasks alive, the process's
+ * mappings) is taken off, since a million threads would start from here:
+ * so pid_max (counted over the machine's tasks) and max_map_count / 2
+ * (counted over this process's mappings) are compared on the same footing. */
+void io_thread_limits_of(const io_kernel_limits *k, size_t stack_bytes,
+                         double resident_bytes, io_thread_limits *out);
+
+/* The limit that leaves room for the fewest threads: what a million threads
+ * would hit first (shared_only: among the machine- and user-wide ones).
+ * NULL if none applies. */
+const io_thread_limit *io_thread_limits_first(const io_thread_limits *l,
+                                              bool shared_only);
+
+/* Half of the room the machine- and user-wide limits of l leave: a bench
+ * never takes every thread, pid or byte that other processes need too.
+ * Per-process limits (mappings, address space) hurt nobody else: a capped
+ * child may run into them. UINT64_MAX if none applies. */
+uint64_t io_thread_headroom(const io_thread_limits *l);
+
+/* io_thread_headroom for threads of 64 KiB stacks costing 32 KiB each. */
 uint64_t io_kernel_thread_headroom(const io_kernel_limits *k);
 
 /* The machine's memory, bytes (0 if unknown). */
