@@ -17,7 +17,9 @@ verdict flips.
 
 The figures of one run should fall inside another run's intervals about as
 often as the intervals' level says (ci_level); far less means the intervals
-are too narrow for what changes between runs. Exit 2 on bad input.
+are too narrow for what changes between runs. A figure measured once per
+run (a count or a size: ci_level 0) has no interval and is shown but not
+counted. Exit 2 on bad input.
 """
 import argparse
 import itertools
@@ -39,15 +41,18 @@ def cases(folder, bench):
     out = {}
     for row in results.rows:
         median = row.num("median")
-        if math.isfinite(median):
+        # a row measured once (ci_level 0) has no interval to agree with
+        if math.isfinite(median) and row.num("ci_level") > 0:
             out[tuple(row[k] for k in keys)] = (median, row.num("ci_lo"), row.num("ci_hi"),
                                                 row.num("ci_level"))
     return keys, out
 
 
 def inside(a, b):
-    """Is figure a's value inside figure b's interval? None when b has none."""
-    if a is None or b is None or not b.has_interval():
+    """Is figure a's value inside figure b's interval? None when b has none
+    with a level: a figure measured once (a count, ci_level 0) has a range
+    of one value, which says nothing of what another run would find."""
+    if a is None or b is None or not b.has_interval() or not b.level > 0:
         return None
     return b.lo <= a.value <= b.hi
 
@@ -86,9 +91,10 @@ def headlines(folders):
         checks = [inside(a, b) for a, b in itertools.permutations(figures, 2)]
         checks = [c for c in checks if c is not None]
         total_in, total = total_in + sum(checks), total + len(checks)
-        print("| %s | %s%s | %s | %d/%d |" % (
+        print("| %s | %s%s | %s | %s |" % (
             bench.name, h.label, " (%s)" % note if note else "",
-            " | ".join(show(h, f) for f in figures), sum(checks), len(checks)))
+            " | ".join(show(h, f) for f in figures),
+            "%d/%d" % (sum(checks), len(checks)) if checks else "no interval"))
     return total_in, total
 
 

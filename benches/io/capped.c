@@ -327,10 +327,24 @@ const io_thread_limit *io_thread_limits_first(const io_thread_limits *l,
     return first;
 }
 
+/* x rounded down to two significant digits (16,339 -> 16,000). */
+static uint64_t two_digits_down(uint64_t x)
+{
+    uint64_t unit = 1;
+    while (x / unit >= 100)
+        unit *= 10;
+    return x / unit * unit;
+}
+
+/* Half the room, rounded down to two significant digits: the room moves by
+ * the few tasks other programs start and end between two runs (16,339
+ * threads in one make bench, 16,341 in the next), and a probe stopped by
+ * this cap would report that drift as if the machine had changed; a round
+ * cap gives the same count in every run. */
 uint64_t io_thread_headroom(const io_thread_limits *l)
 {
     const io_thread_limit *first = io_thread_limits_first(l, true);
-    return first ? (uint64_t)(first->threads / 2) : UINT64_MAX;
+    return first ? two_digits_down((uint64_t)(first->threads / 2)) : UINT64_MAX;
 }
 
 uint64_t io_kernel_thread_headroom(const io_kernel_limits *k)

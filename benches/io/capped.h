@@ -140,7 +140,9 @@ const io_thread_limit *io_thread_limits_first(const io_thread_limits *l,
 /* Half of the room the machine- and user-wide limits of l leave: a bench
  * never takes every thread, pid or byte that other processes need too.
  * Per-process limits (mappings, address space) hurt nobody else: a capped
- * child may run into them. UINT64_MAX if none applies. */
+ * child may run into them. Rounded down to two significant digits, so
+ * that the cap is the same from run to run (capped.c). UINT64_MAX if none
+ * applies. */
 uint64_t io_thread_headroom(const io_thread_limits *l);
 
 /* io_thread_headroom for threads of 64 KiB stacks costing 32 KiB each. */
