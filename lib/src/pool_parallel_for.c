@@ -96,7 +96,7 @@ static void pf_unref(pf_job *j)
         free(j);
 }
 
-static void *pf_helper(void *arg)
+void *tl__pf_helper(void *arg)
 {
     pf_job *j = arg;
     unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
@@ -121,18 +121,23 @@ static void pf_wait(pf_job *j, bool pure)
     }
 }
 
-/* Queues up to `helpers` helper tasks for j and wakes workers for them;
- * drops the references of those it could not queue (no memory). Returns
+/* Hands j to up to `helpers` workers: to idle ones through their go words
+ * (no lock, no queue slot), the rest as helper entries in the queue, which
+ * busy workers take when they get to them, and wakes workers for those.
+ * Drops the references of helpers it could not queue (no memory). Returns
  * how many workers it woke from sleep. */
-static unsigned pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+static unsigned pf_post_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
 {
-    unsigned queued = 0;
+    unsigned woken;
+    unsigned posted = tl__pool_post(pool, j, helpers, &woken);
+    unsigned queued = posted;
     for (; queued < helpers; queued++)
-        if (tl__pool_enqueue(pool, &(tl__entry){pf_helper, j, NULL}, 0) != 0)
+        if (tl__pool_enqueue(pool, &(tl__entry){tl__pf_helper, j, NULL}, 0) !=
+            0)
             break;
     if (queued < helpers)
         atomic_fetch_sub(&j->refs, helpers - queued);
-    return tl__pool_wake_for_work(pool, queued);
+    return woken + tl__pool_wake_for_work(pool, queued - posted);
 }
 
 static size_t pf_job_size(void)
@@ -204,12 +209,12 @@ static pf_job *pf_job_new(tl_pool *pool, pf_job *on_stack, pf_block *one_block,
     return j;
 }
 
-/* Queues the helpers, runs chunks on the calling thread (inside the pool
+/* Posts the helpers, runs chunks on the calling thread (inside the pool
  * meanwhile), waits for the rest. Returns 0 or ECANCELED (a chunk
  * panicked). */
 static int pf_run(tl_pool *pool, pf_job *j)
 {
-    unsigned woken = pf_queue_helpers(pool, j, j->width - 1);
+    unsigned woken = pf_post_helpers(pool, j, j->width - 1);
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
     run_chunks(j, 0);
