@@ -386,22 +386,30 @@ static bool idle_wait(worker *w, tl__entry *out)
     }
 }
 
-/* Gets the worker its next entry: what it stashed; else from the queue;
- * else, its go word open to posts, after publishing its finished count, by
- * idle_wait. Returns false when the pool stops. w->posted says whether the
+/* Gets the worker its next entry: a job posted to its go word; what it
+ * stashed; else from the queue; else, its go word open to posts, after
+ * publishing its finished count, by idle_wait. Returns false when the pool stops. w->posted says whether the
  * entry is a posted job (not a queue entry, so not counted finished). */
 static bool next_entry(worker *w, tl__entry *out)
 {
     tl_pool *pool = w->pool;
+    /* Open already if a parallel_for helper just left its job. */
+    bool open = atomic_load_explicit(&w->go, memory_order_relaxed) !=
+                TL__GO_BUSY;
     w->posted = false;
+    if (open && go_take(w, out))
+        return true; /* a posted job before anything else */
     if (w->stashed) {
+        if (open && !go_move(w, TL__GO_SPIN, TL__GO_BUSY))
+            return go_take(w, out); /* a job came in between */
         w->stashed = false;
         *out = w->stash;
         return true;
     }
-    if (tl__queue_take(&pool->queue, out))
+    if (open ? take_idle(w, out) : tl__queue_take(&pool->queue, out))
         return true;
-    atomic_store(&w->go, TL__GO_SPIN); /* open to posts from here on */
+    if (!open)
+        atomic_store(&w->go, TL__GO_SPIN); /* open to posts from here on */
     /* A short poll first, counted nowhere: a producer a little slower than
      * the workers refills the queue within it, and a worker that does not
      * flip its spinner count at each gap spares the producer a cache miss
@@ -793,13 +801,16 @@ static void *worker_main(void *arg)
     while (next_entry(w, &w->current)) {
         tl_task *t = w->current.task;
         if (w->posted) {
-            tl__pf_helper(w->current.arg); /* catches its chunks' panics */
+            tl__pf_help(w->current.arg, &w->go); /* catches chunks' panics */
             continue;
         }
         if (!t) {
             if (!w->current.fn)
                 continue; /* a refused submit's slot, counted by it */
-            w->current.fn(w->current.arg);
+            if (w->current.fn == tl__pf_helper)
+                tl__pf_help(w->current.arg, &w->go);
+            else
+                w->current.fn(w->current.arg);
         } else if (task_claim(t, w->self)) {
             task_finish(t, false, w->current.fn(w->current.arg), NULL,
                         T_ENTRY);

@@ -211,8 +211,12 @@ unsigned tl__pool_post(tl_pool *pool, void *job, unsigned want,
                        unsigned *woken);
 
 /* parallel_for's helper (pool_parallel_for.c): joins `job`, runs what
- * chunks are left, drops its reference. A worker runs it for a job posted
- * to its go word; the queue's helper entries run it too. */
+ * chunks are left, drops its reference. A worker runs tl__pf_help for a job
+ * posted to its go word, or a helper entry it took from the queue, with
+ * its go word: the helper opens it (TL__GO_SPIN) as it leaves the job,
+ * before its last chunk is counted, so the caller's next fork-join finds
+ * it open. tl__pf_helper is the queue entry's function (go NULL). */
+void tl__pf_help(void *job, _Atomic(uintptr_t) *go);
 void *tl__pf_helper(void *job);
 
 /* Prepares a catch frame to be armed (setjmp in the caller's own frame,

@@ -40,9 +40,13 @@ typedef struct pf_job {
 
 enum { PF_RUNNING, PF_CALLER_SLEEPS, PF_FINISHED };
 
+/* Counts a chunk done; the last one lets the caller go. `chunks` is read
+ * before the count: once counted, a helper that has left the job touches
+ * it no more (but for the futex wake, a system call on its address). */
 static void chunk_done(pf_job *j)
 {
-    if (atomic_fetch_add(&j->done, 1) + 1 == j->chunks &&
+    size_t chunks = j->chunks;
+    if (atomic_fetch_add(&j->done, 1) + 1 == chunks &&
         atomic_exchange(&j->finish, PF_FINISHED) == PF_CALLER_SLEEPS)
         tl__futex_wake(&j->finish, 1);
 }
@@ -65,30 +69,6 @@ static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
     return false;
 }
 
-/* Takes and runs chunks until none is left. A panicking chunk lands back here
- * (the frame is re-armed), counts as done, and the loop goes on. */
-static void run_chunks(pf_job *j, unsigned me)
-{
-    tl__catch c;
-    tl__pool_frame *const top = tl__pool_frames;
-    size_t i;
-    tl__pool_catch_init(&c);
-    if (setjmp(c.env) != 0) {
-        tl__pool_frames = top; /* as it was when the frame was set */
-        free(c.message); /* the panic hook has shown it */
-        c.message = NULL;
-        atomic_fetch_add(&j->panicked, 1);
-        chunk_done(j);
-    }
-    tl__catch_top = &c;
-    while (next_chunk(j, me, &i)) {
-        size_t b = j->begin + i * j->chunk;
-        j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
-        chunk_done(j);
-    }
-    tl__catch_top = c.prev;
-}
-
 static void pf_unref(pf_job *j)
 {
     bool docked = j->docked; /* read while still held */
@@ -96,12 +76,78 @@ static void pf_unref(pf_job *j)
         free(j);
 }
 
-void *tl__pf_helper(void *arg)
+/* One participant: the caller (helper false) or a helper, which leaves the
+ * job once it has no chunk left: drops its reference and, on a worker,
+ * opens its go word to the next post. */
+typedef struct pf_part {
+    unsigned me;              /* its own block */
+    bool helper;
+    _Atomic(uintptr_t) *go;   /* a worker's go word, else NULL */
+    size_t chunk;             /* the chunk it holds */
+} pf_part;
+
+static void pf_leave(pf_job *j, const pf_part *p)
 {
-    pf_job *j = arg;
-    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
-    run_chunks(j, me < j->width ? me : 0);
     pf_unref(j);
+    if (p->go)
+        atomic_store(p->go, TL__GO_SPIN);
+}
+
+/* After running p->chunk: claims the next one, and if there is none a
+ * helper leaves before it counts the chunk done. The job cannot end before
+ * that count, so its caller still holds it (the reference dropped is never
+ * the last), and a back-to-back parallel_for then finds the dock free and
+ * this worker open to its post, instead of the heap and the queue. Returns
+ * whether p holds a next chunk. */
+static bool chunk_end(pf_job *j, pf_part *p)
+{
+    bool more = next_chunk(j, p->me, &p->chunk);
+    if (!more && p->helper)
+        pf_leave(j, p);
+    chunk_done(j);
+    return more;
+}
+
+/* Runs p's chunk and takes and runs more until none is left. A panicking
+ * chunk lands back here (the frame is re-armed), counts as done, and the
+ * loop goes on. What changes across the setjmp lives in *p, not here. */
+static void run_chunks(pf_job *j, pf_part *p)
+{
+    tl__catch c;
+    tl__pool_frame *const top = tl__pool_frames;
+    tl__pool_catch_init(&c);
+    if (setjmp(c.env) != 0) {
+        tl__pool_frames = top; /* as it was when the frame was set */
+        free(c.message); /* the panic hook has shown it */
+        c.message = NULL;
+        atomic_fetch_add(&j->panicked, 1);
+        if (!chunk_end(j, p)) {
+            tl__catch_top = c.prev;
+            return;
+        }
+    }
+    tl__catch_top = &c;
+    do {
+        size_t b = j->begin + p->chunk * j->chunk;
+        j->fn(b, p->chunk + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
+    } while (chunk_end(j, p));
+    tl__catch_top = c.prev;
+}
+
+void tl__pf_help(void *job, _Atomic(uintptr_t) *go)
+{
+    pf_job *j = job;
+    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
+    pf_part p = {.me = me < j->width ? me : 0, .helper = true, .go = go};
+    if (next_chunk(j, p.me, &p.chunk))
+        run_chunks(j, &p);
+    else
+        pf_leave(j, &p); /* late: the others took every chunk */
+}
+
+void *tl__pf_helper(void *job)
+{
+    tl__pf_help(job, NULL);
     return NULL;
 }
 
@@ -217,7 +263,9 @@ static int pf_run(tl_pool *pool, pf_job *j)
     unsigned woken = pf_post_helpers(pool, j, j->width - 1);
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
-    run_chunks(j, 0);
+    pf_part caller = {.me = 0};
+    if (next_chunk(j, 0, &caller.chunk))
+        run_chunks(j, &caller);
     tl__pool_frames = f.prev;
     pf_wait(j, woken == 0);
     return atomic_load(&j->panicked) ? ECANCELED : 0;
