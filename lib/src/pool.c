@@ -322,6 +322,19 @@ unsigned tl__pool_post(tl_pool *pool, void *job, unsigned want,
     return posted;
 }
 
+unsigned tl__pool_retract(tl_pool *pool, void *job)
+{
+    unsigned taken_back = 0;
+    for (unsigned i = 0; i < pool->threads; i++) {
+        worker *w = &pool->workers[i];
+        if (atomic_load_explicit(&w->go, memory_order_relaxed) ==
+                (uintptr_t)job &&
+            go_move(w, (uintptr_t)job, TL__GO_SPIN))
+            taken_back++;
+    }
+    return taken_back;
+}
+
 /* ---- an idle worker ------------------------------------------------------ */
 
 /* Puts a worker without work to sleep until a submit, a post or free wakes

@@ -210,6 +210,13 @@ enum { TL__GO_BUSY, TL__GO_SPIN, TL__GO_SLEEP, TL__GO_EXITED };
 unsigned tl__pool_post(tl_pool *pool, void *job, unsigned want,
                        unsigned *woken);
 
+/* Takes `job` back from every go word it still sits in (posted, not yet
+ * taken), leaving them TL__GO_SPIN. Returns how many: the caller drops
+ * their references. SPIN is right even for a worker that slept when the
+ * job was posted: that post woke it (or found it not yet asleep), so it
+ * is awake or about to be, and will poll its word before it sleeps. */
+unsigned tl__pool_retract(tl_pool *pool, void *job);
+
 /* parallel_for's helper (pool_parallel_for.c): joins `job`, runs what
  * chunks are left, drops its reference. A worker runs tl__pf_help for a job
  * posted to its go word, or a helper entry it took from the queue, with

@@ -171,19 +171,19 @@ static void pf_wait(pf_job *j, bool pure)
  * (no lock, no queue slot), the rest as helper entries in the queue, which
  * busy workers take when they get to them, and wakes workers for those.
  * Drops the references of helpers it could not queue (no memory). Returns
- * how many workers it woke from sleep. */
-static unsigned pf_post_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+ * how many workers it woke from sleep; *posted, how many took a post. */
+static unsigned pf_post_helpers(tl_pool *pool, pf_job *j, unsigned helpers,
+                                unsigned *posted)
 {
     unsigned woken;
-    unsigned posted = tl__pool_post(pool, j, helpers, &woken);
-    unsigned queued = posted;
+    unsigned queued = *posted = tl__pool_post(pool, j, helpers, &woken);
     for (; queued < helpers; queued++)
         if (tl__pool_enqueue(pool, &(tl__entry){tl__pf_helper, j, NULL}, 0) !=
             0)
             break;
     if (queued < helpers)
         atomic_fetch_sub(&j->refs, helpers - queued);
-    return woken + tl__pool_wake_for_work(pool, queued - posted);
+    return woken + tl__pool_wake_for_work(pool, queued - *posted);
 }
 
 static size_t pf_job_size(void)
@@ -260,7 +260,8 @@ static pf_job *pf_job_new(tl_pool *pool, pf_job *on_stack, pf_block *one_block,
  * panicked). */
 static int pf_run(tl_pool *pool, pf_job *j)
 {
-    unsigned woken = pf_post_helpers(pool, j, j->width - 1);
+    unsigned helpers = j->width - 1, posted;
+    unsigned woken = pf_post_helpers(pool, j, helpers, &posted);
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
     pf_part caller = {.me = 0};
@@ -268,6 +269,11 @@ static int pf_run(tl_pool *pool, pf_job *j)
         run_chunks(j, &caller);
     tl__pool_frames = f.prev;
     pf_wait(j, woken == 0);
+    /* Posts not taken yet (the workers were slow to look, or had no CPU):
+     * take them back, so they do not wake for nothing, stay open to the
+     * next post, and leave the dock free for the next call. */
+    if (posted && atomic_load(&j->joined) < helpers)
+        atomic_fetch_sub(&j->refs, tl__pool_retract(pool, j));
     return atomic_load(&j->panicked) ? ECANCELED : 0;
 }
 
