@@ -4,7 +4,8 @@
  * from several callers at once, with gaps long enough that the workers fall
  * asleep (a post then wakes them) and none at all (they spin); every helper
  * a fork-join asks for takes part, asleep or spinning; nested parallel_for
- * (a worker as the caller); panicking chunks; tl_pool_shutdown racing
+ * (a worker as the caller); empty fork-joins back to back, whose posts the
+ * callers take back as the workers take them; panicking chunks; tl_pool_shutdown racing
  * callers; tl_pool_free right after fork-joins, with workers parked on
  * their go words and late helpers still holding posted jobs. */
 #include <threadlab/pool.h>
@@ -246,6 +247,40 @@ static void test_panics(void)
     tl_set_panic_hook(previous);
 }
 
+/* ---- empty fork-joins, back to back ------------------------------------- */
+
+static void nothing(size_t begin, size_t end, void *ctx);
+
+/* Empty bodies: the caller often runs every chunk before a helper looks, so
+ * it takes its posts back while the workers take them (heap jobs too, the
+ * dock held by another caller). Under ASan a worker running a job its
+ * caller freed is a use after free. */
+static void *empty_forks(void *arg)
+{
+    tl_pool *pool = arg;
+    for (unsigned k = 0; k < rounds(20000); k++)
+        if (tl_pool_parallel_for(pool, 0, 4, 1, nothing, NULL) != 0)
+            return (void *)1;
+    return NULL;
+}
+
+static void test_empty_back_to_back(void)
+{
+    tl_pool *pool;
+    tl_thread *t[CALLERS];
+    ASSERT_EQ(tl_pool_create(&(tl_pool_options){.threads = 2}, &pool), 0);
+    ASSERT_NULL(empty_forks(pool)); /* one caller: the dock */
+    for (unsigned i = 0; i < CALLERS; i++)
+        t[i] = tl_spawn(empty_forks, pool);
+    for (unsigned i = 0; i < CALLERS; i++) {
+        tl_outcome out;
+        ASSERT_EQ(tl_join(t[i], &out), 0);
+        ASSERT_TRUE(!out.panicked);
+        ASSERT_NULL(out.value);
+    }
+    tl_pool_free(pool);
+}
+
 /* ---- free with workers parked ---------------------------------------------- */
 
 static void nothing(size_t begin, size_t end, void *ctx)
@@ -279,6 +314,7 @@ int main(void)
     test_many_callers();
     test_every_helper_joins();
     test_nested();
+    test_empty_back_to_back();
     test_panics();
     test_shutdown_race();
     test_free_parked();

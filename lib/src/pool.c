@@ -265,18 +265,34 @@ static bool go_move(worker *w, uintptr_t from, uintptr_t to)
     return atomic_compare_exchange_strong(&w->go, &from, to);
 }
 
-/* Takes a job posted to w's go word, as an entry, leaving the word BUSY
- * (once it holds a job only the worker writes it). The acquire pairs with
- * the poster's compare-and-swap: the job's fields, set before, are seen. */
+/* Takes a job posted to w's go word, as an entry, leaving the word BUSY.
+ * A compare-and-swap, not a store: the poster may take its job back
+ * (tl__pool_retract) at the same moment, and then the worker must not run
+ * it. The acquire pairs with the poster's: the job's fields are seen. */
 static bool go_take(worker *w, tl__entry *out)
 {
-    uintptr_t v = atomic_load_explicit(&w->go, memory_order_acquire);
-    if (v <= TL__GO_EXITED)
+    uintptr_t v = atomic_load_explicit(&w->go, memory_order_relaxed);
+    if (v <= TL__GO_EXITED ||
+        !atomic_compare_exchange_strong_explicit(&w->go, &v, TL__GO_BUSY,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
         return false;
-    atomic_store_explicit(&w->go, TL__GO_BUSY, memory_order_relaxed);
     *out = (tl__entry){tl__pf_helper, (void *)v, NULL};
     w->posted = true;
     return true;
+}
+
+/* Closes w's open go word (SPIN, or a job) before it runs a queue entry:
+ * true if closed; false if a job had been posted, taken into *job. */
+static bool go_close(worker *w, tl__entry *job)
+{
+    for (;;) {
+        if (go_move(w, TL__GO_SPIN, TL__GO_BUSY))
+            return true;
+        if (go_take(w, job))
+            return false;
+        /* the job was taken back in between: SPIN again */
+    }
 }
 
 /* An idle worker (go SPIN) takes an entry from the queue and closes its go
@@ -284,12 +300,13 @@ static bool go_take(worker *w, tl__entry *out)
  * for it) and keeps the entry in its stash for next_entry. */
 static bool take_idle(worker *w, tl__entry *out)
 {
+    tl__entry job;
     if (!tl__queue_take(&w->pool->queue, out))
         return false;
-    if (!go_move(w, TL__GO_SPIN, TL__GO_BUSY)) {
+    if (!go_close(w, &job)) {
         w->stash = *out;
         w->stashed = true;
-        go_take(w, out);
+        *out = job;
     }
     return true;
 }
@@ -413,8 +430,8 @@ static bool next_entry(worker *w, tl__entry *out)
     if (open && go_take(w, out))
         return true; /* a posted job before anything else */
     if (w->stashed) {
-        if (open && !go_move(w, TL__GO_SPIN, TL__GO_BUSY))
-            return go_take(w, out); /* a job came in between */
+        if (open && !go_close(w, out))
+            return true; /* a job came in between: the stash waits */
         w->stashed = false;
         *out = w->stash;
         return true;

@@ -197,8 +197,10 @@ unsigned tl__pool_wake_for_work(tl_pool *pool, unsigned want);
  * - TL__GO_SPIN: idle and polling its word: a post is seen within ~0.2 us;
  * - TL__GO_SLEEP: idle, asleep or about to be: the poster also wakes it;
  * - TL__GO_EXITED: the pool stopped and the worker left its loop.
- * Only the worker moves its word out of a job or into SPIN, SLEEP, EXITED;
- * posters move it from SPIN or SLEEP to a job, with one compare-and-swap. */
+ * Posters move a word from SPIN or SLEEP to a job, and back to SPIN when
+ * they take an untaken post back; the worker makes every other move. All
+ * moves out of SPIN, SLEEP or a job are compare-and-swaps, so a worker and
+ * its poster never both act on one post. */
 #define TL__GO_ALIGN (2 * TL__CACHE_LINE)
 enum { TL__GO_BUSY, TL__GO_SPIN, TL__GO_SLEEP, TL__GO_EXITED };
 
