@@ -1,6 +1,7 @@
 /* threadlab: tl_pool_parallel_for, a fork-join over an index range on a
- * pool: one helper task per participating worker, chunks split into one
- * block per participant (POOL-DESIGN.md, "parallel_for"). */
+ * pool: the job posted to idle workers' go words (the rest queued as helper
+ * entries), chunks split into one block per participant (POOL-DESIGN.md,
+ * "parallel_for" and "Go words"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -18,15 +19,16 @@ typedef struct pf_block {
     size_t end;                             /* one past its last chunk */
 } pf_block;
 
-/* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
- * and reference-counted when helpers are queued: a helper that starts after
- * the caller returned finds no chunk left and only drops its reference. */
+/* One parallel_for, shared by its caller and its helpers. In the pool's
+ * dock or on the heap, and reference-counted, when helpers are posted or
+ * queued: a helper that starts after the caller returned finds no chunk
+ * left and only drops its reference. */
 typedef struct pf_job {
     atomic_uint refs; /* the pool's dock: 0 while free */
     bool docked;      /* the pool's dock (never freed), else on the heap */
     unsigned capacity; /* the dock: blocks it has room for */
     tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
-                       are queued */
+                       are posted */
     void *ctx;
     size_t begin, end, chunk, chunks;
     unsigned width;                  /* participants = blocks */
