@@ -95,8 +95,8 @@
  *   panicking chunk, a nested parallel_for, shutdown or free racing it
  *   change none of that. The caller is a member of the team and never waits
  *   for a helper that has not started: posts no helper took by the end are
- *   taken back. On the 2-PU VM it was built on this took the fork-join's
- *   helper off the queue and the heap for every call, cut the CPU a
+ *   taken back. On the 2-PU VM it was built on, back-to-back fork-joins
+ *   then posted every helper, used neither queue nor heap, cut the CPU a
  *   fork-join burns (median 3067 to 2393 ns), and left its latency within
  *   that machine's noise (POOL-DESIGN.md, "Go words", "What the data
  *   showed").
