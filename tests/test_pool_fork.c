@@ -6,7 +6,11 @@
  * fork still gives its value; tl_pool_free returns; the child's exit report
  * names none of the parent's pools (one freed in the child, one not); a new
  * pool in the child works (not under TSan, which does not support threads
- * started after a multi-threaded fork). The parent's pool is unaffected. */
+ * started after a multi-threaded fork, nor under ASan, whose allocator can
+ * be left locked in the child by a parent's thread: creating the new pool
+ * hung the child until its alarm in 3 runs of 100 with the library of
+ * main, 6 of 150 with this branch's; without it, 0 of 300). The parent's
+ * pool is unaffected. */
 #include <threadlab/pool.h>
 
 #include <errno.h>
@@ -77,7 +81,7 @@ static int child_checks(tl_task *unfinished, tl_task *finished)
     tl_pool_free(pool);
     if (atomic_load(&ran_in_child))
         return 17;
-    if (!tl_test_under_tsan()) {
+    if (!tl_test_under_tsan() && !tl_test_under_asan()) {
         tl_pool *fresh;
         if (tl_pool_create(&(tl_pool_options){.threads = 2}, &fresh) != 0 ||
             tl_pool_submit(fresh, value, (void *)3, &t) != 0 ||

@@ -19,18 +19,25 @@
 enum { W_RUNNING, W_SLEEPING, W_NOTIFIED };
 
 typedef struct worker {
+    /* TL__GO_* or a posted parallel_for job (pool_internal.h). Polled by
+     * the worker while it spins, written by fork-join callers: alone on
+     * its pair of lines. */
+    alignas(TL__GO_ALIGN) _Atomic(uintptr_t) go;
     /* Futex word. The worker moves RUNNING <-> SLEEPING; a waker moves
      * SLEEPING -> NOTIFIED (one CAS: the one waker that wins turns the
-     * worker's sleeper count into a spinner count). Own cache line: wakers
-     * poke it. */
-    alignas(TL__CACHE_LINE) atomic_uint state;
+     * worker's sleeper count into a spinner count). Off the go word's
+     * lines: wakers poke it, posters do not. */
+    alignas(TL__GO_ALIGN) atomic_uint state;
     /* The rest is the worker's own, but `thread`, written by create. */
     struct tl_pool *pool;
     tl_thread *thread;
     const void *self; /* this_thread() of the worker */
     bool spinner;    /* counted as a spinner in pool->idle */
+    bool posted;     /* `current` came from the go word, not the queue */
+    bool stashed;    /* `stash` holds a queue entry taken as a job came */
     size_t finished; /* entries done since last added to pool->finished */
     tl__entry current;   /* the entry being run, for the panic path */
+    tl__entry stash;
 } worker;
 
 /* pool->idle packs two counts: spinning workers (low half) and sleeping ones
@@ -249,56 +256,149 @@ static void stop_spinning(worker *w)
         wake_one(pool);
 }
 
-/* Puts a worker without work to sleep until a submit (or free) wakes it. The
- * worker raises its token (state, then the sleeper count) and only then looks
- * at the queue once more; a submitter reserves its slot and only then reads
- * the counts. Both sides use seq_cst, so at least one sees the other: no
- * lost wake-up. Whoever wakes it makes it a spinner. */
+/* ---- go words (pool_internal.h; POOL-DESIGN.md, "Go words") -------------- */
+
+/* Moves w's go word from `from` to `to`; false if a job was posted first
+ * (it stays in the word for go_take). seq_cst: see worker_sleep. */
+static bool go_move(worker *w, uintptr_t from, uintptr_t to)
+{
+    return atomic_compare_exchange_strong(&w->go, &from, to);
+}
+
+/* Takes a job posted to w's go word, as an entry, leaving the word BUSY.
+ * A compare-and-swap, not a store: the poster may take its job back
+ * (tl__pool_retract) at the same moment, and then the worker must not run
+ * it. The acquire pairs with the poster's: the job's fields are seen. */
+static bool go_take(worker *w, tl__entry *out)
+{
+    uintptr_t v = atomic_load_explicit(&w->go, memory_order_relaxed);
+    if (v <= TL__GO_EXITED ||
+        !atomic_compare_exchange_strong_explicit(&w->go, &v, TL__GO_BUSY,
+                                                 memory_order_acquire,
+                                                 memory_order_relaxed))
+        return false;
+    *out = (tl__entry){tl__pf_helper, (void *)v, NULL};
+    w->posted = true;
+    return true;
+}
+
+/* Closes w's open go word (SPIN, or a job) before it runs a queue entry:
+ * true if closed; false if a job had been posted, taken into *job. */
+static bool go_close(worker *w, tl__entry *job)
+{
+    for (;;) {
+        if (go_move(w, TL__GO_SPIN, TL__GO_BUSY))
+            return true;
+        if (go_take(w, job))
+            return false;
+        /* the job was taken back in between: SPIN again */
+    }
+}
+
+/* An idle worker (go SPIN) takes an entry from the queue and closes its go
+ * word. If a job was posted meanwhile it runs that first (its caller spins
+ * for it) and keeps the entry in its stash for next_entry. */
+static bool take_idle(worker *w, tl__entry *out)
+{
+    tl__entry job;
+    if (!tl__queue_take(&w->pool->queue, out))
+        return false;
+    if (!go_close(w, &job)) {
+        w->stash = *out;
+        w->stashed = true;
+        *out = job;
+    }
+    return true;
+}
+
+unsigned tl__pool_post(tl_pool *pool, void *job, unsigned want,
+                       unsigned *woken)
+{
+    unsigned posted = 0;
+    bool sleepers = false;
+    *woken = 0;
+    for (unsigned i = 0; i < pool->threads && posted < want; i++) {
+        worker *w = &pool->workers[i];
+        uintptr_t v = atomic_load_explicit(&w->go, memory_order_relaxed);
+        sleepers |= v == TL__GO_SLEEP;
+        posted += v == TL__GO_SPIN && go_move(w, v, (uintptr_t)job);
+    }
+    /* Then the sleepers: the compare-and-swap and wake_worker's seq_cst
+     * load of `state` pair with worker_sleep's store of `state` and load
+     * of `go`, so the worker sees the job or is woken. */
+    for (unsigned i = 0; sleepers && i < pool->threads && posted < want;
+         i++) {
+        worker *w = &pool->workers[i];
+        if (atomic_load_explicit(&w->go, memory_order_relaxed) !=
+                TL__GO_SLEEP ||
+            !go_move(w, TL__GO_SLEEP, (uintptr_t)job))
+            continue;
+        posted++;
+        *woken += wake_worker(pool, w);
+    }
+    return posted;
+}
+
+unsigned tl__pool_retract(tl_pool *pool, void *job)
+{
+    unsigned taken_back = 0;
+    for (unsigned i = 0; i < pool->threads; i++) {
+        worker *w = &pool->workers[i];
+        if (atomic_load_explicit(&w->go, memory_order_relaxed) ==
+                (uintptr_t)job &&
+            go_move(w, (uintptr_t)job, TL__GO_SPIN))
+            taken_back++;
+    }
+    return taken_back;
+}
+
+/* ---- an idle worker ------------------------------------------------------ */
+
+/* Puts a worker without work to sleep until a submit, a post or free wakes
+ * it. The worker raises its token (go, state, then the sleeper count) and
+ * only then looks at the queue and its go word once more; a submitter
+ * reserves its slot and a poster writes the go word, and only then read the
+ * counts or the state. All seq_cst, so at least one side sees the other: no
+ * lost wake-up. Whoever wakes it makes it a spinner. Returns at once if a
+ * job was posted (the caller's loop takes it). */
 static void worker_sleep(worker *w)
 {
     tl_pool *pool = w->pool;
+    if (!go_move(w, TL__GO_SPIN, TL__GO_SLEEP))
+        return;
     atomic_store(&w->state, W_SLEEPING);
     atomic_fetch_add(&pool->idle, SLEEPER - (w->spinner ? SPINNER : 0));
     w->spinner = true; /* once awake, its waker will have made it one */
-    if (tl__queue_maybe_nonempty(&pool->queue) || atomic_load(&pool->stop)) {
+    if (tl__queue_maybe_nonempty(&pool->queue) || atomic_load(&pool->stop) ||
+        atomic_load(&w->go) != TL__GO_SLEEP) {
         unsigned expected = W_SLEEPING;
         if (atomic_compare_exchange_strong(&w->state, &expected, W_RUNNING))
             atomic_fetch_add(&pool->idle, SPINNER - SLEEPER);
-        atomic_store(&w->state, W_RUNNING);
-        return;
+    } else {
+        while (atomic_load(&w->state) == W_SLEEPING)
+            tl__futex_wait(&w->state, W_SLEEPING);
     }
-    while (atomic_load(&w->state) == W_SLEEPING)
-        tl__futex_wait(&w->state, W_SLEEPING);
     atomic_store(&w->state, W_RUNNING);
+    go_move(w, TL__GO_SLEEP, TL__GO_SPIN); /* a posted job stays */
 }
 
-/* Gets the worker its next entry: from the queue; else, after publishing its
- * finished count, by spinning on the queue (if few others spin), then by
- * sleeping. Returns false when the pool stops. */
-static bool next_entry(worker *w, tl__entry *out)
+/* The idle worker's loop, its go word open (SPIN or SLEEP): a posted job,
+ * or the queue while it spins (if few others spin), else sleep. Returns
+ * false when the pool stops, its go word then EXITED. */
+static bool idle_wait(worker *w, tl__entry *out)
 {
     tl_pool *pool = w->pool;
-    if (tl__queue_take(&pool->queue, out))
-        return true;
-    /* A short poll first, counted nowhere: a producer a little slower than
-     * the workers refills the queue within it, and a worker that does not
-     * flip its spinner count at each gap spares the producer a cache miss
-     * on pool->idle at every submit. */
-    for (unsigned i = 0; i < 2 * tl__spin_pauses_per_check; i++) {
-        tl__cpu_relax();
-        if (tl__queue_take(&pool->queue, out))
-            return true;
-    }
-    if (w->finished) {
-        finish_entries(pool, w->finished);
-        w->finished = 0;
-    }
     for (;;) {
+        if (go_take(w, out)) {
+            if (w->spinner)
+                stop_spinning(w);
+            return true;
+        }
         if (w->spinner || become_spinner(pool)) {
             w->spinner = true;
             tl__spin s = TL__SPIN(true);
             do {
-                if (tl__queue_take(&pool->queue, out)) {
+                if (go_take(w, out) || take_idle(w, out)) {
                     stop_spinning(w);
                     return true;
                 }
@@ -306,12 +406,54 @@ static bool next_entry(worker *w, tl__entry *out)
                      tl__spin_again(&s));
         }
         if (atomic_load(&pool->stop)) {
+            if (!go_move(w, TL__GO_SPIN, TL__GO_EXITED))
+                continue; /* a job was posted: it runs first */
             if (w->spinner)
                 atomic_fetch_sub(&pool->idle, SPINNER);
             return false;
         }
         worker_sleep(w);
     }
+}
+
+/* Gets the worker its next entry: a job posted to its go word; what it
+ * stashed; else from the queue; else, its go word open to posts, after
+ * publishing its finished count, by idle_wait. Returns false when the pool stops. w->posted says whether the
+ * entry is a posted job (not a queue entry, so not counted finished). */
+static bool next_entry(worker *w, tl__entry *out)
+{
+    tl_pool *pool = w->pool;
+    /* Open already if a parallel_for helper just left its job. */
+    bool open = atomic_load_explicit(&w->go, memory_order_relaxed) !=
+                TL__GO_BUSY;
+    w->posted = false;
+    if (open && go_take(w, out))
+        return true; /* a posted job before anything else */
+    if (w->stashed) {
+        if (open && !go_close(w, out))
+            return true; /* a job came in between: the stash waits */
+        w->stashed = false;
+        *out = w->stash;
+        return true;
+    }
+    if (open ? take_idle(w, out) : tl__queue_take(&pool->queue, out))
+        return true;
+    if (!open)
+        atomic_store(&w->go, TL__GO_SPIN); /* open to posts from here on */
+    /* A short poll first, counted nowhere: a producer a little slower than
+     * the workers refills the queue within it, and a worker that does not
+     * flip its spinner count at each gap spares the producer a cache miss
+     * on pool->idle at every submit. */
+    for (unsigned i = 0; i < 2 * tl__spin_pauses_per_check; i++) {
+        tl__cpu_relax();
+        if (go_take(w, out) || take_idle(w, out))
+            return true;
+    }
+    if (w->finished) {
+        finish_entries(pool, w->finished);
+        w->finished = 0;
+    }
+    return idle_wait(w, out);
 }
 
 /* ---- tasks --------------------------------------------------------------- */
@@ -683,15 +825,22 @@ static void *worker_main(void *arg)
         tl__pool_frames = &f; /* as it was when the frame was set */
         task_finish(w->current.task, true, NULL, c.message, T_ENTRY);
         c.message = NULL;
-        w->finished++;
+        w->finished += !w->posted;
     }
     tl__catch_top = &c;
     while (next_entry(w, &w->current)) {
         tl_task *t = w->current.task;
+        if (w->posted) {
+            tl__pf_help(w->current.arg, &w->go); /* catches chunks' panics */
+            continue;
+        }
         if (!t) {
             if (!w->current.fn)
                 continue; /* a refused submit's slot, counted by it */
-            w->current.fn(w->current.arg);
+            if (w->current.fn == tl__pf_helper)
+                tl__pf_help(w->current.arg, &w->go);
+            else
+                w->current.fn(w->current.arg);
         } else if (task_claim(t, w->self)) {
             task_finish(t, false, w->current.fn(w->current.arg), NULL,
                         T_ENTRY);
@@ -753,7 +902,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
     if (posix_memalign(&mem, TL__CACHE_LINE, sizeof *pool) != 0)
         return ENOMEM;
     pool = memset(mem, 0, sizeof *pool);
-    if (posix_memalign(&mem, TL__CACHE_LINE, threads * sizeof(worker)) != 0) {
+    if (posix_memalign(&mem, alignof(worker), threads * sizeof(worker)) != 0) {
         free(pool);
         return ENOMEM;
     }
@@ -783,6 +932,7 @@ static int pool_alloc(unsigned threads, size_t queue_size, tl_pool **out)
     pool->threads = threads;
     pool->max_spinners = threads / 2 > 1 ? threads / 2 : 1;
     for (unsigned i = 0; i < threads; i++) {
+        atomic_init(&pool->workers[i].go, TL__GO_BUSY);
         atomic_init(&pool->workers[i].state, W_RUNNING);
         pool->workers[i].pool = pool;
     }

@@ -184,6 +184,50 @@ void *tl__pool_dock(tl_pool *pool);
  * it had to wake from sleep (a system call each). */
 unsigned tl__pool_wake_for_work(tl_pool *pool, unsigned want);
 
+/* ---- go words: fork-join without the queue (POOL-DESIGN.md, "Go words") -- */
+
+/* Each worker has a go word, alone on TL__GO_ALIGN bytes: a line and its
+ * neighbour, since the adjacent-line prefetcher of Intel cores (and AMD's)
+ * fetches lines in aligned pairs, so a poster writing the next worker's
+ * word would otherwise steal this worker's line too. libomp pads its flags
+ * to four lines; two are what the prefetcher pairs. The word holds one of
+ * these, or a parallel_for job (line-aligned, so never one of them) that a
+ * fork-join posted to the worker:
+ * - TL__GO_BUSY: running something, or between two things; not posted to;
+ * - TL__GO_SPIN: idle and polling its word: a post is seen within ~0.2 us;
+ * - TL__GO_SLEEP: idle, asleep or about to be: the poster also wakes it;
+ * - TL__GO_EXITED: the pool stopped and the worker left its loop.
+ * Posters move a word from SPIN or SLEEP to a job, and back to SPIN when
+ * they take an untaken post back; the worker makes every other move. All
+ * moves out of SPIN, SLEEP or a job are compare-and-swaps, so a worker and
+ * its poster never both act on one post. */
+#define TL__GO_ALIGN (2 * TL__CACHE_LINE)
+enum { TL__GO_BUSY, TL__GO_SPIN, TL__GO_SLEEP, TL__GO_EXITED };
+
+/* Hands `job` to up to `want` idle workers by their go words: spinning ones
+ * first, then sleeping ones, each of those woken with a futex. Returns how
+ * many took it; *woken says how many it had to wake. The caller has taken
+ * one reference on the job per worker it may post to, and drops those not
+ * used. */
+unsigned tl__pool_post(tl_pool *pool, void *job, unsigned want,
+                       unsigned *woken);
+
+/* Takes `job` back from every go word it still sits in (posted, not yet
+ * taken), leaving them TL__GO_SPIN. Returns how many: the caller drops
+ * their references. SPIN is right even for a worker that slept when the
+ * job was posted: that post woke it (or found it not yet asleep), so it
+ * is awake or about to be, and will poll its word before it sleeps. */
+unsigned tl__pool_retract(tl_pool *pool, void *job);
+
+/* parallel_for's helper (pool_parallel_for.c): joins `job`, runs what
+ * chunks are left, drops its reference. A worker runs tl__pf_help for a job
+ * posted to its go word, or a helper entry it took from the queue, with
+ * its go word: the helper opens it (TL__GO_SPIN) as it leaves the job,
+ * before its last chunk is counted, so the caller's next fork-join finds
+ * it open. tl__pf_helper is the queue entry's function (go NULL). */
+void tl__pf_help(void *job, _Atomic(uintptr_t) *go);
+void *tl__pf_helper(void *job);
+
 /* Prepares a catch frame to be armed (setjmp in the caller's own frame,
  * then tl__catch_top = c): a panic below it lands back there. */
 void tl__pool_catch_init(tl__catch *c);

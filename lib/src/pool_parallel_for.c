@@ -1,6 +1,7 @@
 /* threadlab: tl_pool_parallel_for, a fork-join over an index range on a
- * pool: one helper task per participating worker, chunks split into one
- * block per participant (POOL-DESIGN.md, "parallel_for"). */
+ * pool: the job posted to idle workers' go words (the rest queued as helper
+ * entries), chunks split into one block per participant (POOL-DESIGN.md,
+ * "parallel_for" and "Go words"). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
@@ -18,15 +19,16 @@ typedef struct pf_block {
     size_t end;                             /* one past its last chunk */
 } pf_block;
 
-/* One parallel_for, shared by its caller and its helper tasks. Heap-allocated
- * and reference-counted when helpers are queued: a helper that starts after
- * the caller returned finds no chunk left and only drops its reference. */
+/* One parallel_for, shared by its caller and its helpers. In the pool's
+ * dock or on the heap, and reference-counted, when helpers are posted or
+ * queued: a helper that starts after the caller returned finds no chunk
+ * left and only drops its reference. */
 typedef struct pf_job {
     atomic_uint refs; /* the pool's dock: 0 while free */
     bool docked;      /* the pool's dock (never freed), else on the heap */
     unsigned capacity; /* the dock: blocks it has room for */
     tl_range_fn fn; /* fn, ctx, ranges, blocks' ends: read-only once helpers
-                       are queued */
+                       are posted */
     void *ctx;
     size_t begin, end, chunk, chunks;
     unsigned width;                  /* participants = blocks */
@@ -40,9 +42,13 @@ typedef struct pf_job {
 
 enum { PF_RUNNING, PF_CALLER_SLEEPS, PF_FINISHED };
 
+/* Counts a chunk done; the last one lets the caller go. `chunks` is read
+ * before the count: once counted, a helper that has left the job touches
+ * it no more (but for the futex wake, a system call on its address). */
 static void chunk_done(pf_job *j)
 {
-    if (atomic_fetch_add(&j->done, 1) + 1 == j->chunks &&
+    size_t chunks = j->chunks;
+    if (atomic_fetch_add(&j->done, 1) + 1 == chunks &&
         atomic_exchange(&j->finish, PF_FINISHED) == PF_CALLER_SLEEPS)
         tl__futex_wake(&j->finish, 1);
 }
@@ -65,30 +71,6 @@ static bool next_chunk(pf_job *j, unsigned me, size_t *chunk)
     return false;
 }
 
-/* Takes and runs chunks until none is left. A panicking chunk lands back here
- * (the frame is re-armed), counts as done, and the loop goes on. */
-static void run_chunks(pf_job *j, unsigned me)
-{
-    tl__catch c;
-    tl__pool_frame *const top = tl__pool_frames;
-    size_t i;
-    tl__pool_catch_init(&c);
-    if (setjmp(c.env) != 0) {
-        tl__pool_frames = top; /* as it was when the frame was set */
-        free(c.message); /* the panic hook has shown it */
-        c.message = NULL;
-        atomic_fetch_add(&j->panicked, 1);
-        chunk_done(j);
-    }
-    tl__catch_top = &c;
-    while (next_chunk(j, me, &i)) {
-        size_t b = j->begin + i * j->chunk;
-        j->fn(b, i + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
-        chunk_done(j);
-    }
-    tl__catch_top = c.prev;
-}
-
 static void pf_unref(pf_job *j)
 {
     bool docked = j->docked; /* read while still held */
@@ -96,12 +78,78 @@ static void pf_unref(pf_job *j)
         free(j);
 }
 
-static void *pf_helper(void *arg)
+/* One participant: the caller (helper false) or a helper, which leaves the
+ * job once it has no chunk left: drops its reference and, on a worker,
+ * opens its go word to the next post. */
+typedef struct pf_part {
+    unsigned me;              /* its own block */
+    bool helper;
+    _Atomic(uintptr_t) *go;   /* a worker's go word, else NULL */
+    size_t chunk;             /* the chunk it holds */
+} pf_part;
+
+static void pf_leave(pf_job *j, const pf_part *p)
 {
-    pf_job *j = arg;
-    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
-    run_chunks(j, me < j->width ? me : 0);
     pf_unref(j);
+    if (p->go)
+        atomic_store(p->go, TL__GO_SPIN);
+}
+
+/* After running p->chunk: claims the next one, and if there is none a
+ * helper leaves before it counts the chunk done. The job cannot end before
+ * that count, so its caller still holds it (the reference dropped is never
+ * the last), and a back-to-back parallel_for then finds the dock free and
+ * this worker open to its post, instead of the heap and the queue. Returns
+ * whether p holds a next chunk. */
+static bool chunk_end(pf_job *j, pf_part *p)
+{
+    bool more = next_chunk(j, p->me, &p->chunk);
+    if (!more && p->helper)
+        pf_leave(j, p);
+    chunk_done(j);
+    return more;
+}
+
+/* Runs p's chunk and takes and runs more until none is left. A panicking
+ * chunk lands back here (the frame is re-armed), counts as done, and the
+ * loop goes on. What changes across the setjmp lives in *p, not here. */
+static void run_chunks(pf_job *j, pf_part *p)
+{
+    tl__catch c;
+    tl__pool_frame *const top = tl__pool_frames;
+    tl__pool_catch_init(&c);
+    if (setjmp(c.env) != 0) {
+        tl__pool_frames = top; /* as it was when the frame was set */
+        free(c.message); /* the panic hook has shown it */
+        c.message = NULL;
+        atomic_fetch_add(&j->panicked, 1);
+        if (!chunk_end(j, p)) {
+            tl__catch_top = c.prev;
+            return;
+        }
+    }
+    tl__catch_top = &c;
+    do {
+        size_t b = j->begin + p->chunk * j->chunk;
+        j->fn(b, p->chunk + 1 == j->chunks ? j->end : b + j->chunk, j->ctx);
+    } while (chunk_end(j, p));
+    tl__catch_top = c.prev;
+}
+
+void tl__pf_help(void *job, _Atomic(uintptr_t) *go)
+{
+    pf_job *j = job;
+    unsigned me = atomic_fetch_add(&j->joined, 1) + 1;
+    pf_part p = {.me = me < j->width ? me : 0, .helper = true, .go = go};
+    if (next_chunk(j, p.me, &p.chunk))
+        run_chunks(j, &p);
+    else
+        pf_leave(j, &p); /* late: the others took every chunk */
+}
+
+void *tl__pf_helper(void *job)
+{
+    tl__pf_help(job, NULL);
     return NULL;
 }
 
@@ -121,18 +169,23 @@ static void pf_wait(pf_job *j, bool pure)
     }
 }
 
-/* Queues up to `helpers` helper tasks for j and wakes workers for them;
- * drops the references of those it could not queue (no memory). Returns
- * how many workers it woke from sleep. */
-static unsigned pf_queue_helpers(tl_pool *pool, pf_job *j, unsigned helpers)
+/* Hands j to up to `helpers` workers: to idle ones through their go words
+ * (no lock, no queue slot), the rest as helper entries in the queue, which
+ * busy workers take when they get to them, and wakes workers for those.
+ * Drops the references of helpers it could not queue (no memory). Returns
+ * how many workers it woke from sleep; *posted, how many took a post. */
+static unsigned pf_post_helpers(tl_pool *pool, pf_job *j, unsigned helpers,
+                                unsigned *posted)
 {
-    unsigned queued = 0;
+    unsigned woken;
+    unsigned queued = *posted = tl__pool_post(pool, j, helpers, &woken);
     for (; queued < helpers; queued++)
-        if (tl__pool_enqueue(pool, &(tl__entry){pf_helper, j, NULL}, 0) != 0)
+        if (tl__pool_enqueue(pool, &(tl__entry){tl__pf_helper, j, NULL}, 0) !=
+            0)
             break;
     if (queued < helpers)
         atomic_fetch_sub(&j->refs, helpers - queued);
-    return tl__pool_wake_for_work(pool, queued);
+    return woken + tl__pool_wake_for_work(pool, queued - *posted);
 }
 
 static size_t pf_job_size(void)
@@ -204,17 +257,25 @@ static pf_job *pf_job_new(tl_pool *pool, pf_job *on_stack, pf_block *one_block,
     return j;
 }
 
-/* Queues the helpers, runs chunks on the calling thread (inside the pool
+/* Posts the helpers, runs chunks on the calling thread (inside the pool
  * meanwhile), waits for the rest. Returns 0 or ECANCELED (a chunk
  * panicked). */
 static int pf_run(tl_pool *pool, pf_job *j)
 {
-    unsigned woken = pf_queue_helpers(pool, j, j->width - 1);
+    unsigned helpers = j->width - 1, posted;
+    unsigned woken = pf_post_helpers(pool, j, helpers, &posted);
     tl__pool_frame f;
     tl__pool_frame_push(&f, pool);
-    run_chunks(j, 0);
+    pf_part caller = {.me = 0};
+    if (next_chunk(j, 0, &caller.chunk))
+        run_chunks(j, &caller);
     tl__pool_frames = f.prev;
     pf_wait(j, woken == 0);
+    /* Posts not taken yet (the workers were slow to look, or had no CPU):
+     * take them back, so they do not wake for nothing, stay open to the
+     * next post, and leave the dock free for the next call. */
+    if (posted && atomic_load(&j->joined) < helpers)
+        atomic_fetch_sub(&j->refs, tl__pool_retract(pool, j));
     return atomic_load(&j->panicked) ? ECANCELED : 0;
 }
 

@@ -86,9 +86,25 @@
  *   block in the kernel (futex) until a submit wakes one: from 1 ms after
  *   its last task an idle pool burns nothing measurable.
  *
+ * - A fork-join (tl_pool_parallel_for) hands its job to idle workers
+ *   directly: each worker has its own "go" word, on its own pair of cache
+ *   lines, and the caller writes the job into the words of workers that
+ *   wait (waking with a futex only those asleep); busy workers get it
+ *   through the queue. Either way every chunk runs exactly once, every
+ *   helper asked for takes part if it is free, asleep or spinning, and a
+ *   panicking chunk, a nested parallel_for, shutdown or free racing it
+ *   change none of that. The caller is a member of the team and never waits
+ *   for a helper that has not started: posts no helper took by the end are
+ *   taken back. On the 2-PU VM it was built on, back-to-back fork-joins
+ *   then posted every helper and used neither queue nor heap; loaded, the
+ *   CPU a fork-join burns fell (median 3067 to 2393 ns); quiet, the
+ *   fork_join bench stayed at about 1.0x libgomp's omp parallel and
+ *   pool_vs_raw's fork-join fell from about 540 to 340 ns
+ *   (POOL-DESIGN.md, "Go words", "What the data showed").
+ *
  * How it is built, and why (lock-free rings, spinning then sleeping
- * workers, parallel_for's blocks): lib/src/POOL-DESIGN.md in the source
- * tree.
+ * workers, go words, parallel_for's blocks) and what the benchmarks
+ * showed: lib/src/POOL-DESIGN.md in the source tree.
  *
  * Conventions as in thread.h: functions that can fail return 0 or a positive
  * errno value; free functions accept NULL.
