@@ -4,7 +4,7 @@
 #   make bench                build, run every benchmark, plot, write the report
 #   make bench QUICK=1            ... a rough run in a minute (results/<machine>-quick/)
 #   make bench MACHINE=name       ... name the results folder (default: from the CPU)
-#   make bench RUNS=N             ... N independent runs of every bench (default 5)
+#   make bench RUNS=N             ... N independent runs of every bench (default 8)
 #   make bench REPLACE=1          ... replace results/<machine>/ even if another machine made it
 #   make plan                 what make bench would run here, and how long, measuring nothing
 #   make plots | report       redraw the charts | rewrite the report of results/<machine>/

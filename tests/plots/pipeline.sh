@@ -74,7 +74,7 @@ export FAKE_CALLS="$scratch/calls"
 run --runs 3 || fail "bench.sh --runs 3: exit $?: $(tail -n 3 "$scratch/err")"
 [ "$(grep -c -- '--run-index' "$FAKE_CALLS")" -eq 18 ] || fail "--runs 3 did not run 6 benches 3 times each: $(cat "$FAKE_CALLS")"
 [ "$(grep -c -- '--combine-from' "$FAKE_CALLS")" -eq 6 ] || fail "--runs 3 did not combine each bench once"
-grep -q -- '--reps 2' "$FAKE_CALLS" || fail "runs do not take 2 samples per case each by default"
+grep -q -- '--reps 1' "$FAKE_CALLS" || fail "runs do not take 1 sample per case each by default"
 # Round-robin: the second round starts only after the first ran every bench.
 first_round_end=$(grep -n -- '--run-index 0' "$FAKE_CALLS" | tail -n 1 | cut -d: -f1)
 second_round_start=$(grep -n -- '--run-index 1' "$FAKE_CALLS" | head -n 1 | cut -d: -f1)
