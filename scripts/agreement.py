@@ -98,8 +98,8 @@ def headlines(folders):
     return total_in, total
 
 
-VERDICT_WORDS = re.compile(r"inconclusive here|not met|met|did not pay|paid|overtook|"
-                           r"faster|slower")
+VERDICT_WORDS = re.compile(r"inconclusive here|not met|met|missed|did not pay|paid|not ahead|"
+                           r"ahead|did not overtake|overtook|faster|slower")
 
 
 def verdicts(folder):

@@ -208,6 +208,25 @@ check_fingerprint() {
       exit 1; }
 }
 
+# The plain OpenMP loop of tests/omp_region/ (built with OpenMP), once a
+# round beside the benches: tests/check_omp_region.py compares every
+# bench's OpenMP-region figure with it. Timed in the same rounds, the two
+# see the same machine: on a VM the region's cost moves 1.5-2x over minutes
+# with the host's load, so a loop timed once afterwards can disagree with a
+# median over the whole run by that much. An empty region of 1 thread and
+# of P, and P with 1 us of work each (fork_join's case); about 0.3 s a round.
+omp_loop="$build/tests/omp_region_loop"
+omp_reference() {
+  [ -x "$omp_loop" ] || return 0
+  local p threads work
+  p=$(nproc)
+  for threads_work in "1 0" "$p 0" "$p 1000"; do
+    read -r threads work <<<"$threads_work"
+    printf 'round=%s ' "$1"
+    "$omp_loop" "$threads" "$work" 20000 3 || return 0
+  done >>"$tmp/omp-region-loop.txt"
+}
+
 if [ "$runs" -eq 1 ]; then
   i=0
   for bench in "${benches[@]}"; do
@@ -224,6 +243,7 @@ else
         --out "$tmp/runs/run-$r" --run-index "$r"
       [ "$r$i" != 01 ] || check_fingerprint "$tmp/runs/run-0"
     done
+    omp_reference "$r"
   done
   i=0
   for bench in "${benches[@]}"; do

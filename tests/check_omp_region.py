@@ -8,14 +8,25 @@ tests/omp_region/omp_region_loop with the same team size and work, and
 prints both with their ratio. Exit 1 when any differs by more than
 --tolerance (default 25%), 2 on bad input.
 
-usage: check_omp_region.py --loop EXE [--tolerance PCT] [--seconds S] RESULTS_FOLDER
+usage: check_omp_region.py --loop EXE [--tolerance PCT] [--seconds S]
+                           [--processes N] RESULTS_FOLDER
 
-Run it right after `make bench`, on the same quiet machine: the loop and the
-bench then see the same machine. It is a check to run by hand (or after each
-of several runs), not a CTest test: it compares two timings.
+The loop runs in --processes separate processes (default 5) and the check
+takes the median of their figures: the bench's figure is a median over
+make bench's runs, each a process of its own, and one process of the loop
+can land its team on a worse pair of CPUs just as one run can.
+
+`make bench` runs the loop once a round beside the benches and keeps its
+figures in RESULTS_FOLDER/omp-region-loop.txt (an empty region of 1 and of
+P threads, and of P with 1 us of work): where that file has a case, the
+check takes the median of its rounds, timed on the same machine over the
+same minutes as the bench's runs; other cases (and --live) run the loop
+now. It is a check to run by hand after make bench, not a CTest test: it
+compares two timings.
 """
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 
@@ -47,16 +58,39 @@ def rows_to_check(folder, runtime, pus):
     return out
 
 
-def loop_ns(exe, threads, work_ns, seconds, guess_ns):
+def loop_ns(exe, threads, work_ns, seconds, guess_ns, processes=1):
     """The plain loop's ns per region, sized to last about `seconds` a
-    repeat from the bench's own figure."""
+    repeat from the bench's own figure: the median over `processes` runs
+    of the program."""
     regions = max(100, int(seconds * 1e9 / max(guess_ns, 1.0)))
-    out = subprocess.run([exe, str(threads), str(work_ns), str(regions), "9"],
-                         capture_output=True, text=True, timeout=600, check=False)
-    if out.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (exe, out.stderr.strip() or out.returncode))
-    fields = dict(kv.split("=", 1) for kv in out.stdout.split())
-    return fields["runtime"], float(fields["ns_per_region"])
+    figures = []
+    for _ in range(processes):
+        out = subprocess.run([exe, str(threads), str(work_ns), str(regions), "9"],
+                             capture_output=True, text=True, timeout=600, check=False)
+        if out.returncode != 0:
+            raise RuntimeError("%s failed: %s" % (exe, out.stderr.strip() or out.returncode))
+        fields = dict(kv.split("=", 1) for kv in out.stdout.split())
+        figures.append(float(fields["ns_per_region"]))
+    return fields["runtime"], statistics.median(figures)
+
+
+def recorded(folder):
+    """{(threads, work_ns): [ns per region, one a round]} from make bench's
+    omp-region-loop.txt, or {} when there is none."""
+    out = {}
+    path = os.path.join(folder, "omp-region-loop.txt")
+    if not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                fields = dict(kv.split("=", 1) for kv in line.split())
+                key = (int(fields["threads"]), int(fields["work_ns"]))
+                out.setdefault(key, []).append(float(fields["ns_per_region"]))
+            except (KeyError, ValueError):
+                raise ResultsError("%s:%d: not a line of omp_region_loop: %r"
+                                   % (path, n, line.strip())) from None
+    return out
 
 
 def main(argv):
@@ -64,8 +98,13 @@ def main(argv):
     p.add_argument("--loop", required=True, help="the omp_region_loop program")
     p.add_argument("--tolerance", type=float, default=25.0, help="percent (default 25)")
     p.add_argument("--seconds", type=float, default=0.05, help="time of one repeat of the loop")
+    p.add_argument("--processes", type=int, default=5, help="runs of the loop (default 5)")
+    p.add_argument("--live", action="store_true",
+                   help="run the loop now even where make bench recorded it")
     p.add_argument("folder")
     args = p.parse_args(argv)
+    if args.processes < 1:
+        p.error("--processes needs a whole number of at least 1")
     if not os.access(args.loop, os.X_OK):
         print("check_omp_region.py: %s is not a program (build it: make build)" % args.loop,
               file=sys.stderr)
@@ -77,6 +116,7 @@ def main(argv):
         meta = read_meta(args.folder)
         runtime, _ = loop_ns(args.loop, 1, 0, 0.001, 1000)
         cases = rows_to_check(args.folder, runtime, int(meta["pus"]))
+        rounds = {} if args.live else recorded(args.folder)
     except (ResultsError, RuntimeError) as e:
         print("check_omp_region.py: %s" % e, file=sys.stderr)
         return 2
@@ -85,15 +125,20 @@ def main(argv):
               "with OpenMP)" % (args.folder, runtime), file=sys.stderr)
         return 2
     off = 0
-    print("| bench | region | T | bench median | plain loop | bench / loop |")
-    print("|---|---|---|---|---|---|")
+    print("| bench | region | T | bench median | plain loop | loop timed | bench / loop |")
+    print("|---|---|---|---|---|---|---|")
     for bench, what, threads, work_ns, median in cases:
-        _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median)
+        if (threads, work_ns) in rounds:
+            loop = statistics.median(rounds[(threads, work_ns)])
+            when = "in make bench's %d rounds" % len(rounds[(threads, work_ns)])
+        else:
+            _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median, args.processes)
+            when = "now, %d processes" % args.processes
         ratio = median / loop
         bad = abs(ratio - 1) * 100 > args.tolerance
         off += bad
-        print("| %s | %s | %d | %.0f ns | %.0f ns | %.2f%s |" % (
-            bench, what, threads, median, loop, ratio, " (off)" if bad else ""))
+        print("| %s | %s | %d | %.0f ns | %.0f ns | %s | %.2f%s |" % (
+            bench, what, threads, median, loop, when, ratio, " (off)" if bad else ""))
     print("%s: %d of %d within %g%% of the plain loop" % (
         runtime, len(cases) - off, len(cases), args.tolerance))
     return 1 if off else 0
