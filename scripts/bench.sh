@@ -218,13 +218,13 @@ check_fingerprint() {
 omp_loop="$build/tests/omp_region_loop"
 omp_reference() {
   [ -x "$omp_loop" ] || return 0
-  local p threads work
+  local p threads work line
   p=$(nproc)
   for threads_work in "1 0" "$p 0" "$p 1000"; do
     read -r threads work <<<"$threads_work"
-    printf 'round=%s ' "$1"
-    "$omp_loop" "$threads" "$work" 20000 3 || return 0
-  done >>"$tmp/omp-region-loop.txt"
+    line=$("$omp_loop" "$threads" "$work" 20000 3) || return 0 # a reference, not a bench
+    echo "round=$1 $line" >>"$tmp/omp-region-loop.txt"
+  done
 }
 
 if [ "$runs" -eq 1 ]; then
