@@ -121,25 +121,6 @@ if [ "$plan" = 1 ]; then
     "$build/benches/$bench" "${flags[@]}" --plan --plan-json "$plans/$bench.json" </dev/null >/dev/null ||
       { echo "bench.sh: $bench --plan failed" >&2; exit 1; }
   done
-  if [ "$runs" -gt 1 ]; then
-    # Sections measured once (counts and sizes) run in run 0 only: each
-    # bench's time becomes its mean over the runs, so that plan_total.py's
-    # runs x time counts them once.
-    python3 - "$runs" "$plans"/*.json <<'PY'
-import json, sys
-runs = int(sys.argv[1])
-for path in sys.argv[2:]:
-    with open(path, encoding="utf-8") as f:
-        plan = json.load(f)
-    t = plan["totals"]
-    once = t.get("once_estimate_s") or 0
-    t["estimate_s"] += once / runs - once
-    t["estimate_note"] = "mean over %d runs: sections measured once count in run 0 only" % runs
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(plan, f, indent=1)
-PY
-    echo "(sections measured once run in run 0 only: each bench's time a run is its mean over the $runs runs)"
-  fi
   python3 "$here/plan_total.py" --runs "$runs" --machine "$machine" ${plan_json:+--json "$plan_json"} \
     "$plans"/*.json
   exit
