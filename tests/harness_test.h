@@ -84,4 +84,17 @@ static inline tl_bench *open_bench(const tl_bench_spec *spec, ...)
     return tl_bench_open(argc, argv, spec);
 }
 
+/* open_bench with the arguments as a NULL-terminated array (a bench main()
+ * that a test calls with several argument lists). */
+static inline tl_bench *open_bench_argv(const tl_bench_spec *spec, char *const *args)
+{
+    static char *argv[64];
+    int argc = 0;
+    argv[argc++] = (char *)spec->name;
+    for (; *args && argc < 63; args++)
+        argv[argc++] = *args;
+    argv[argc] = NULL;
+    return tl_bench_open(argc, argv, spec);
+}
+
 #endif /* TL_HARNESS_TEST_H */

@@ -49,14 +49,8 @@ static const tl_bench_spec spec = { .name = "replay_test", .question = "?",
 /* The bench: every kind of measuring call, and rows derived from them. */
 static int bench_main(char *const *args)
 {
-    static char *argv[32];
-    int argc = 0;
-    argv[argc++] = "replay_test";
-    for (; *args && argc < 31; args++)
-        argv[argc++] = *args;
-    argv[argc] = NULL;
     variant = false;
-    tl_bench *b = tl_bench_open(argc, argv, &spec);
+    tl_bench *b = open_bench_argv(&spec, args);
     tl_stats single, pair[2], rss, own;
     tl_measure_opts fixed = { .label = variant ? "single-b" : "single",
                               .iterations = 100 };

@@ -41,13 +41,7 @@ static const tl_bench_spec spec = { .name = "once_test", .question = "?",
 
 static int bench_main(char *const *args)
 {
-    static char *argv[32];
-    int argc = 0;
-    argv[argc++] = "once_test";
-    for (; *args && argc < 31; args++)
-        argv[argc++] = *args;
-    argv[argc] = NULL;
-    tl_bench *b = tl_bench_open(argc, argv, &spec);
+    tl_bench *b = open_bench_argv(&spec, args);
     tl_stats st;
     tl_measure_opts timed = { .label = "before", .iterations = 10 };
     if (tl_bench_section_begin(b, "time")) {
