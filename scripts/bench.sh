@@ -192,10 +192,11 @@ check_fingerprint() {
 # The plain OpenMP loop of tests/omp_region/ (built with OpenMP), once a
 # round beside the benches: tests/check_omp_region.py compares every
 # bench's OpenMP-region figure with it. Timed in the same rounds, the two
-# see the same machine: on a VM the region's cost moves 1.5-2x over minutes
-# with the host's load, so a loop timed once afterwards can disagree with a
-# median over the whole run by that much. An empty region of 1 thread and
-# of P, and P with 1 us of work each (fork_join's case); about 0.3 s a round.
+# see the same machine over the same minutes: on a VM the host places the
+# vCPUs near each other or far apart for seconds at a time, a region of 2+
+# threads costs up to 2x more in the far state, and the loop's line says
+# which state it met (round_trip_ns). An empty region of 1 thread and of P,
+# and P with 1 us of work each (fork_join's case); about 0.3 s a round.
 omp_loop="$build/tests/omp_region_loop"
 omp_reference() {
   [ -x "$omp_loop" ] || return 0

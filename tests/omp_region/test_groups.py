@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""test_groups.py: check_omp_region.py's like-with-like comparison on
+simulated figures (no timing), 200 draws of each case: two host states
+that the bench and the loop met in different shares agree state by state;
+a bench off by 60% in both states, or in one state only, is off; a bench
+that met one state is compared with the loop's group of it; one group of
+values is compared as the two medians; a lone outlier on each side is not
+a state; 8 draws of one state are never split. Exit 0 when
+every case holds, 1 with the failing case named."""
+import os
+import random
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import check_omp_region as c  # noqa: E402
+
+rng = random.Random(13)
+failures = []
+
+
+def draws(states, noise=0.06):
+    """A figure per run: each at its state's cost, times lognormal noise."""
+    return [cost * rng.lognormvariate(0, noise) for cost in states]
+
+
+def check(name, bench, loop, tolerance, want_ok, want_groups):
+    import statistics
+    pairs, ok = c.compare(bench, loop, statistics.median(bench),
+                          statistics.median(loop), tolerance)
+    groups = [g for g, _, _ in pairs]
+    if ok != want_ok or groups != want_groups:
+        failures.append("%s: agreed=%s groups=%s (wanted %s, %s); bench %s, loop %s"
+                        % (name, ok, groups, want_ok, want_groups,
+                           [round(x) for x in sorted(bench)], [round(x) for x in sorted(loop)]))
+
+
+FAST, SLOW = 750.0, 1500.0
+for trial in range(200):
+    # The case of the committed run: the bench met the fast state in 5 of
+    # its 8 runs, the loop in 3 of its 8 rounds, so the two medians are
+    # ~1.7x apart though each state costs the same in both.
+    bench = draws([FAST] * 5 + [SLOW] * 3)
+    loop = draws([FAST] * 3 + [SLOW] * 5)
+    check("shares differ #%d" % trial, bench, loop, 25, True, ["low", "high"])
+    # A bench that times 60% more than the loop, in both states.
+    check("60%% off in both #%d" % trial, [x * 1.6 for x in bench], loop, 25, False,
+          ["low", "high"])
+    # 60% off in the slow state only.
+    check("60%% off when slow #%d" % trial, [x * (1.6 if x > 1100 else 1) for x in bench],
+          loop, 25, False, ["low", "high"])
+    # The bench met one state only: compared with the loop's group of it.
+    check("bench in one state #%d" % trial, draws([SLOW] * 8), loop, 25, True, ["high"])
+    check("bench in one state, 60%% off #%d" % trial, draws([SLOW * 1.6] * 8), loop, 25,
+          False, ["high"])
+    # One state: the medians, whatever their ratio.
+    one = draws([FAST] * 8)
+    check("one state #%d" % trial, one, draws([FAST] * 8), 25, True, [None])
+    check("one state, 2x #%d" % trial, [x * 2 for x in one], draws([FAST] * 8), 25, False,
+          [None])
+    # A preempted run on each side is an outlier, not a state.
+    check("lone outliers #%d" % trial, draws([FAST] * 7) + [4 * FAST],
+          draws([FAST] * 7) + [6 * FAST], 25, True, [None])
+
+# No split within one state's noise: 8 draws at 6% noise never have
+# neighbours MODE_STEP apart with GROUP_MIN on each side.
+for trial in range(2000):
+    if len(c.groups(draws([FAST] * 8))) != 1:
+        failures.append("one state split #%d" % trial)
+        break
+
+for f in failures[:10]:
+    print("FAIL", f)
+print("%d failures" % len(failures))
+sys.exit(1 if failures else 0)
