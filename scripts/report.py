@@ -20,6 +20,7 @@ import tlbenches  # noqa: E402
 import tlcharts  # noqa: E402
 import tlenv  # noqa: E402
 import tlfigures  # noqa: E402
+import tlstates  # noqa: E402
 from tlresults import (benches_in, cli, count, description, is_quick, load,  # noqa: E402
                        nanoseconds, read_answer, read_meta, significant, size_bytes,
                        write_markdown)
@@ -222,7 +223,7 @@ def bench_section(folder, bench):
               % (method(results, bench), tlenv.unstable_summary(results), bench.name,
                  bench.name), ""]
     table = tlenv.unstable_table(results)
-    return lines + (table + [""] if table else [])
+    return lines + (table + [""] if table else []) + tlstates.bimodal_lines(folder, bench.name)
 
 
 def other_benches(folder):

@@ -24,28 +24,22 @@ same minutes as the bench's runs; other cases (and --live) run the loop
 now. It is a check to run by hand after make bench, not a CTest test: it
 compares two timings.
 
-Two host states. On a VM the cost of a region of 2+ threads can be
-bimodal in time: the host places the vCPUs near each other or far apart
-for seconds at a time (on the 2-PU KVM guest of results/, a round trip of
-a cache line between the team's two threads is ~110-150 ns or ~420-470 ns,
-and an empty region ~0.6-0.9 us or ~1.3-1.6 us). A run of a bench times
-the region at one moment and the loop at another, so each run's figure is
-a draw of the state, and a median of 8 such draws says which state held
-in most of those moments rather than how the bench times a region.
-So the check compares like with like where it can: it splits the bench's
-runs (the median of each run's samples, from <bench>.samples.csv) and the
-loop's rounds each in their own groups (sorted, the widest step between
-neighbours when it is MODE_STEP or more with GROUP_MIN or more values on
-each side: one run alone far off is an outlier, not a state), and
+Two host states. On a VM a figure of 2+ threads can be bimodal in time
+(scripts/tlstates.py: the host places the vCPUs near each other or far
+apart for seconds at a time), so each run of a bench, and each round of
+the loop, is a draw of the state, and a median of 8 draws says which
+state most of them met rather than how the bench times a region. So the
+check compares like with like where it can: it splits the bench's runs
+and the loop's rounds each in their own groups (tlstates.groups), and
 compares the low group with the low, the high with the high; where only
-one side met both states, its group nearer to the other side's one
-group. A row agrees when every pair compared does. The table gives each
-pair's medians and sizes and the loop's round trip in its group
-(round_trip_ns in omp-region-loop.txt), which says which state it was.
-Where neither side falls in two groups it compares the two figures.
+one side met both states, the other's one group with the nearer of them.
+A row agrees when every pair compared does. The table gives each pair's
+medians and sizes and the loop's round trip between its two threads in
+that group (round_trip_ns in omp-region-loop.txt: ~110-150 ns near,
+~420-470 ns far on the committed 2-PU guest), which says which state it
+was. Where neither side falls in two groups it compares the two figures.
 """
 import argparse
-import csv
 import math
 import os
 import statistics
@@ -55,15 +49,9 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from tlresults import ResultsError, load, read_meta  # noqa: E402
+from tlstates import groups, run_figures  # noqa: E402
 
 RUNTIMES = {"libgomp", "libomp"}
-# Sorted, two neighbouring values at least this far apart (a ratio) split
-# one side's values in two groups: the two host states above are 1.5-2x
-# apart; within one state, neighbours of 8 values are a few percent apart.
-MODE_STEP = 1.3
-# A group is one of the host's states when each side has at least this
-# many values in it; fewer is an outlier (a preempted run), not a state.
-GROUP_MIN = 2
 
 
 def rows_to_check(folder, runtime, pus):
@@ -91,37 +79,6 @@ def rows_to_check(folder, runtime, pus):
             out.append(("fork_join", "1 us of work a member", pus, 1000, r.num("median"),
                         "gap %s gap=0us" % runtime))
     return out
-
-
-def run_figures(folder, bench, label):
-    """[the median of each run's samples] of the case `label` in
-    <bench>.samples.csv, in run order; [] when the file or the case is not
-    there (an older results folder, or one run: nothing to split)."""
-    path = os.path.join(folder, bench + ".samples.csv")
-    if not os.path.exists(path):
-        return []
-    runs = {}
-    with open(path, newline="", encoding="utf-8") as f:
-        for n, row in enumerate(csv.DictReader(f), 2):
-            if row.get("label") != label:
-                continue
-            try:
-                runs.setdefault(int(row["run"]), []).append(float(row["value"]))
-            except (KeyError, TypeError, ValueError):
-                raise ResultsError("%s:%d: not a sample (run, value): %r" % (path, n, row)) from None
-    return [statistics.median(runs[k]) for k in sorted(runs)]
-
-
-def groups(values):
-    """values split in two groups at their widest step between sorted
-    neighbours when it is MODE_STEP or more with GROUP_MIN or more values
-    on each side: [low, high]; else [values] (one group, or none)."""
-    v = sorted(values)
-    best, at = MODE_STEP, None
-    for i in range(GROUP_MIN - 1, len(v) - GROUP_MIN):
-        if v[i] > 0 and v[i + 1] / v[i] >= best:
-            best, at = v[i + 1] / v[i], i + 1
-    return [v[:at], v[at:]] if at else [v] if v else []
 
 
 def compare(bench_runs, loop_rounds, bench_median, loop_median, tolerance):
@@ -237,7 +194,7 @@ def main(argv):
             ours, loop_rounds = [], []
             _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median, args.processes)
             when = "now, %d processes" % args.processes
-        pairs, ok = compare(run_figures(args.folder, bench, label), loop_rounds,
+        pairs, ok = compare(run_figures(args.folder, bench).get(label, ("", []))[1], loop_rounds,
                             median, loop, args.tolerance)
         texts = [group_text(name, b, lo, [t for ns, t in ours if t is not None and ns in lo])
                  for name, b, lo in pairs if name]

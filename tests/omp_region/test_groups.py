@@ -5,15 +5,20 @@ that the bench and the loop met in different shares agree state by state;
 a bench off by 60% in both states, or in one state only, is off; a bench
 that met one state is compared with the loop's group of it; one group of
 values is compared as the two medians; a lone outlier on each side is not
-a state; 8 draws of one state are never split. Exit 0 when
+a state; 8 draws of one state are never split; and the report's list of
+bimodal cases (scripts/tlstates.py) reads a samples file so. Exit 0 when
 every case holds, 1 with the failing case named."""
 import os
 import random
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 import check_omp_region as c  # noqa: E402
+import tlstates  # noqa: E402
 
 rng = random.Random(13)
 failures = []
@@ -65,9 +70,29 @@ for trial in range(200):
 # No split within one state's noise: 8 draws at 6% noise never have
 # neighbours MODE_STEP apart with GROUP_MIN on each side.
 for trial in range(2000):
-    if len(c.groups(draws([FAST] * 8))) != 1:
+    if len(tlstates.groups(draws([FAST] * 8))) != 1:
         failures.append("one state split #%d" % trial)
         break
+
+# The report's reading of a samples file: per run, the median of its
+# samples; a case whose 8 runs met two states is listed, with its groups,
+# and one whose runs met one state (and one outlier) is not.
+with tempfile.TemporaryDirectory() as folder:
+    with open(os.path.join(folder, "b.samples.csv"), "w", encoding="utf-8") as f:
+        f.write("call,case,label,run,sample,value,unit,iterations,cpu_ns\n")
+        two = [FAST] * 5 + [SLOW] * 3
+        one = [FAST] * 7 + [5 * FAST]
+        for run in range(8):
+            for sample in range(3):
+                f.write("0,0,two states,%d,%d,%r,ns,1,1\n" % (run, sample, two[run] + sample))
+                f.write("1,0,one state,%d,%d,%r,ns,1,1\n" % (run, sample, one[run] + sample))
+    found = tlstates.bimodal(folder, "b")
+    want = [("two states", "ns", [FAST + 1] * 5, [SLOW + 1] * 3)]
+    if found != want:
+        failures.append("bimodal(): %r, wanted %r" % (found, want))
+    lines = tlstates.bimodal_lines(folder, "b")
+    if not lines or "1 case" not in lines[0] or "| two states | 5 runs near 751 ns" not in "\n".join(lines):
+        failures.append("bimodal_lines(): %r" % lines)
 
 for f in failures[:10]:
     print("FAIL", f)

@@ -1,0 +1,96 @@
+"""tlstates.py: cases whose runs fall in two groups (two states of the
+machine). On a VM the host places the vCPUs near each other or far apart
+for seconds at a time, and anything that passes data between two threads
+costs up to 2x more in the far state: on the committed 2-PU KVM guest a
+cache line's round trip between two threads is ~110-150 ns or ~420-470 ns,
+an empty 2-thread OpenMP region ~0.6-0.9 us or ~1.3-1.6 us. Each run of a
+bench (one process) meets one state or the other, so a case's per-run
+figures are bimodal and its median over the runs says which state most of
+them met. The report lists every case whose runs fall in two groups
+(bimodal_lines), whatever the cause (this is one; a busy host is
+another), and tests/check_omp_region.py compares its OpenMP figures
+state by state.
+
+One definition: a case's per-run figure is the median of that run's
+samples in <bench>.samples.csv; sorted, they split in two groups at their
+widest step between neighbours when it is MODE_STEP or more, with
+GROUP_MIN or more runs on each side (one run alone far off is an outlier,
+a preempted run, not a state)."""
+import csv
+import os
+import statistics
+
+from tlresults import ResultsError, significant
+
+# The two host states are 1.5-2x apart; within one state neighbours of 8
+# runs are a few percent apart (8 draws with 10% noise never split).
+MODE_STEP = 1.3
+GROUP_MIN = 2
+
+
+def run_figures(folder, bench):
+    """{case label: (unit, [the median of each run's samples, in run
+    order])} of <bench>.samples.csv; {} when the file is not there (older
+    results)."""
+    path = os.path.join(folder, bench + ".samples.csv")
+    if not os.path.exists(path):
+        return {}
+    runs, units = {}, {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for n, row in enumerate(csv.DictReader(f), 2):
+            try:
+                runs.setdefault(row["label"], {}).setdefault(int(row["run"]), []).append(
+                    float(row["value"]))
+                units.setdefault(row["label"], row["unit"])
+            except (KeyError, TypeError, ValueError):
+                raise ResultsError("%s:%d: not a sample (label, run, value, unit)"
+                                   % (path, n)) from None
+    return {label: (units[label], [statistics.median(by_run[k]) for k in sorted(by_run)])
+            for label, by_run in runs.items()}
+
+
+def groups(values):
+    """values, sorted, split in two groups where they fall in two (see the
+    module's text): [low, high]; else [values] (or [] for none)."""
+    v = sorted(values)
+    best, at = MODE_STEP, None
+    for i in range(GROUP_MIN - 1, len(v) - GROUP_MIN):
+        if v[i] > 0 and v[i + 1] / v[i] >= best:
+            best, at = v[i + 1] / v[i], i + 1
+    return [v[:at], v[at:]] if at else [v] if v else []
+
+
+def bimodal(folder, bench):
+    """[(label, unit, low group, high group)] of the bench's cases whose
+    runs fall in two groups, in the order of the samples file."""
+    out = []
+    for label, (unit, figures) in run_figures(folder, bench).items():
+        split = groups(figures)
+        if len(split) == 2:
+            out.append((label, unit, split[0], split[1]))
+    return out
+
+
+def bimodal_lines(folder, bench):
+    """The report's lines on the bench's bimodal cases: one sentence and a
+    folded table, or [] when there are none."""
+    cases = bimodal(folder, bench)
+    if not cases:
+        return []
+    lines = ["**Bimodal between runs:** %d case%s: %s runs fall in two groups at least "
+             "%s× apart, so the median says which group most runs met: read the two groups. "
+             "One cause, measured on a VM: the host places the vCPUs near each other or far "
+             "apart for seconds at a time, and passing data between two threads costs up to "
+             "2x more when far (`scripts/tlstates.py`); other work on the host is another."
+             % (
+                 len(cases), "" if len(cases) == 1 else "s",
+                 "its" if len(cases) == 1 else "their", significant(MODE_STEP)), "",
+             "<details><summary>The bimodal case%s (%d)</summary>" % (
+                 "" if len(cases) == 1 else "s", len(cases)), "",
+             "| case | low group | high group | high / low |", "|---|---|---|---|"]
+    for label, unit, low, high in cases:
+        lo, hi = statistics.median(low), statistics.median(high)
+        lines.append("| %s | %d runs near %s %s | %d runs near %s %s | %s |" % (
+            label, len(low), significant(lo), unit, len(high), significant(hi), unit,
+            significant(hi / lo)))
+    return lines + ["", "</details>", ""]
