@@ -98,14 +98,16 @@ def machine_card(meta, load, busy, run):
 
 
 def bench_warnings(folder):
-    """One warning per bench that had steal or other work during it."""
+    """One warning per bench that had steal or other work during it, and
+    one when the machine changed state between rounds (tlstates.py)."""
     out = []
     for bench in [tlbenches.HARNESS_SELFTEST] + tlbenches.BENCHES:
         run = tlenv.read_run(folder, bench.name)
         line = tlenv.busy_warning(bench.name, run) if run else None
         if line:
             out.append(line)
-    return out
+    state = tlstates.state_warning(folder)
+    return out + ([state] if state else [])
 
 
 def warnings(meta, load, busy):

@@ -36,15 +36,18 @@ def run_figures(folder, bench):
     if not os.path.exists(path):
         return {}
     runs, units = {}, {}
-    with open(path, newline="", encoding="utf-8") as f:
-        for n, row in enumerate(csv.DictReader(f), 2):
-            try:
+    n = 1
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            for n, row in enumerate(csv.DictReader(f), 2):
                 runs.setdefault(row["label"], {}).setdefault(int(row["run"]), []).append(
                     float(row["value"]))
                 units.setdefault(row["label"], row["unit"])
-            except (KeyError, TypeError, ValueError):
-                raise ResultsError("%s:%d: not a sample (label, run, value, unit)"
-                                   % (path, n)) from None
+    except (KeyError, TypeError, ValueError, csv.Error):  # UnicodeDecodeError is a ValueError
+        raise ResultsError("%s:%d: not a sample (label, run, value, unit: see the bench's "
+                           "schema)" % (path, n)) from None
+    except OSError as e:
+        raise ResultsError("%s: cannot be read: %s" % (path, e.strerror or e)) from None
     return {label: (units[label], [statistics.median(by_run[k]) for k in sorted(by_run)])
             for label, by_run in runs.items()}
 
@@ -94,3 +97,51 @@ def bimodal_lines(folder, bench):
             label, len(low), significant(lo), unit, len(high), significant(hi), unit,
             significant(hi / lo)))
     return lines + ["", "</details>", ""]
+
+
+def loop_rounds(folder):
+    """{(threads, work_ns): [(ns per region, round trip ns or None), one a
+    round, in round order]} from make bench's omp-region-loop.txt (the
+    plain OpenMP loop of tests/omp_region/, run once a round), or {} when
+    there is none."""
+    path = os.path.join(folder, "omp-region-loop.txt")
+    if not os.path.exists(path):
+        return {}
+    out, n = {}, 0
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                fields = dict(kv.split("=", 1) for kv in line.split())
+                trip = float(fields["round_trip_ns"]) if "round_trip_ns" in fields else None
+                out.setdefault((int(fields["threads"]), int(fields["work_ns"])), []).append(
+                    (float(fields["ns_per_region"]), trip))
+    except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
+        raise ResultsError("%s:%d: not a line of omp_region_loop (round=R threads=T "
+                           "work_ns=W ... ns_per_region=X)" % (path, n + 1)) from None
+    except OSError as e:
+        raise ResultsError("%s: cannot be read: %s" % (path, e.strerror or e)) from None
+    return out
+
+
+def loop_round_trips(folder):
+    """The round trip between the plain OpenMP loop's two threads in each
+    round (of its empty region of P threads, the one of 2 or more), in
+    round order; [] without it."""
+    return [trip for (threads, work_ns), rounds in sorted(loop_rounds(folder).items())
+            if work_ns == 0 for _, trip in rounds if trip is not None]
+
+
+def state_warning(folder):
+    """The report's warning when the loop's round trips fell in two groups
+    over the rounds: the machine changed state while the benches ran."""
+    split = groups(loop_round_trips(folder))
+    if len(split) != 2:
+        return None
+    near, far = split
+    return ("> **The machine changed state during the run:** a cache line's round trip "
+            "between two threads was near %s ns in %d of the %d rounds and near %s ns in %d "
+            "(the plain OpenMP loop's `round_trip_ns`, in `omp-region-loop.txt`). On a VM the "
+            "host places the vCPUs near each other or far apart for seconds at a time; figures "
+            "of 2 or more threads can then be bimodal between runs (listed per bench)." % (
+                significant(statistics.median(near)), len(near), len(near) + len(far),
+                significant(statistics.median(far)), len(far)))

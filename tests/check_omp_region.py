@@ -49,7 +49,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from tlresults import ResultsError, load, read_meta  # noqa: E402
-from tlstates import groups, run_figures  # noqa: E402
+from tlstates import groups, loop_rounds, run_figures  # noqa: E402
 
 RUNTIMES = {"libgomp", "libomp"}
 
@@ -81,14 +81,14 @@ def rows_to_check(folder, runtime, pus):
     return out
 
 
-def compare(bench_runs, loop_rounds, bench_median, loop_median, tolerance):
+def compare(bench_runs, loop_figures, bench_median, loop_median, tolerance):
     """([(name, bench values, loop values)], whether each pair's medians
     agree within tolerance percent). Each side is split in its own groups
     (its states); both in two: low with low, high with high; one in two:
     the other's one group with the nearer of them (name "low" or "high",
     of the side that has two); neither: one pair, name None, of the two
     figures as they are (bench_median, loop_median)."""
-    gb, gl = groups(bench_runs), groups(loop_rounds)
+    gb, gl = groups(bench_runs), groups(loop_figures)
     if len(gb) == 2 and len(gl) == 2:
         pairs = [("low", gb[0], gl[0]), ("high", gb[1], gl[1])]
     elif len(gb) + len(gl) == 3:
@@ -118,26 +118,6 @@ def loop_ns(exe, threads, work_ns, seconds, guess_ns, processes=1):
         fields = dict(kv.split("=", 1) for kv in out.stdout.split())
         figures.append(float(fields["ns_per_region"]))
     return fields["runtime"], statistics.median(figures)
-
-
-def recorded(folder):
-    """{(threads, work_ns): [(ns per region, round trip ns or None), one a
-    round]} from make bench's omp-region-loop.txt, or {} when there is none."""
-    out = {}
-    path = os.path.join(folder, "omp-region-loop.txt")
-    if not os.path.exists(path):
-        return out
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            try:
-                fields = dict(kv.split("=", 1) for kv in line.split())
-                key = (int(fields["threads"]), int(fields["work_ns"]))
-                trip = float(fields["round_trip_ns"]) if "round_trip_ns" in fields else None
-                out.setdefault(key, []).append((float(fields["ns_per_region"]), trip))
-            except (KeyError, ValueError):
-                raise ResultsError("%s:%d: not a line of omp_region_loop: %r"
-                                   % (path, n, line.strip())) from None
-    return out
 
 
 def group_text(name, bench, loop, trips):
@@ -172,7 +152,8 @@ def main(argv):
         meta = read_meta(args.folder)
         runtime, _ = loop_ns(args.loop, 1, 0, 0.001, 1000)
         cases = rows_to_check(args.folder, runtime, int(meta["pus"]))
-        rounds = {} if args.live else recorded(args.folder)
+        rounds = {} if args.live else loop_rounds(args.folder)
+        runs = {bench: run_figures(args.folder, bench) for bench in {c[0] for c in cases}}
     except (ResultsError, RuntimeError) as e:
         print("check_omp_region.py: %s" % e, file=sys.stderr)
         return 2
@@ -185,16 +166,14 @@ def main(argv):
           "| compared |")
     print("|---|---|---|---|---|---|---|---|")
     for bench, what, threads, work_ns, median, label in cases:
-        if (threads, work_ns) in rounds:
-            ours = rounds[(threads, work_ns)]
-            loop_rounds = [ns for ns, _ in ours]
-            loop = statistics.median(loop_rounds)
+        ours = rounds.get((threads, work_ns), [])
+        if ours:
+            loop = statistics.median(ns for ns, _ in ours)
             when = "in make bench's %d rounds" % len(ours)
         else:
-            ours, loop_rounds = [], []
             _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median, args.processes)
             when = "now, %d processes" % args.processes
-        pairs, ok = compare(run_figures(args.folder, bench).get(label, ("", []))[1], loop_rounds,
+        pairs, ok = compare(runs[bench].get(label, ("", []))[1], [ns for ns, _ in ours],
                             median, loop, args.tolerance)
         texts = [group_text(name, b, lo, [t for ns, t in ours if t is not None and ns in lo])
                  for name, b, lo in pairs if name]

@@ -3,8 +3,9 @@
 (plot.py, report.py, compare.sh, results_index.py) is given malformed
 inputs, one at a time, made from a fixture folder: broken JSON, wrong types,
 non-UTF-8 text, directories where files belong, header-only and truncated
-CSVs, non-numeric, NaN or negative figures, wrong units, impossible keys,
-and outputs that cannot be written. For each, the script must either accept
+CSVs, raw samples and the OpenMP loop's rounds, non-numeric, NaN or
+negative figures, wrong units, impossible keys, and outputs that cannot
+be written. For each, the script must either accept
 it (exit 0) where it does not read that file, or stop with exit status 2
 (1 for an output it cannot write), one line on stderr that names the file,
 no traceback, and no chart or report under its real name for the data it
@@ -198,6 +199,25 @@ def cases():
         out.append(Case("%s.csv %s=%s" % (bench, column, value),
                         csv_edit(bench, set_column(column, value, every=False)),
                         READS_CSV, (bench + ".csv",), bench=bench, scripts=CHEAP))
+    # The raw samples and the plain OpenMP loop's rounds, which the report
+    # reads for the cases that fell in two groups and the machine's state.
+    for name, mutate in [
+            ("spawn_cost.samples.csv value not a number",
+             lambda d: write(d, "spawn_cost.samples.csv",
+                             "call,case,label,run,sample,value,unit,iterations,cpu_ns\n"
+                             "0,0,pthread,0,0,fast,ns,1,1\n")),
+            ("spawn_cost.samples.csv not UTF-8",
+             lambda d: write(d, "spawn_cost.samples.csv", b"label,run,value\n\xff\xfe,0,1\n")),
+            ("spawn_cost.samples.csv a directory", into_dir("spawn_cost.samples.csv"))]:
+        out.append(Case(name, mutate, {"report"}, ("spawn_cost.samples.csv",),
+                        bench="spawn_cost", scripts=("report",)))
+    for name, mutate in [
+            ("omp-region-loop.txt round_trip_ns not a number",
+             lambda d: write(d, "omp-region-loop.txt", "round=0 threads=2 work_ns=0 "
+                             "ns_per_region=800.0 round_trip_ns=far\n")),
+            ("omp-region-loop.txt not UTF-8",
+             lambda d: write(d, "omp-region-loop.txt", b"round=0 \xff\xfe\n"))]:
+        out.append(Case(name, mutate, {"report"}, ("omp-region-loop.txt",), scripts=("report",)))
     return out
 
 

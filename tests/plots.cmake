@@ -11,7 +11,7 @@ foreach(_tl_plots_test render report pipeline replace verdicts)
   set_tests_properties(plots_${_tl_plots_test} PROPERTIES
     TIMEOUT 400 SKIP_RETURN_CODE 77 LABELS "plots" ENVIRONMENT "${TL_TEST_ENV}")
 endforeach()
-# Malformed results folders (91 cases: broken or mistyped meta.json, bad
+# Malformed results folders (96 cases: broken or mistyped meta.json, bad
 # CSVs, answers that are not UTF-8 text, outputs that cannot be written),
 # each given to plot.py, report.py, compare.sh and results_index.py: each
 # must refuse it with one line naming the file and exit 2 (1 for an output),

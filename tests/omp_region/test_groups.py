@@ -6,7 +6,8 @@ a bench off by 60% in both states, or in one state only, is off; a bench
 that met one state is compared with the loop's group of it; one group of
 values is compared as the two medians; a lone outlier on each side is not
 a state; 8 draws of one state are never split; and the report's list of
-bimodal cases (scripts/tlstates.py) reads a samples file so. Exit 0 when
+bimodal cases (scripts/tlstates.py) reads a samples file so, and its
+warning of a change of state reads the loop's round trips so. Exit 0 when
 every case holds, 1 with the failing case named."""
 import os
 import random
@@ -93,6 +94,22 @@ with tempfile.TemporaryDirectory() as folder:
     lines = tlstates.bimodal_lines(folder, "b")
     if not lines or "1 case" not in lines[0] or "| two states | 5 runs near 751 ns" not in "\n".join(lines):
         failures.append("bimodal_lines(): %r" % lines)
+
+# The report's warning from the loop's round trips: 3 rounds near, 5 far
+# is a change of state; 8 near (and one far alone) is not.
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "omp-region-loop.txt")
+    for trips, want in (([120, 130, 125, 440, 450, 430, 460, 445], "near 125 ns in 3 of the 8"),
+                        ([120, 130, 125, 118, 122, 127, 121, 450], None)):
+        with open(path, "w", encoding="utf-8") as f:
+            for r, trip in enumerate(trips):
+                f.write("round=%d runtime=libgomp threads=1 work_ns=0 regions=9 repeats=3 "
+                        "ns_per_region=500.0\n" % r)
+                f.write("round=%d runtime=libgomp threads=2 work_ns=0 regions=9 repeats=3 "
+                        "ns_per_region=800.0 round_trip_ns=%.1f\n" % (r, trip))
+        line = tlstates.state_warning(folder)
+        if (line is None) != (want is None) or (want and want not in line):
+            failures.append("state_warning(%s): %r" % (trips, line))
 
 for f in failures[:10]:
     print("FAIL", f)
