@@ -300,6 +300,18 @@ static bool runtime_runs(const fj *f, enum runtime rt)
     return rt == LIBOMP && f->libomp_path[0] != '\0' && tl_bench_openmp(f->b);
 }
 
+/* A case's options: its label, and for --plan the threads alive while
+ * runtime f->rt is measured (tl_pool's team, idle or not, the caller, the
+ * OpenMP team beside them and the oversubscribed section's CPU burners),
+ * each a thread's memory. */
+static tl_measure_opts plan_opts(const fj *f, const char *label)
+{
+    size_t threads = (size_t)f->team + 1 + (f->rt == TL_POOL ? 0 : f->team) +
+                     (f->burners ? f->burners->n : 0);
+    return (tl_measure_opts){ .label = label, .threads = (unsigned)threads,
+                              .memory_bytes = threads * TL_PLAN_THREAD_BYTES };
+}
+
 /* Measures one gap case of runtime f->rt, writes its row and fills *out
  * (left as it was if the case could not be measured). */
 static void measure_gap(fj *f, const char *section, unsigned gap_us, tl_stats *out)
@@ -320,8 +332,8 @@ static void measure_gap(fj *f, const char *section, unsigned gap_us, tl_stats *o
         return;
     }
     tl_stats st;
-    int err = tl_bench_sample(f->b, gap_sampler, f,
-                              &(tl_measure_opts){ .label = label }, &st);
+    tl_measure_opts opts = plan_opts(f, label);
+    int err = tl_bench_sample(f->b, gap_sampler, f, &opts, &st);
     if (err)
         tl_bench_fail(f->b, "%s: %s", label, strerror(err));
     /* The CPU per fork of each sample (the first kept is the warm-up's),
@@ -347,8 +359,8 @@ static void measure_idle(fj *f, tl_stats *out)
         return;
     }
     tl_stats st;
-    int err = tl_bench_sample(f->b, idle_sampler, f,
-                              &(tl_measure_opts){ .label = label }, &st);
+    tl_measure_opts opts = plan_opts(f, label);
+    int err = tl_bench_sample(f->b, idle_sampler, f, &opts, &st);
     if (err)
         tl_bench_fail(f->b, "%s: %s", label, strerror(err));
     tl_bench_row(f->b, &st, TL_STR("idle"), TL_STR(runtime_names[f->rt]),

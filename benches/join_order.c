@@ -67,7 +67,6 @@
  * submitting one task to the pool, and the memory of one live thread. */
 #define SPAWN_NS_ESTIMATE 50e3
 #define SUBMIT_NS_ESTIMATE 1e3
-#define THREAD_BYTES (64 * 1024)
 
 /* Results of the work, kept so that no compiler can drop it. */
 static volatile uint64_t sink;
@@ -228,7 +227,7 @@ static tl_measure_opts pattern_opts(const pattern *p, size_t strategy,
         estimate_ns = waves * (double)p->task.sleep_ns + p->tasks * SUBMIT_NS_ESTIMATE;
     }
     return (tl_measure_opts){ .label = label, .threads = threads,
-                              .memory_bytes = (size_t)threads * THREAD_BYTES,
+                              .memory_bytes = (size_t)threads * TL_PLAN_THREAD_BYTES,
                               .estimate_ns = estimate_ns };
 }
 
@@ -396,7 +395,7 @@ static order_medians measure_order(tl_bench *b, bool as_completed,
     /* for the plan: all N alive; the longest sleeps N/2 task times, and
      * consuming the N results takes as long again on the joining thread */
     tl_measure_opts opts = { .label = label, .threads = tasks + 1,
-                             .memory_bytes = (size_t)(tasks + 1) * THREAD_BYTES,
+                             .memory_bytes = (size_t)(tasks + 1) * TL_PLAN_THREAD_BYTES,
                              .estimate_ns = (double)tasks * (double)task_ns +
                                             tasks * SPAWN_NS_ESTIMATE };
     tl_stats last, first = { .median = NAN };

@@ -71,7 +71,6 @@
  * us, 200-1000 ns). */
 #define SPAWN_ESTIMATE_NS 30000.0
 #define TASK_ESTIMATE_NS 500.0
-#define THREAD_MEMORY_BYTES (64u * 1024u) /* touched stack, TLS, kernel task */
 #define TASK_MEMORY_BYTES 64u             /* a queued task's node */
 
 /* ---- the bench's flags ---------------------------------- */
@@ -650,7 +649,7 @@ static void measure_grain(tl_bench *b, const options *o, tl_pool *pool,
                                                                        : workers);
         tl_measure_opts opts = {
             .label = label, .reps = tl_bench_reps(b), .threads = threads,
-            .memory_bytes = threads * THREAD_MEMORY_BYTES + g.tasks * TASK_MEMORY_BYTES,
+            .memory_bytes = threads * TL_PLAN_THREAD_BYTES + g.tasks * TASK_MEMORY_BYTES,
             .estimate_ns = grain_round_ns(&guarded, &g, grains_ns[k], pus) };
         rounds r;
         int err = measure_rounds(b, &guarded, "grain", &opts, workers, &g, &r);
@@ -947,8 +946,8 @@ static unsigned planned_rows(const options *o, size_t worker_counts)
 #define WORKER_COUNTS_MAX 48
 
 /* The worker counts: --threads, or when it was not given (the list is the
- * spec's default "P", which the harness parses with this process's PUs)
- * the topology's PUs (the synthetic machine's under --plan). A count over
+ * spec's default "P", parsed with the harness's P, tl_bench_pus) the
+ * topology's PUs (the synthetic machine's under --plan). A count over
  * the limit is a usage error. */
 static size_t workers_for(tl_bench *b, unsigned pus, unsigned *out)
 {
@@ -956,7 +955,7 @@ static size_t workers_for(tl_bench *b, unsigned pus, unsigned *out)
     const unsigned *given = tl_bench_threads(b, &count);
     unsigned limit = MAX_WORKERS_PER_PU * pus;
     limit = limit < MAX_WORKERS_FLOOR ? MAX_WORKERS_FLOOR : limit;
-    if (count == 1 && given[0] == tl_available_parallelism()) {
+    if (count == 1 && given[0] == tl_bench_pus(b)) {
         out[0] = pus;
         return 1;
     }

@@ -220,7 +220,6 @@ static const struct pattern {
 };
 #define N_PATTERNS (sizeof patterns / sizeof *patterns)
 
-#define PLAN_THREAD_BYTES (64u * 1024u)
 #define PLAN_CHILD_BYTES (4u * 1024u * 1024u)
 
 /* The medians the answer quotes: [pattern][0 C, 1 Rust, 2 pthread]. */
@@ -261,10 +260,10 @@ static void measure_pattern(tl_bench *b, size_t p, unsigned threads, rust_child 
     tl_stats st[3];
     /* For --plan: the cases take turns, so at most T threads and the caller
      * are alive at once (in this process or in the Rust child); each has a
-     * touched stack and a kernel task (PLAN_THREAD_BYTES), and the child
+     * touched stack and a kernel task (TL_PLAN_THREAD_BYTES), and the child
      * its own few MiB of binary and heap. */
     tl_measure_opts plan = { .threads = threads + 1,
-                             .memory_bytes = (size_t)(threads + 1) * PLAN_THREAD_BYTES +
+                             .memory_bytes = (size_t)(threads + 1) * TL_PLAN_THREAD_BYTES +
                                              (child ? PLAN_CHILD_BYTES : 0) };
     int err = tl_bench_measure_interleaved(b, cases, n, &plan, st);
     if (!err && child)

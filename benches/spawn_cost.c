@@ -49,10 +49,6 @@
 #include "verdict.h"
 #include "harness.h"
 
-/* What one thread alive costs in memory for the plan: its stack's touched
- * pages, its TLS and kernel task (the reserved 8 MiB stack is address
- * space, not memory). */
-#define THREAD_MEMORY_BYTES (64u * 1024u)
 /* The plan's estimates of one thread created and joined, and of one thread
  * woken by a fork-join, on a current x86 server (2-PU VM here: 20-40 us
  * and about 1 us). */
@@ -223,7 +219,7 @@ static void measure_create_join(tl_bench *b, create_join_result *r)
         err = tl_bench_measure_interleaved(
             b, create_join_cases, CJ_FORK,
             &(tl_measure_opts){ .reps = reps, .threads = 2,
-                                .memory_bytes = THREAD_MEMORY_BYTES },
+                                .memory_bytes = TL_PLAN_THREAD_BYTES },
             r->stats);
     r->threads_ok = !err;
     if (err && !tl_bench_skip_refused(b, "create_join (every thread API: "
@@ -309,7 +305,7 @@ static bool fork_join_row(tl_bench *b, const char *strategy, tl_bench_op op,
         err = tl_bench_measure(
             b, op, fj,
             &(tl_measure_opts){ .label = label, .threads = threads,
-                                .memory_bytes = threads * THREAD_MEMORY_BYTES,
+                                .memory_bytes = threads * TL_PLAN_THREAD_BYTES,
                                 .estimate_ns = estimate_ns },
             s);
     else
@@ -427,9 +423,9 @@ static size_t default_widths(unsigned pus, unsigned cores, unsigned *out)
 #define WIDTHS_MAX 48 /* 2 x 2^20 PUs would need 24 */
 
 /* The widths to sweep: --threads, or when it was not given (the list is the
- * spec's default, which the harness parses with P = this process's PUs)
- * the default sweep for the topology (whose PUs are the synthetic
- * machine's under --plan). A width over the limit is a usage error. */
+ * spec's default, parsed with the harness's P, tl_bench_pus) the default
+ * sweep for the topology (whose PUs are the synthetic machine's under
+ * --plan). A width over the limit is a usage error. */
 static size_t widths_for(tl_bench *b, const char *spec_default, unsigned *out)
 {
     const tl_topo *topo = tl_bench_topo(b);
@@ -440,7 +436,7 @@ static size_t widths_for(tl_bench *b, const char *spec_default, unsigned *out)
     size_t given_count, default_count;
     const unsigned *given = tl_bench_threads(b, &given_count);
     unsigned *spec_list;
-    if (tl_parse_threads(spec_default, tl_available_parallelism(), &spec_list,
+    if (tl_parse_threads(spec_default, tl_bench_pus(b), &spec_list,
                          &default_count) != 0)
         tl_bench_fail(b, "out of memory for the widths");
     bool is_default = default_count == given_count &&
@@ -598,7 +594,7 @@ int main(int argc, char **argv)
     measure_create_join(b, &cj);
     /* The answer quotes the fork-join of as many threads as PUs, or the
      * widest measured below that. */
-    unsigned pus = tl_available_parallelism(), quoted_threads = 0;
+    unsigned pus = tl_bench_pus(b), quoted_threads = 0;
     fork_join_result quoted;
     for (size_t i = 0; i < widths; i++) {
         fork_join_result r = measure_fork_join(b, threads[i], openmp);

@@ -85,9 +85,6 @@
 #define STREAM_BYTES_PER_NS_THREAD 10.0
 #define STREAM_BYTES_PER_NS_NODE 20.0
 #define FILL_BYTES_PER_NS 4.0
-/* What one thread alive costs in memory (its touched stack, TLS, the
- * kernel's side), for the plan's peak. */
-#define THREAD_BYTES (64 * 1024)
 #define IO_OPERATIONS_MIN 256
 #define IO_OPERATIONS_MIN_QUICK 64
 #define IO_BLOCK_NS 2000000u
@@ -388,7 +385,7 @@ static void size_array(tl_bench *b, sizes *z, size_t given_bytes)
         bytes = MEMORY_BYTES_MAX_QUICK;
     unsigned long long cap = z->memory_bytes / 4;
     unsigned long long threads_bytes =
-        (unsigned long long)z->cpu_max_threads * THREAD_BYTES;
+        (unsigned long long)z->cpu_max_threads * TL_PLAN_THREAD_BYTES;
     cap = cap > threads_bytes ? cap - threads_bytes : cap;
     if (given_bytes && z->memory_bytes && given_bytes > cap)
         tl_bench_usage_error(b, "--array-bytes: at most a quarter of the memory "
@@ -511,7 +508,7 @@ static tl_measure_opts case_opts(const series *s, unsigned threads, unsigned k,
         .label = label,
         .threads = threads + 1,
         .memory_bytes = (kind == MEMORY ? z->array_bytes : 0) +
-                        (size_t)(threads + 1) * THREAD_BYTES,
+                        (size_t)(threads + 1) * TL_PLAN_THREAD_BYTES,
         .estimate_ns = work_estimate_ns(z, kind, threads) / k +
                        threads * SPAWN_NS_ESTIMATE };
 }

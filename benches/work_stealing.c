@@ -618,17 +618,19 @@ typedef struct contender {
     double *wall_ns, *cpu_ns;
 } contender;
 
-/* Runs one turn of s, through the harness for its progress line. */
+/* Runs one turn of s, through the harness for its progress line; `alive`
+ * is for --plan: the threads of every strategy's team (all are open at
+ * once) and the caller. */
 static void one_turn(tl_bench *b, turn *t, const ws_case *c, unsigned threads,
-                     unsigned round, double *wall_ns, double *cpu_ns)
+                     unsigned alive, unsigned round, double *wall_ns, double *cpu_ns)
 {
     char label[96];
     snprintf(label, sizeof label, "%s %s grain=%.0fns threads=%u round %u",
              c->workload, strategies[t->s].name, c->grain_ns, threads, round);
     tl_stats st;
-    int err = tl_bench_sample(b, take_turn, t,
-                              &(tl_measure_opts){ .label = label, .reps = 1, .no_warmup = true },
-                              &st);
+    int err = tl_bench_sample(b, take_turn, t, &(tl_measure_opts){ .label = label, .reps = 1,
+                              .no_warmup = true, .threads = alive,
+                              .memory_bytes = (size_t)alive * TL_PLAN_THREAD_BYTES }, &st);
     if (err == EPROTO)
         tl_bench_fail(b, "%s ran %llu leaves, not %llu", label,
                       (unsigned long long)t->got, (unsigned long long)t->expected);
@@ -671,16 +673,19 @@ static void measure_case(tl_bench *b, exec *execs, const bool *on, const ws_case
     unsigned reps = tl_bench_reps(b);
     double wall_ns[N_STRATEGIES][reps + 1], cpu_ns[N_STRATEGIES][reps + 1];
     contender k[N_STRATEGIES];
-    for (int s = 0; s < N_STRATEGIES; s++)
+    unsigned alive = 1;
+    for (int s = 0; s < N_STRATEGIES; s++) {
         k[s] = (contender){ on[s] && runs_case((strategy_id)s, c), wall_ns[s], cpu_ns[s] };
+        alive += on[s] ? threads[i] : 0;
+    }
     uint64_t expected = ws_expected_leaves(&c->work);
     for (unsigned r = 0; r <= reps; r++)
         for (int s = 0; s < N_STRATEGIES; s++) {
             if (!k[s].on)
                 continue;
             turn tn = { (strategy_id)s, &execs[s], &c->work, expected, 0, 0 };
-            one_turn(b, &tn, c, threads[i], r, &k[s].wall_ns[r], &k[s].cpu_ns[r]);
-            if (s == S_TBB || s == S_OMP)
+            one_turn(b, &tn, c, threads[i], alive, r, &k[s].wall_ns[r], &k[s].cpu_ns[r]);
+            if ((s == S_TBB || s == S_OMP) && !tl_bench_planning(b))
                 settle((strategy_id)s, &execs[s], tl_bench_quick(b));
         }
     for (int s = 0; s < N_STRATEGIES; s++)
@@ -744,7 +749,7 @@ static void answer(tl_bench *b, const table *t, const ws_case *cases,
                     "times oneTBB's work-stealing wall time (stealing paid where the "
                     "whole interval of the ratio is above %.2fx, did not pay where it "
                     "is wholly at or under it): %s; and %s OpenMP tasks' (%s): %s.",
-                    threads[i], tl_available_parallelism(), PAID_RATIO, tbb,
+                    threads[i], tl_bench_pus(b), PAID_RATIO, tbb,
                     OPENMP_RUNTIME,
                     OPENMP_STEALS ? "it steals too"
                                   : "one shared queue: ahead or not, by the same rule",
@@ -759,9 +764,12 @@ static void run_threads(tl_bench *b, const bool *taking_part, const ws_case *cas
 {
     exec execs[N_STRATEGIES];
     bool on[N_STRATEGIES];
+    /* --plan opens nothing: a plan of a 384-PU machine starts no 384 threads. */
+    bool planning = tl_bench_planning(b);
     for (int s = 0; s < N_STRATEGIES; s++) {
         on[s] = taking_part[s];
-        int err = on[s] ? exec_open((strategy_id)s, threads[i], &execs[s]) : 0;
+        execs[s] = (exec){ .threads = threads[i] };
+        int err = on[s] && !planning ? exec_open((strategy_id)s, threads[i], &execs[s]) : 0;
         if (err) {
             if (!tl_bench_skip_refused(b, strategies[s].name, err))
                 tl_bench_fail(b, "%s on %u threads: %s", strategies[s].name, threads[i],
@@ -774,7 +782,7 @@ static void run_threads(tl_bench *b, const bool *taking_part, const ws_case *cas
     for (size_t c = 0; c < count; c++)
         measure_case(b, execs, on, &cases[c], c, i, t, threads);
     for (int s = 0; s < N_STRATEGIES; s++)
-        if (on[s])
+        if (on[s] && !planning)
             exec_close((strategy_id)s, &execs[s]);
 }
 
@@ -835,7 +843,7 @@ int main(int argc, char **argv)
     size_t nthreads;
     const unsigned *threads = tl_bench_threads(b, &nthreads);
     ws_case cases[MAX_CASES];
-    size_t count = make_cases(tl_bench_quick(b), tl_available_parallelism(), cases);
+    size_t count = make_cases(tl_bench_quick(b), tl_bench_pus(b), cases);
     /* calloc: every n 0, nothing measured yet */
     table t = { count, nthreads, calloc(N_STRATEGIES * count * nthreads, sizeof(tl_stats)) };
     if (!t.wall)

@@ -43,6 +43,8 @@ static void check_counts_here(void)
     ASSERT_GE(tl_topo_cores(t), tl_topo_packages(t));
     ASSERT_GE(tl_topo_pus(t), tl_topo_cores(t));
     ASSERT_GE(tl_topo_numa_nodes(t), 1);
+    if (!getenv("HWLOC_SYNTHETIC") && !getenv("HWLOC_XMLFILE"))
+        ASSERT_EQ(tl_topo_is_this_machine(t), true);
     /* hwloc counts the PUs of our cpuset, as the affinity mask does. */
     cpu_set_t mask;
     ASSERT_EQ(sched_getaffinity(0, sizeof mask, &mask), 0);
@@ -161,6 +163,7 @@ static void check_null_and_errors(void)
     tl_topo_free(NULL);
     ASSERT_EQ(tl_topo_load(NULL), EINVAL);
     ASSERT_EQ(tl_topo_pus(NULL), 0);
+    ASSERT_EQ(tl_topo_is_this_machine(NULL), false);
     ASSERT_STREQ(tl_topo_cpu_model(NULL), "unknown");
     ASSERT_EQ(tl_topo_llc_size(NULL), 0);
     tl_topo *t = load();
@@ -187,7 +190,7 @@ static int child_describe(void)
             printf(" %u", pu);
         }
     }
-    printf("\n");
+    printf("\nthis machine: %d\n", tl_topo_is_this_machine(t));
     tl_topo_free(t);
     return 0;
 }
@@ -211,6 +214,7 @@ static void check_synthetic_machines(void)
     ASSERT_CONTAINS(r.output, "2 0 4 1 [unknown] 0\n");
     ASSERT_CONTAINS(r.output, "compact: 0 1 2 3\n");
     ASSERT_CONTAINS(r.output, "scatter: 0 2 1 3\n");
+    ASSERT_CONTAINS(r.output, "this machine: 0\n");
 }
 
 static void check_xml_round_trip(void)
@@ -238,6 +242,7 @@ static void check_xml_round_trip(void)
     ASSERT_EQ(sscanf(r.output, "%u %u %u", &packages, &cores, &pus), 3);
     ASSERT_EQ(cores, machine_cores);
     ASSERT_EQ(pus, machine_pus);
+    ASSERT_CONTAINS(r.output, "this machine: 0\n");
     ASSERT_EQ(unlink(path), 0);
     ASSERT_EQ(rmdir(dir), 0);
 }

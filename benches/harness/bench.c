@@ -130,6 +130,9 @@ tl_bench *tl_bench_open(int argc, char **argv, const tl_bench_spec *spec)
         b->load_average[0] = b->load_average[1] = b->load_average[2] = NAN;
     if (tl_topo_load(&b->topo) != 0)
         b->topo = NULL; /* the machine card will say "unknown" */
+    /* P (tl_bench_pus): on a made-up machine, its PUs. */
+    if (b->topo && !tl_topo_is_this_machine(b->topo))
+        b->pus = tl_topo_pus(b->topo);
 
     char slug[160];
     tl__default_machine_name(b->topo, b->pus, slug, sizeof slug);
@@ -447,6 +450,7 @@ void tl_bench_fail(tl_bench *b, const char *fmt, ...)
 
 bool tl_bench_quick(const tl_bench *b) { return b && b->cli.quick; }
 unsigned tl_bench_reps(const tl_bench *b) { return b ? b->cli.reps : 0; }
+unsigned tl_bench_pus(const tl_bench *b) { return b ? b->pus : tl_available_parallelism(); }
 double tl_bench_min_time_s(const tl_bench *b) { return b ? b->cli.min_time_s : 0; }
 tl_pin_policy tl_bench_pin(const tl_bench *b) { return b ? b->cli.pin : TL_PIN_NONE; }
 const tl_topo *tl_bench_topo(const tl_bench *b) { return b ? b->topo : NULL; }

@@ -57,10 +57,6 @@
 #define TL_FORK_JOIN_BATCH_MIN 100u
 #define TL_FORK_JOIN_BATCH_MAX (1u << 24)
 
-/* Memory per thread of the team, for --plan: its touched stack, TLS and
- * kernel task (the reserved stack is address space, not memory). */
-#define TL_FORK_JOIN_THREAD_BYTES (64u * 1024u)
-
 typedef struct tl_fork_join {
     unsigned threads; /* team size T: the caller and T - 1 others */
     tl_pool *pool;    /* T workers, for tl_fork_join_pool; NULL otherwise */
@@ -180,7 +176,7 @@ static inline int tl_fork_join_measure(tl_bench *b, tl_bench_op op,
         err = tl_bench_sample(
             b, tl__fork_join_sample, &run,
             &(tl_measure_opts){ .label = label, .threads = fj->threads,
-                                .memory_bytes = fj->threads * TL_FORK_JOIN_THREAD_BYTES,
+                                .memory_bytes = fj->threads * TL_PLAN_THREAD_BYTES,
                                 .estimate_ns = sample_ns * (reps + 2) / (reps + 1) },
             out);
 #if defined(TL_HAVE_OPENMP)

@@ -248,6 +248,11 @@ int tl_bench_close(tl_bench *b);
 bool tl_bench_quick(const tl_bench *b);   /* --quick: run a small sweep too */
 unsigned tl_bench_reps(const tl_bench *b); /* samples per case */
 double tl_bench_min_time_s(const tl_bench *b);
+/* P, as --threads and the benches' defaults read it: this process's
+ * parallelism (tl_available_parallelism: its binding and cgroup quota), or,
+ * on a made-up machine (--plan on HWLOC_SYNTHETIC or an XML topology), that
+ * machine's PUs. */
+unsigned tl_bench_pus(const tl_bench *b);
 /* The --threads list, ascending, no duplicates, each >= 1. Lives as long as
  * b. */
 const unsigned *tl_bench_threads(const tl_bench *b, size_t *count);
@@ -282,6 +287,11 @@ typedef int (*tl_bench_op)(void *ctx, uint64_t iterations);
  * time with its own setup excluded, bytes of RSS... Return 0 or an errno
  * value (which stops the measurement). */
 typedef int (*tl_bench_sampler)(void *ctx, double *sample);
+
+/* The memory --plan counts for one thread alive: its touched stack pages,
+ * TLS and kernel task (the reserved 8 MiB stack is address space, not
+ * memory). Every bench's plan uses this one figure. */
+#define TL_PLAN_THREAD_BYTES (64u * 1024u)
 
 /* How to measure one case; NULL or zero fields mean the defaults. */
 typedef struct tl_measure_opts {

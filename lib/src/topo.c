@@ -392,6 +392,10 @@ unsigned tl_topo_cores(const tl_topo *topo) { return topo ? topo->cores : 0; }
 unsigned tl_topo_pus(const tl_topo *topo) { return topo ? topo->pus : 0; }
 unsigned tl_topo_numa_nodes(const tl_topo *topo) { return topo ? topo->numa_nodes : 0; }
 unsigned tl_topo_machine_pus(const tl_topo *topo) { return topo ? topo->machine_pus : 0; }
+bool tl_topo_is_this_machine(const tl_topo *topo)
+{
+    return topo && hwloc_topology_is_thissystem(topo->hw);
+}
 unsigned tl_topo_machine_cores(const tl_topo *topo) { return topo ? topo->machine_cores : 0; }
 unsigned tl_topo_llc_count(const tl_topo *topo) { return topo ? topo->llc_count : 0; }
 size_t tl_topo_llc_total_size(const tl_topo *topo) { return topo ? topo->llc_total_bytes : 0; }

@@ -32,6 +32,7 @@
 #define THREADLAB_TOPO_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "threadlab/export.h"
@@ -79,6 +80,11 @@ TL_API unsigned tl_topo_packages(const tl_topo *topo);
 TL_API unsigned tl_topo_cores(const tl_topo *topo);
 TL_API unsigned tl_topo_pus(const tl_topo *topo);
 TL_API unsigned tl_topo_numa_nodes(const tl_topo *topo);
+
+/* Whether topo is this machine's, as hwloc read it from the system: false
+ * for a made-up one (HWLOC_SYNTHETIC, or HWLOC_XMLFILE without
+ * HWLOC_THISSYSTEM=1), which describes another machine, and for NULL. */
+TL_API bool tl_topo_is_this_machine(const tl_topo *topo);
 
 /* The whole machine's PUs and cores (those its cgroup allows), whatever the
  * binding: for "1 of 2 PUs usable". Equal to tl_topo_pus / tl_topo_cores
