@@ -60,6 +60,7 @@
 #include <glib.h>
 #endif
 
+#include "fork_join.h"
 #include "harness.h"
 #include "verdict.h"
 #include "work_stealing.h"
@@ -332,24 +333,6 @@ static int omp_run(unsigned threads, const ws_work *w, uint64_t *leaves)
     *leaves = sum;
     return 0;
 }
-
-/* libomp's threads spin 200 ms after a region (its blocktime): one empty
- * region with blocktime 0 sends them to sleep at once (libgomp's spin a few
- * ms, which SETTLE_NS covers). */
-static void omp_settle(unsigned threads)
-{
-#ifdef KMP_VERSION_MAJOR
-    int saved = kmp_get_blocktime();
-    kmp_set_blocktime(0);
-#pragma omp parallel num_threads(threads)
-    {
-        __asm__ volatile("" ::: "memory");
-    }
-    kmp_set_blocktime(saved);
-#else
-    (void)threads;
-#endif
-}
 #endif
 
 /* ---- GThreadPool: flat work and producers, counted down to the caller ------------------ */
@@ -484,7 +467,7 @@ static void settle(strategy_id s, exec *e, bool quick)
 {
 #ifdef TL_HAVE_OPENMP
     if (s == S_OMP)
-        omp_settle(e->threads);
+        tl_fork_join_settle(e->threads); /* libomp: asleep at once */
 #else
     (void)s, (void)e;
 #endif
