@@ -189,24 +189,35 @@ check_fingerprint() {
       exit 1; }
 }
 
-# The plain OpenMP loop of tests/omp_region/ (built with OpenMP), once a
-# round beside the benches: tests/check_omp_region.py compares every
-# bench's OpenMP-region figure with it. Timed in the same rounds, the two
-# see the same machine over the same minutes: on a VM the host places the
-# vCPUs near each other or far apart for seconds at a time, a region of 2+
-# threads costs up to 2x more in the far state, and the loop's line says
-# which state it met (round_trip_ns). An empty region of 1 thread and of P,
-# and P with 1 us of work each (fork_join's case); about 0.3 s a round.
+# The plain OpenMP loop of tests/omp_region/ (built with OpenMP), run right
+# before and right after each bench that times an OpenMP region, with that
+# bench's team and work: tests/check_omp_region.py compares each run's
+# figure with the loop timed at the same moments. On a VM the machine's
+# state moves for seconds at a time (the host places the vCPUs near each
+# other or far apart; other tenants load the caches), and an OpenMP region
+# costs up to 2x more in the slow state, so a loop timed minutes away can
+# disagree with a run by that much. The loop's line says which state its
+# team met (round_trip_ns). Each line: round=R bench=B at=before|after,
+# then the loop's own fields; about 0.1 s a line here.
 omp_loop="$build/tests/omp_region_loop"
-omp_reference() {
-  [ -x "$omp_loop" ] || return 0
-  local p threads work line
+omp_cases() { # the loop's cases beside bench $1, a "threads work_ns" line each
+  local p
   p=$(nproc)
-  for threads_work in "1 0" "$p 0" "$p 1000"; do
-    read -r threads work <<<"$threads_work"
-    line=$("$omp_loop" "$threads" "$work" 20000 3) || return 0 # a reference, not a bench
-    echo "round=$1 $line" >>"$tmp/omp-region-loop.txt"
-  done
+  case $1 in
+    spawn_cost) printf '1 0\n%s 0\n' "$p" ;;
+    pool_vs_raw) printf '%s 0\n' "$p" ;;
+    fork_join) printf '%s 1000\n' "$p" ;;
+  esac
+}
+omp_reference() { # round, bench, before|after
+  [ -x "$omp_loop" ] || return 0
+  local threads work line regions
+  while read -r threads work; do
+    regions=$((20000 / threads)) # a repeat lasts ~10 ms here, ~20 ms on 384 PUs
+    [ "$regions" -ge 1000 ] || regions=1000
+    line=$("$omp_loop" "$threads" "$work" "$regions" 3) || return 0 # a reference, not a bench
+    echo "round=$1 bench=$2 at=$3 $line" >>"$tmp/omp-region-loop.txt"
+  done < <(omp_cases "$2")
 }
 
 if [ "$runs" -eq 1 ]; then
@@ -221,11 +232,12 @@ else
     i=0
     for bench in "${benches[@]}"; do
       i=$((i + 1))
+      omp_reference "$r" "$bench" before
       run_bench "$bench" "[run $((r + 1))/$runs] [$i/${#benches[@]}]" \
         --out "$tmp/runs/run-$r" --run-index "$r"
+      omp_reference "$r" "$bench" after
       [ "$r$i" != 01 ] || check_fingerprint "$tmp/runs/run-0"
     done
-    omp_reference "$r"
   done
   i=0
   for bench in "${benches[@]}"; do

@@ -29,9 +29,8 @@ GROUP_MIN = 2
 
 
 def run_figures(folder, bench):
-    """{case label: (unit, [the median of each run's samples, in run
-    order])} of <bench>.samples.csv; {} when the file is not there (older
-    results)."""
+    """{case label: (unit, {run: the median of that run's samples})} of
+    <bench>.samples.csv; {} when the file is not there (older results)."""
     path = os.path.join(folder, bench + ".samples.csv")
     if not os.path.exists(path):
         return {}
@@ -48,7 +47,7 @@ def run_figures(folder, bench):
                            "schema)" % (path, n)) from None
     except OSError as e:
         raise ResultsError("%s: cannot be read: %s" % (path, e.strerror or e)) from None
-    return {label: (units[label], [statistics.median(by_run[k]) for k in sorted(by_run)])
+    return {label: (units[label], {k: statistics.median(v) for k, v in sorted(by_run.items())})
             for label, by_run in runs.items()}
 
 
@@ -67,8 +66,8 @@ def bimodal(folder, bench):
     """[(label, unit, low group, high group)] of the bench's cases whose
     runs fall in two groups, in the order of the samples file."""
     out = []
-    for label, (unit, figures) in run_figures(folder, bench).items():
-        split = groups(figures)
+    for label, (unit, by_run) in run_figures(folder, bench).items():
+        split = groups(list(by_run.values()))
         if len(split) == 2:
             out.append((label, unit, split[0], split[1]))
     return out
@@ -99,24 +98,29 @@ def bimodal_lines(folder, bench):
     return lines + ["", "</details>", ""]
 
 
-def loop_rounds(folder):
-    """{(threads, work_ns): [(ns per region, round trip ns or None), one a
-    round, in round order]} from make bench's omp-region-loop.txt (the
-    plain OpenMP loop of tests/omp_region/, run once a round), or {} when
-    there is none."""
+def loop_lines(folder):
+    """The lines of make bench's omp-region-loop.txt (the plain OpenMP loop
+    of tests/omp_region/, run right before and after each bench that times
+    an OpenMP region), each a dict: round, bench and at ("before" or
+    "after"; None in older files, where the loop ran once a round),
+    threads, work_ns, ns (per region) and trip (round_trip_ns, None for one
+    thread); [] when there is no such file."""
     path = os.path.join(folder, "omp-region-loop.txt")
     if not os.path.exists(path):
-        return {}
-    out, n = {}, 0
+        return []
+    out, n = [], 0
     try:
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 fields = dict(kv.split("=", 1) for kv in line.split())
-                trip = float(fields["round_trip_ns"]) if "round_trip_ns" in fields else None
-                out.setdefault((int(fields["threads"]), int(fields["work_ns"])), []).append(
-                    (float(fields["ns_per_region"]), trip))
+                trip = fields.get("round_trip_ns")
+                out.append({"round": int(fields["round"]), "bench": fields.get("bench"),
+                            "at": fields.get("at"), "threads": int(fields["threads"]),
+                            "work_ns": int(fields["work_ns"]),
+                            "ns": float(fields["ns_per_region"]),
+                            "trip": float(trip) if trip is not None else None})
     except (KeyError, ValueError):  # UnicodeDecodeError is a ValueError
-        raise ResultsError("%s:%d: not a line of omp_region_loop (round=R threads=T "
+        raise ResultsError("%s:%d: not a line of omp_region_loop (round=R ... threads=T "
                            "work_ns=W ... ns_per_region=X)" % (path, n + 1)) from None
     except OSError as e:
         raise ResultsError("%s: cannot be read: %s" % (path, e.strerror or e)) from None
@@ -124,23 +128,23 @@ def loop_rounds(folder):
 
 
 def loop_round_trips(folder):
-    """The round trip between the plain OpenMP loop's two threads in each
-    round (of its empty region of P threads, the one of 2 or more), in
-    round order; [] without it."""
-    return [trip for (threads, work_ns), rounds in sorted(loop_rounds(folder).items())
-            if work_ns == 0 for _, trip in rounds if trip is not None]
+    """The round trip between the plain OpenMP loop's two threads, in
+    file order, from its empty regions of 2 or more threads; [] without
+    them."""
+    return [line["trip"] for line in loop_lines(folder)
+            if line["work_ns"] == 0 and line["trip"] is not None]
 
 
 def state_warning(folder):
-    """The report's warning when the loop's round trips fell in two groups
-    over the rounds: the machine changed state while the benches ran."""
+    """The report's warning when the loop's round trips fell in two groups:
+    the machine changed state while the benches ran."""
     split = groups(loop_round_trips(folder))
     if len(split) != 2:
         return None
     near, far = split
     return ("> **The machine changed state during the run:** a cache line's round trip "
-            "between two threads was near %s ns in %d of the %d rounds and near %s ns in %d "
-            "(the plain OpenMP loop's `round_trip_ns`, in `omp-region-loop.txt`). On a VM the "
+            "between two threads was near %s ns in %d of the plain OpenMP loop's %d timings "
+            "and near %s ns in %d (`round_trip_ns` in `omp-region-loop.txt`). On a VM the "
             "host places the vCPUs near each other or far apart for seconds at a time; figures "
             "of 2 or more threads can then be bimodal between runs (listed per bench)." % (
                 significant(statistics.median(near)), len(near), len(near) + len(far),

@@ -9,35 +9,35 @@ prints both with their ratio. Exit 1 when any differs by more than
 --tolerance (default 25%), 2 on bad input.
 
 usage: check_omp_region.py --loop EXE [--tolerance PCT] [--seconds S]
-                           [--processes N] RESULTS_FOLDER
+                           [--processes N] [--live] RESULTS_FOLDER
 
-The loop runs in --processes separate processes (default 5) and the check
-takes the median of their figures: the bench's figure is a median over
-make bench's runs, each a process of its own, and one process of the loop
-can land its team on a worse pair of CPUs just as one run can.
+Paired by time. `make bench` runs the loop right before and right after
+each run of each bench that times an OpenMP region, with that bench's team
+and work (omp-region-loop.txt in the results folder: round=R bench=B
+at=before|after and the loop's fields). For each run the check divides
+the bench's figure of that run (the median of its samples in
+<bench>.samples.csv) by the loop's beside it (the geometric mean of the
+two), and a row agrees when the median of those ratios is within
+--tolerance of 1. Why not the two medians: on a VM the machine's state
+moves for seconds at a time (scripts/tlstates.py: the host places the
+vCPUs near each other or far apart, and other tenants load the caches),
+an OpenMP region costs up to 2x more in the slow state, and each run is a
+draw of the state, so a median of 8 runs says which state most of them
+met. Timed at the same moments, the bench and the loop met the same
+state. The table still gives both medians and their ratio.
 
-`make bench` runs the loop once a round beside the benches and keeps its
-figures in RESULTS_FOLDER/omp-region-loop.txt (an empty region of 1 and of
-P threads, and of P with 1 us of work): where that file has a case, the
-check takes the median of its rounds, timed on the same machine over the
-same minutes as the bench's runs; other cases (and --live) run the loop
-now. It is a check to run by hand after make bench, not a CTest test: it
-compares two timings.
+Older folders (the loop once a round, not beside each bench): by groups.
+The bench's runs and the loop's rounds are split each in their own groups
+(tlstates.groups), the low group compared with the low, the high with the
+high (where only one side met both states, the other's one group with the
+nearer of them), each with the loop's round trip between its two threads
+there (round_trip_ns: ~110-150 ns near, ~420-470 ns far on the committed
+2-PU guest); where neither side falls in two groups, the two medians.
 
-Two host states. On a VM a figure of 2+ threads can be bimodal in time
-(scripts/tlstates.py: the host places the vCPUs near each other or far
-apart for seconds at a time), so each run of a bench, and each round of
-the loop, is a draw of the state, and a median of 8 draws says which
-state most of them met rather than how the bench times a region. So the
-check compares like with like where it can: it splits the bench's runs
-and the loop's rounds each in their own groups (tlstates.groups), and
-compares the low group with the low, the high with the high; where only
-one side met both states, the other's one group with the nearer of them.
-A row agrees when every pair compared does. The table gives each pair's
-medians and sizes and the loop's round trip between its two threads in
-that group (round_trip_ns in omp-region-loop.txt: ~110-150 ns near,
-~420-470 ns far on the committed 2-PU guest), which says which state it
-was. Where neither side falls in two groups it compares the two figures.
+Cases the folder has no loop timing of (and all with --live) run the loop
+now, in --processes separate processes (default 5), and compare the
+medians. It is a check to run by hand after make bench, not a CTest test:
+it compares two timings.
 """
 import argparse
 import math
@@ -49,7 +49,7 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
 from tlresults import ResultsError, load, read_meta  # noqa: E402
-from tlstates import groups, loop_rounds, run_figures  # noqa: E402
+from tlstates import groups, loop_lines, run_figures  # noqa: E402
 
 RUNTIMES = {"libgomp", "libomp"}
 
@@ -104,6 +104,19 @@ def compare(bench_runs, loop_figures, bench_median, loop_median, tolerance):
     return pairs, ok
 
 
+def paired(bench_runs, lines):
+    """[(run, the bench's figure / the loop's)] for each run of the bench
+    that has the loop timed right before or after it (lines: loop_lines of
+    that bench and case; the loop's figure is the geometric mean of the
+    two timings, or the one there is)."""
+    out = []
+    for run, figure in sorted(bench_runs.items()):
+        near = [line["ns"] for line in lines if line["round"] == run]
+        if near:
+            out.append((run, figure / math.exp(sum(map(math.log, near)) / len(near))))
+    return out
+
+
 def loop_ns(exe, threads, work_ns, seconds, guess_ns, processes=1):
     """The plain loop's ns per region, sized to last about `seconds` a
     repeat from the bench's own figure: the median over `processes` runs
@@ -152,7 +165,7 @@ def main(argv):
         meta = read_meta(args.folder)
         runtime, _ = loop_ns(args.loop, 1, 0, 0.001, 1000)
         cases = rows_to_check(args.folder, runtime, int(meta["pus"]))
-        rounds = {} if args.live else loop_rounds(args.folder)
+        lines = [] if args.live else loop_lines(args.folder)
         runs = {bench: run_figures(args.folder, bench) for bench in {c[0] for c in cases}}
     except (ResultsError, RuntimeError) as e:
         print("check_omp_region.py: %s" % e, file=sys.stderr)
@@ -166,21 +179,35 @@ def main(argv):
           "| compared |")
     print("|---|---|---|---|---|---|---|---|")
     for bench, what, threads, work_ns, median, label in cases:
-        ours = rounds.get((threads, work_ns), [])
-        if ours:
-            loop = statistics.median(ns for ns, _ in ours)
-            when = "in make bench's %d rounds" % len(ours)
+        bench_runs = runs[bench].get(label, ("", {}))[1]
+        case = [line for line in lines
+                if (line["threads"], line["work_ns"]) == (threads, work_ns)]
+        beside = [line for line in case if line["bench"] == bench]
+        pairs = paired(bench_runs, beside)
+        if pairs:
+            loop = statistics.median(line["ns"] for line in beside)
+            when = "before and after each run"
+            ratios = sorted(r for _, r in pairs)
+            ok = abs(statistics.median(ratios) - 1) * 100 <= args.tolerance
+            compared = "each run with the loop beside it: median %.2f [%.2f, %.2f] of %d" % (
+                statistics.median(ratios), ratios[0], ratios[-1], len(ratios))
         else:
-            _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median, args.processes)
-            when = "now, %d processes" % args.processes
-        pairs, ok = compare(runs[bench].get(label, ("", []))[1], [ns for ns, _ in ours],
-                            median, loop, args.tolerance)
-        texts = [group_text(name, b, lo, [t for ns, t in ours if t is not None and ns in lo])
-                 for name, b, lo in pairs if name]
+            ours = [(line["ns"], line["trip"]) for line in case]
+            if ours:
+                loop = statistics.median(ns for ns, _ in ours)
+                when = "in make bench's %d rounds" % len(ours)
+            else:
+                _, loop = loop_ns(args.loop, threads, work_ns, args.seconds, median,
+                                  args.processes)
+                when = "now, %d processes" % args.processes
+            groups_compared, ok = compare(list(bench_runs.values()), [ns for ns, _ in ours],
+                                          median, loop, args.tolerance)
+            compared = "; ".join(
+                group_text(name, b, lo, [t for ns, t in ours if t is not None and ns in lo])
+                for name, b, lo in groups_compared if name) or "the medians"
         off += not ok
         print("| %s | %s | %d | %.0f ns | %.0f ns | %s | %.2f | %s%s |" % (
-            bench, what, threads, median, loop, when, median / loop,
-            "; ".join(texts) or "the medians",
+            bench, what, threads, median, loop, when, median / loop, compared,
             "" if ok else " (off)"))
     print("%s: %d of %d within %g%% of the plain loop" % (
         runtime, len(cases) - off, len(cases), args.tolerance))

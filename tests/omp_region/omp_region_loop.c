@@ -1,12 +1,16 @@
 /*
  * omp_region_loop: the cost of an OpenMP parallel region, timed the simple
  * way, as a check on the benches' own figure (tests/check_omp_region.py).
- * Nothing of the harness is used: no calibration, no warm-up rule, no
- * statistics beyond a median. Each repeat times `regions` back-to-back
+ * Nothing of the harness is used: no calibration, no statistics beyond a
+ * median. Each repeat times `regions` back-to-back
  * regions of `threads` threads between two clock reads, each member busy
  * for `work_ns` (0: an empty region, as spawn_cost and pool_vs_raw time it;
- * 1000: fork_join's 1 us of work per member); the first repeat is thrown
- * away (it wakes the team). Prints one line:
+ * 1000: fork_join's 1 us of work per member), after a warm-up of
+ * WARMUP_NS of regions: it wakes the team, and brings the machine to the
+ * state a bench's case meets after the cases before it (on the 2-PU VM of
+ * results/, a 1-thread region timed straight after an idle moment took
+ * about 0.85x what it took after half a second of work, in 8 pairs).
+ * Prints one line:
  *   runtime=<libgomp|libomp> threads=T work_ns=W regions=R repeats=K ns_per_region=X
  * and, for a team of 2 or more, round_trip_ns=Y: before each repeat the
  * team's first two threads pass a cache line back and forth (at most 1000
@@ -25,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define WARMUP_NS 100e6
 
 static double now_ns(void)
 {
@@ -73,6 +79,19 @@ static double round_trip_ns(long trips, double budget_ns)
     return mean;
 }
 
+/* `regions` back-to-back regions of `threads` threads, each member busy
+ * for `work_ns`. */
+static void run_regions(long threads, long work_ns, long regions)
+{
+    for (long r = 0; r < regions; r++) {
+#pragma omp parallel num_threads(threads)
+        {
+            if (work_ns)
+                busy_ns((double)work_ns);
+        }
+    }
+}
+
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -113,23 +132,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "omp_region_loop: out of memory\n");
         return 1;
     }
+    /* Warm-up: batches of regions, untimed, for WARMUP_NS at least. */
+    for (double until = now_ns() + WARMUP_NS; now_ns() < until;)
+        run_regions(threads, work, regions);
     long trips = 0; /* repeats whose round trip was timed */
-    for (long k = -1; k < repeats; k++) {
-        if (k >= 0 && threads >= 2) {
+    for (long k = 0; k < repeats; k++) {
+        if (threads >= 2) {
             double rt = round_trip_ns(1000, 5e6);
             if (rt > 0)
                 trip[trips++] = rt;
         }
         double t0 = now_ns();
-        for (long r = 0; r < regions; r++) {
-#pragma omp parallel num_threads(threads)
-            {
-                if (work)
-                    busy_ns((double)work);
-            }
-        }
-        if (k >= 0)
-            per[k] = (now_ns() - t0) / (double)regions;
+        run_regions(threads, work, regions);
+        per[k] = (now_ns() - t0) / (double)regions;
     }
     double median = median_of(per, repeats);
 #if defined(__clang__)

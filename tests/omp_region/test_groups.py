@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""test_groups.py: check_omp_region.py's like-with-like comparison on
-simulated figures (no timing), 200 draws of each case: two host states
-that the bench and the loop met in different shares agree state by state;
-a bench off by 60% in both states, or in one state only, is off; a bench
-that met one state is compared with the loop's group of it; one group of
-values is compared as the two medians; a lone outlier on each side is not
-a state; 8 draws of one state are never split; and the report's list of
-bimodal cases (scripts/tlstates.py) reads a samples file so, and its
-warning of a change of state reads the loop's round trips so. Exit 0 when
-every case holds, 1 with the failing case named."""
+"""test_groups.py: check_omp_region.py's like-with-like comparisons on
+simulated figures (no timing), 200 draws of each case.
+
+Paired by time: each run against the loop timed beside it agrees whatever
+the shares of the machine's states, and a bench 60% off is off.
+
+By groups (results without the paired loop): two host states that the
+bench and the loop met in different shares agree state by state; a bench
+off by 60% in both states, or in one state only, is off; a bench that met
+one state is compared with the loop's group of it; one group of values is
+compared as the two medians; a lone outlier on each side is not a state;
+8 draws of one state are never split.
+
+And the report's list of bimodal cases (scripts/tlstates.py) reads a
+samples file so, and its warning of a change of state reads the loop's
+round trips so. Exit 0 when every case holds, 1 with the failing case
+named."""
 import os
 import random
+import statistics
 import sys
 import tempfile
 
@@ -31,7 +39,6 @@ def draws(states, noise=0.06):
 
 
 def check(name, bench, loop, tolerance, want_ok, want_groups):
-    import statistics
     pairs, ok = c.compare(bench, loop, statistics.median(bench),
                           statistics.median(loop), tolerance)
     groups = [g for g, _, _ in pairs]
@@ -68,6 +75,23 @@ for trial in range(200):
     check("lone outliers #%d" % trial, draws([FAST] * 7) + [4 * FAST],
           draws([FAST] * 7) + [6 * FAST], 25, True, [None])
 
+# Paired by time: each run with the loop timed right before and after it,
+# in the same state, agrees whatever the shares of the states; a bench 60%
+# off in every state is off; a run without the loop beside it is left out.
+for trial in range(200):
+    states = [FAST if rng.random() < 0.5 else SLOW for _ in range(8)]
+    runs = dict(enumerate(draws(states)))
+    lines = [{"round": r, "ns": ns} for r, state in enumerate(states)
+             for ns in draws([state, state])]
+    for name, factor, want in (("paired", 1.0, True), ("paired, 60% off", 1.6, False)):
+        ratios = [x for _, x in c.paired({r: v * factor for r, v in runs.items()}, lines)]
+        ok = abs(statistics.median(ratios) - 1) <= 0.25
+        if len(ratios) != 8 or ok != want:
+            failures.append("%s #%d: %d ratios, median %.2f" % (name, trial, len(ratios),
+                                                                 statistics.median(ratios)))
+if c.paired({0: 1.0, 1: 2.0}, [{"round": 1, "ns": 4.0}, {"round": 1, "ns": 1.0}]) != [(1, 1.0)]:
+    failures.append("paired(): the geometric mean of before and after, runs without one left out")
+
 # No split within one state's noise: 8 draws at 6% noise never have
 # neighbours MODE_STEP apart with GROUP_MIN on each side.
 for trial in range(2000):
@@ -99,7 +123,7 @@ with tempfile.TemporaryDirectory() as folder:
 # is a change of state; 8 near (and one far alone) is not.
 with tempfile.TemporaryDirectory() as folder:
     path = os.path.join(folder, "omp-region-loop.txt")
-    for trips, want in (([120, 130, 125, 440, 450, 430, 460, 445], "near 125 ns in 3 of the 8"),
+    for trips, want in (([120, 130, 125, 440, 450, 430, 460, 445], "near 125 ns in 3 of the plain OpenMP loop's 8"),
                         ([120, 130, 125, 118, 122, 127, 121, 450], None)):
         with open(path, "w", encoding="utf-8") as f:
             for r, trip in enumerate(trips):
