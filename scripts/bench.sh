@@ -108,8 +108,11 @@ bench_flags() {
   [ "$quick" = 1 ] && flags+=(--quick)
   [ -n "$reps" ] && flags+=(--reps "$reps")
   # The selftest's default tolerance (5%) is for a quiet machine; here it
-  # only has to catch a timer that cannot be trusted at all, as in CTest.
-  [ "$1" = harness_selftest ] && flags+=(--tolerance 50)
+  # only has to catch a timer that cannot be trusted at all: a 1 ms sleep
+  # measured short (its check under 1 ms stays 5%) or 10x long. A wake-up
+  # a few ms late is the machine's latency, not the clock's: 1.5-1.7 ms here
+  # right after the thread-heavy benches, which stopped make bench at 50%.
+  [ "$1" = harness_selftest ] && flags+=(--tolerance 900)
   return 0
 }
 

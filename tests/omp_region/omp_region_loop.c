@@ -6,10 +6,11 @@
  * regions of `threads` threads between two clock reads, each member busy
  * for `work_ns` (0: an empty region, as spawn_cost and pool_vs_raw time it;
  * 1000: fork_join's 1 us of work per member), after a warm-up of
- * WARMUP_NS of regions: it wakes the team, and brings the machine to the
- * state a bench's case meets after the cases before it (on the 2-PU VM of
- * results/, a 1-thread region timed straight after an idle moment took
- * about 0.85x what it took after half a second of work, in 8 pairs).
+ * WARMUP_NS of regions: it wakes the team and the CPU, as a bench's case
+ * comes after the cases before it (on the 2-PU VM of results/, a 1-thread
+ * region timed straight after an idle moment took about 0.85x what it took
+ * after half a second of work, in 8 pairs; make bench runs the loop
+ * straight after a bench).
  * Prints one line:
  *   runtime=<libgomp|libomp> threads=T work_ns=W regions=R repeats=K ns_per_region=X
  * and, for a team of 2 or more, round_trip_ns=Y: before each repeat the
@@ -30,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#define WARMUP_NS 100e6
+#define WARMUP_NS 30e6
 
 static double now_ns(void)
 {
