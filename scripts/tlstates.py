@@ -8,8 +8,9 @@ bench (one process) meets one state or the other, so a case's per-run
 figures are bimodal and its median over the runs says which state most of
 them met. The report lists every case whose runs fall in two groups
 (bimodal_lines), whatever the cause (this is one; a busy host is
-another), and tests/check_omp_region.py compares its OpenMP figures
-state by state.
+another). tests/check_omp_region.py pairs each run with the plain loop
+timed beside it, and for older folders, without that, compares the two
+group by group (groups).
 
 One definition: a case's per-run figure is the median of that run's
 samples in <bench>.samples.csv; sorted, they split in two groups at their
